@@ -1,0 +1,13 @@
+//! Schema migrations for tasks-api, applied on start and by `tasks-api migrate`.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_create_users_and_tasks;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261124_000001_create_users_and_tasks::Migration)]
+    }
+}

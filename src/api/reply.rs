@@ -1,0 +1,167 @@
+//! The response plumbing every operation shares.
+//!
+//! poem-openapi honours a bad-request handler only on the *success* type of
+//! a `Result`, so every operation returns `ApiResult<T, E>`: the success
+//! type `Reply<T>` catches malformed requests and answers them as problems,
+//! and `Problems<E>` declares, per operation, exactly the error statuses `E`
+//! lists, each with the problem+json schema.
+use std::marker::PhantomData;
+
+use poem::{IntoResponse, Response};
+use poem_openapi::registry::{MetaHeader, MetaMediaType, MetaResponse, MetaResponses, Registry};
+use poem_openapi::types::Type;
+use poem_openapi::{ApiResponse, types::ToJSON};
+
+use super::problem::{PROBLEM_JSON, Problem, from_request_error};
+use crate::error::Error;
+
+pub type ApiResult<T, E> = Result<Reply<T>, Problems<E>>;
+
+/// A successful response, or the problem for a request that could not be
+/// parsed.
+pub enum Reply<T> {
+    Ok(T),
+    Rejected(Error),
+}
+
+impl<T> From<T> for Reply<T> {
+    fn from(value: T) -> Self {
+        Self::Ok(value)
+    }
+}
+
+impl<T: ApiResponse> ApiResponse for Reply<T> {
+    const BAD_REQUEST_HANDLER: bool = true;
+
+    fn meta() -> MetaResponses {
+        T::meta()
+    }
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+
+    fn from_parse_request_error(err: poem::Error) -> Self {
+        Self::Rejected(from_request_error(err))
+    }
+}
+
+impl<T: IntoResponse> IntoResponse for Reply<T> {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Ok(value) => value.into_response(),
+            Self::Rejected(err) => err.into_response(),
+        }
+    }
+}
+
+/// The error statuses one operation can answer with.
+pub trait ErrorSet: Send + Sync + 'static {
+    const STATUSES: &'static [u16];
+}
+
+/// A domain error, answered as problem+json, declared with the statuses of
+/// the set `E`.
+pub struct Problems<E> {
+    error: Error,
+    set: PhantomData<E>,
+}
+
+impl<E> From<Error> for Problems<E> {
+    fn from(error: Error) -> Self {
+        Self {
+            error,
+            set: PhantomData,
+        }
+    }
+}
+
+impl<E> From<sea_orm::DbErr> for Problems<E> {
+    fn from(err: sea_orm::DbErr) -> Self {
+        Error::from(err).into()
+    }
+}
+
+impl<E: Send> IntoResponse for Problems<E> {
+    fn into_response(self) -> Response {
+        self.error.into_response()
+    }
+}
+
+impl<E: Send> From<Problems<E>> for poem::Error {
+    fn from(problems: Problems<E>) -> Self {
+        poem::Error::from_response(problems.into_response())
+    }
+}
+
+impl<E: ErrorSet> ApiResponse for Problems<E> {
+    fn meta() -> MetaResponses {
+        MetaResponses {
+            responses: E::STATUSES.iter().map(|&status| problem_meta(status)).collect(),
+        }
+    }
+
+    fn register(registry: &mut Registry) {
+        Problem::register(registry);
+    }
+}
+
+fn problem_meta(status: u16) -> MetaResponse {
+    let (description, header) = match status {
+        401 => (
+            "Missing, malformed or expired bearer token, or wrong credentials.",
+            Some(("WWW-Authenticate", "The authentication scheme to use: `Bearer`.")),
+        ),
+        403 => ("The path's `user_id` is not the authenticated user.", None),
+        404 => ("No such task for this user.", None),
+        409 => ("An account with this email already exists (`email_taken`).", None),
+        413 => ("The request body is larger than 64 KiB.", None),
+        415 => ("The request body is not `application/json`.", None),
+        422 => ("The request failed validation; `errors` names each field.", None),
+        500 => ("An unexpected server error; the cause is logged, never sent.", None),
+        503 => (
+            "The database is unavailable (`database_unavailable`); retry later.",
+            Some(("Retry-After", "Seconds to wait before retrying.")),
+        ),
+        _ => ("Error.", None),
+    };
+    MetaResponse {
+        description,
+        status: Some(status),
+        status_range: None,
+        content: vec![MetaMediaType {
+            content_type: PROBLEM_JSON,
+            schema: Problem::schema_ref(),
+        }],
+        headers: header
+            .map(|(name, description)| MetaHeader {
+                name: name.to_owned(),
+                description: Some(description.to_owned()),
+                required: false,
+                deprecated: false,
+                schema: String::schema_ref(),
+            })
+            .into_iter()
+            .collect(),
+    }
+}
+
+/// Declares an error set: `error_set!(Name: 401, 404);`.
+macro_rules! error_set {
+    ($($(#[$doc:meta])* $name:ident: $($status:literal),+;)+) => {
+        $(
+            $(#[$doc])*
+            pub struct $name;
+            impl $crate::api::reply::ErrorSet for $name {
+                const STATUSES: &'static [u16] = &[$($status),+];
+            }
+        )+
+    };
+}
+pub(crate) use error_set;
+
+// Serialising a problem is needed by the JSON helpers too.
+#[allow(dead_code)]
+fn _assert_problem_is_json(p: &Problem) -> Option<serde_json::Value> {
+    p.to_json()
+}

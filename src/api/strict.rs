@@ -1,0 +1,85 @@
+//! Strict per-field JSON readers for request bodies.
+//!
+//! poem-openapi reads a JSON number or boolean into a `String` field
+//! (`{"title": false}` would become the title "false") and names no field
+//! when a value has the wrong type. Each function here checks the JSON kind
+//! first and prefixes any failure with "field `name`", which
+//! `problem::payload_error` turns into the 422's `errors[].field`.
+use poem_openapi::types::{ParseError, ParseFromJSON, ParseResult};
+use serde_json::Value;
+
+#[derive(Clone, Copy)]
+enum Kind {
+    String,
+    StringList,
+    Bool,
+    /// Types that already refuse other JSON kinds (enums, timestamps).
+    Checked,
+}
+
+fn read<T: ParseFromJSON>(field: &str, kind: Kind, value: Option<Value>) -> ParseResult<T> {
+    let expected = match (&value, kind) {
+        (None | Some(Value::Null), _) | (Some(_), Kind::Checked) => None,
+        (Some(Value::String(_)), Kind::String) | (Some(Value::Bool(_)), Kind::Bool) => None,
+        (Some(Value::Array(items)), Kind::StringList) if items.iter().all(Value::is_string) => None,
+        (_, Kind::String) => Some("a string"),
+        (_, Kind::StringList) => Some("an array of strings"),
+        (_, Kind::Bool) => Some("a boolean"),
+    };
+    if let Some(expected) = expected {
+        return Err(ParseError::custom(format!("field `{field}`: expected {expected}")));
+    }
+    let missing = value.is_none();
+    T::parse_from_json(value).map_err(|err| {
+        let why = if missing { "is required" } else { err.message() };
+        ParseError::custom(format!("field `{field}`: {why}"))
+    })
+}
+
+macro_rules! fields {
+    ($($name:ident: $kind:ident),+ $(,)?) => {
+        $(
+            pub fn $name<T: ParseFromJSON>(value: Option<Value>) -> ParseResult<T> {
+                read(stringify!($name), Kind::$kind, value)
+            }
+        )+
+    };
+}
+
+fields! {
+    email: String,
+    password: String,
+    name: String,
+    title: String,
+    description: String,
+    completed: Bool,
+    priority: Checked,
+    tags: StringList,
+    due_date: Checked,
+    recurrence: Checked,
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_boolean_is_not_a_string() {
+        let err = title::<String>(Some(json!(false))).unwrap_err();
+        assert!(err.message().contains("field `title`: expected a string"));
+    }
+
+    #[test]
+    fn numbers_in_a_tag_list_are_refused() {
+        assert!(tags::<Vec<String>>(Some(json!(["a", 1]))).is_err());
+        assert_eq!(tags::<Vec<String>>(Some(json!(["a"]))).unwrap(), vec!["a"]);
+    }
+
+    #[test]
+    fn a_missing_required_field_is_named() {
+        let err = email::<String>(None).unwrap_err();
+        assert!(err.message().contains("field `email`: is required"));
+    }
+}

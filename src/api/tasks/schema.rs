@@ -1,0 +1,257 @@
+//! Request and response schemas of the task operations.
+use poem_openapi::payload::Json;
+use poem_openapi::types::{Example, MaybeUndefined};
+use poem_openapi::{ApiResponse, Object};
+use uuid::Uuid;
+
+use crate::api::{Nullable, Timestamp, strict};
+use crate::domain::{Priority, Recurrence, TaskDraft, TaskPatch};
+use crate::entity::task;
+
+/// A task, owned by one user.
+#[derive(Debug, Clone, Object)]
+#[oai(rename = "Task")]
+pub struct TaskBody {
+    /// The task's id (UUID v7).
+    pub id: Uuid,
+    /// The owner's id.
+    pub user_id: Uuid,
+    /// 1 to 200 characters, trimmed.
+    pub title: String,
+    /// Free text, at most 2000 characters.
+    pub description: String,
+    /// Whether the task is done.
+    pub completed: bool,
+    /// When the task was last completed; null while it is not.
+    pub completed_at: Nullable<Timestamp>,
+    /// How urgent the task is.
+    pub priority: Priority,
+    /// Lower-cased tags, without duplicates.
+    pub tags: Vec<String>,
+    /// When the task is due, if ever.
+    pub due_date: Nullable<Timestamp>,
+    /// How the task repeats, if it does.
+    pub recurrence: Nullable<Recurrence>,
+    /// When the task was created.
+    pub created_at: Timestamp,
+    /// When the task last changed.
+    pub updated_at: Timestamp,
+    /// The next occurrence created when this recurring task was completed.
+    pub next_task_id: Nullable<Uuid>,
+}
+
+impl From<task::Model> for TaskBody {
+    fn from(task: task::Model) -> Self {
+        Self {
+            id: task.id,
+            user_id: task.user_id,
+            title: task.title,
+            description: task.description,
+            completed: task.completed,
+            completed_at: task.completed_at.map(Timestamp).into(),
+            priority: Priority::from_rank(task.priority),
+            tags: serde_json::from_str(&task.tags).unwrap_or_default(),
+            due_date: task.due_date.map(Timestamp).into(),
+            recurrence: task.recurrence.as_deref().and_then(Recurrence::parse_stored).into(),
+            created_at: task.created_at.into(),
+            updated_at: task.updated_at.into(),
+            next_task_id: task.next_task_id.into(),
+        }
+    }
+}
+
+/// A task as sent on create (`POST`) and full replacement (`PUT`). Omitted
+/// optional fields take their defaults.
+#[derive(Debug, Object)]
+#[oai(example)]
+pub struct TaskInput {
+    /// 1 to 200 characters after trimming.
+    #[oai(deserialize_with = "strict::title", validator(max_length = 200))]
+    pub title: String,
+    /// At most 2000 characters; default `""`.
+    #[oai(deserialize_with = "strict::description", validator(max_length = 2000))]
+    pub description: Option<String>,
+    /// Default `false`.
+    #[oai(deserialize_with = "strict::completed")]
+    pub completed: Option<bool>,
+    /// Default `medium`.
+    #[oai(deserialize_with = "strict::priority")]
+    pub priority: Option<Priority>,
+    /// Up to 20 tags of 1 to 50 characters; trimmed, lower-cased and
+    /// de-duplicated. Default `[]`.
+    #[oai(deserialize_with = "strict::tags")]
+    pub tags: Option<Vec<String>>,
+    /// RFC 3339 date-time, or null for none.
+    #[oai(deserialize_with = "strict::due_date", nullable)]
+    pub due_date: Option<Timestamp>,
+    /// Repeat `daily`, `weekly` or `monthly`, or null for never.
+    #[oai(deserialize_with = "strict::recurrence", nullable)]
+    pub recurrence: Option<Recurrence>,
+}
+
+impl Example for TaskInput {
+    fn example() -> Self {
+        Self {
+            title: "Buy milk".into(),
+            description: Some("Two litres, semi-skimmed".into()),
+            completed: None,
+            priority: Some(Priority::High),
+            tags: Some(vec!["errands".into()]),
+            due_date: None,
+            recurrence: None,
+        }
+    }
+}
+
+impl From<TaskInput> for TaskDraft {
+    fn from(input: TaskInput) -> Self {
+        Self {
+            title: input.title,
+            description: input.description.unwrap_or_default(),
+            completed: input.completed.unwrap_or(false),
+            priority: input.priority.unwrap_or_default(),
+            tags: input.tags.unwrap_or_default(),
+            due_date: input.due_date.map(|t| t.0),
+            recurrence: input.recurrence,
+        }
+    }
+}
+
+/// A partial update: omitted fields stay as they are; `null` clears
+/// `due_date` or `recurrence`.
+#[derive(Debug, Object)]
+#[oai(example)]
+pub struct TaskUpdate {
+    /// 1 to 200 characters after trimming.
+    #[oai(deserialize_with = "strict::title", validator(max_length = 200))]
+    pub title: Option<String>,
+    /// At most 2000 characters.
+    #[oai(deserialize_with = "strict::description", validator(max_length = 2000))]
+    pub description: Option<String>,
+    /// Setting `true` stamps `completed_at`; `false` clears it.
+    #[oai(deserialize_with = "strict::completed")]
+    pub completed: Option<bool>,
+    /// The new priority.
+    #[oai(deserialize_with = "strict::priority")]
+    pub priority: Option<Priority>,
+    /// Replaces every tag (same rules as on create).
+    #[oai(deserialize_with = "strict::tags")]
+    pub tags: Option<Vec<String>>,
+    /// A new due date, or null to clear it.
+    #[oai(deserialize_with = "strict::due_date", nullable)]
+    pub due_date: MaybeUndefined<Timestamp>,
+    /// A new recurrence, or null to stop repeating.
+    #[oai(deserialize_with = "strict::recurrence", nullable)]
+    pub recurrence: MaybeUndefined<Recurrence>,
+}
+
+impl Example for TaskUpdate {
+    fn example() -> Self {
+        Self {
+            title: None,
+            description: None,
+            completed: None,
+            priority: Some(Priority::Urgent),
+            tags: None,
+            due_date: MaybeUndefined::Null,
+            recurrence: MaybeUndefined::Undefined,
+        }
+    }
+}
+
+fn present<T>(value: MaybeUndefined<T>) -> Option<Option<T>> {
+    match value {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(v) => Some(Some(v)),
+    }
+}
+
+impl From<TaskUpdate> for TaskPatch {
+    fn from(update: TaskUpdate) -> Self {
+        Self {
+            title: update.title,
+            description: update.description,
+            completed: update.completed,
+            priority: update.priority,
+            tags: update.tags,
+            due_date: present(update.due_date).map(|d| d.map(|t| t.0)),
+            recurrence: present(update.recurrence),
+        }
+    }
+}
+
+/// Sets completion explicitly; send no body (or no `completed`) to toggle.
+#[derive(Debug, Object)]
+pub struct CompletionRequest {
+    /// `true` to complete, `false` to reopen; omitted toggles.
+    #[oai(deserialize_with = "strict::completed")]
+    pub completed: Option<bool>,
+}
+
+/// One page of tasks.
+#[derive(Debug, Object)]
+pub struct TaskPage {
+    /// The tasks on this page.
+    pub items: Vec<TaskBody>,
+    /// How many tasks match the filters, across all pages.
+    pub total: u64,
+    /// The page size used.
+    pub limit: u64,
+    /// How many matching tasks were skipped.
+    pub offset: u64,
+}
+
+/// The ETag of a task's current state; it changes on every write.
+pub fn etag(task: &task::Model) -> String {
+    format!("\"{}-{}\"", task.id.simple(), task.version)
+}
+
+#[derive(ApiResponse)]
+pub enum TaskResponse {
+    /// The task.
+    #[oai(status = 200)]
+    Ok(
+        Json<TaskBody>,
+        /// The task's current version, for `If-Match`.
+        #[oai(header = "ETag")]
+        String,
+    ),
+}
+
+impl From<task::Model> for TaskResponse {
+    fn from(task: task::Model) -> Self {
+        let tag = etag(&task);
+        Self::Ok(Json(task.into()), tag)
+    }
+}
+
+#[derive(ApiResponse)]
+pub enum CreatedTaskResponse {
+    /// The task was created.
+    #[oai(status = 201)]
+    Created(
+        Json<TaskBody>,
+        /// The new task's URL.
+        #[oai(header = "Location")]
+        String,
+        /// The task's current version, for `If-Match`.
+        #[oai(header = "ETag")]
+        String,
+    ),
+}
+
+impl From<task::Model> for CreatedTaskResponse {
+    fn from(task: task::Model) -> Self {
+        let location = format!("/api/{}/tasks/{}", task.user_id, task.id);
+        let tag = etag(&task);
+        Self::Created(Json(task.into()), location, tag)
+    }
+}
+
+#[derive(ApiResponse)]
+pub enum DeletedResponse {
+    /// The task was deleted.
+    #[oai(status = 204)]
+    Deleted,
+}

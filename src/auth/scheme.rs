@@ -1,0 +1,54 @@
+use poem::Request;
+use poem_openapi::{SecurityScheme, auth::Bearer};
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+use crate::service::users;
+use crate::startup::AppState;
+
+/// The authenticated user a request acts for.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller {
+    pub user_id: Uuid,
+}
+
+impl Caller {
+    /// Paths under `/api/{user_id}` belong to that user alone.
+    pub fn must_be(&self, user_id: Uuid) -> Result<()> {
+        if self.user_id == user_id {
+            Ok(())
+        } else {
+            Err(Error::Forbidden)
+        }
+    }
+}
+
+/// A JWT access token from sign-up or log-in, sent as
+/// `Authorization: Bearer <token>`.
+#[derive(SecurityScheme)]
+#[oai(
+    rename = "bearerAuth",
+    ty = "bearer",
+    bearer_format = "JWT",
+    checker = "authenticate"
+)]
+pub struct BearerAuth(pub Caller);
+
+async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
+    let state = req
+        .data::<AppState>()
+        .ok_or_else(|| reject(Error::Internal("application state is not installed".into())))?;
+    let user_id = state.tokens.verify(&bearer.token).map_err(reject)?;
+    // A token outlives nothing: once its user is gone it is refused.
+    if !users::exists(&state.db, user_id).await.map_err(reject)? {
+        return Err(reject(Error::InvalidToken));
+    }
+    Ok(Caller { user_id })
+}
+
+/// Carries the domain error through poem so the operation's bad-request
+/// handler can answer with the matching problem.
+fn reject(err: Error) -> poem::Error {
+    let status = poem::http::StatusCode::from_u16(err.status()).unwrap_or(poem::http::StatusCode::UNAUTHORIZED);
+    poem::Error::new(err, status)
+}

@@ -1,0 +1,170 @@
+//! Typed settings from command-line flags, environment variables and a
+//! `.env` file (contract §8). Secrets are never printed.
+use std::fmt;
+
+use clap::{Args, ValueEnum};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AppEnv {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// A string that is never written to logs or debug output.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Self(value)
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Database URL: `sqlite://FILE` or `postgres://...`.
+    #[arg(long, env = "DATABASE_URL", global = true, default_value = "sqlite://tasks.db", hide_env_values = true, value_parser = secret)]
+    pub database_url: Secret,
+
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, env = "BIND_ADDR", global = true, default_value = "127.0.0.1:8000")]
+    pub bind_addr: String,
+
+    /// `development` or `production` (which requires JWT_SECRET).
+    #[arg(long, env = "APP_ENV", global = true, value_enum, default_value = "development")]
+    pub app_env: AppEnv,
+
+    /// HS256 signing secret, at least 32 bytes.
+    #[arg(long, env = "JWT_SECRET", global = true, hide_env_values = true, value_parser = secret)]
+    pub jwt_secret: Option<Secret>,
+
+    /// Access-token lifetime in seconds.
+    #[arg(long, env = "JWT_TTL_SECONDS", global = true, default_value_t = 900, value_parser = clap::value_parser!(u64).range(1..))]
+    pub jwt_ttl_seconds: u64,
+
+    /// The `iss` claim issued and required.
+    #[arg(long, env = "JWT_ISSUER", global = true, default_value = "tasks-api")]
+    pub jwt_issuer: String,
+
+    /// The `aud` claim issued and required.
+    #[arg(long, env = "JWT_AUDIENCE", global = true, default_value = "tasks-api")]
+    pub jwt_audience: String,
+
+    /// bcrypt cost factor (4 to 31).
+    #[arg(long, env = "BCRYPT_COST", global = true, default_value_t = 12, value_parser = clap::value_parser!(u32).range(4..=31))]
+    pub bcrypt_cost: u32,
+
+    /// Origins allowed by CORS, comma-separated; none when empty.
+    #[arg(long, env = "CORS_ORIGINS", global = true, value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+
+    /// Log line format.
+    #[arg(long, env = "LOG_FORMAT", global = true, value_enum)]
+    pub log_format: Option<LogFormat>,
+
+    /// Log filter, e.g. `info,tasks_api=debug`.
+    #[arg(long = "log-filter", env = "RUST_LOG", global = true, default_value = "info,sqlx=warn,sea_orm=warn")]
+    pub rust_log: String,
+
+    /// Database connection pool size (PostgreSQL; SQLite picks its own).
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", global = true, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub database_max_connections: u32,
+}
+
+fn secret(value: &str) -> Result<Secret, String> {
+    Ok(Secret(value.to_owned()))
+}
+
+pub const MIN_SECRET_BYTES: usize = 32;
+
+impl Settings {
+    /// JSON in production, readable lines in development, unless set.
+    pub fn log_format(&self) -> LogFormat {
+        self.log_format.unwrap_or(match self.app_env {
+            AppEnv::Production => LogFormat::Json,
+            AppEnv::Development => LogFormat::Pretty,
+        })
+    }
+
+    /// The JWT secret to sign with: the configured one (checked), or in
+    /// development a random one for this process.
+    pub fn signing_secret(&self) -> anyhow::Result<Vec<u8>> {
+        match (&self.jwt_secret, self.app_env) {
+            (Some(secret), _) if secret.expose().len() >= MIN_SECRET_BYTES => Ok(secret.expose().as_bytes().to_vec()),
+            (Some(_), _) => anyhow::bail!("JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes"),
+            (None, AppEnv::Production) => anyhow::bail!("JWT_SECRET is required when APP_ENV=production"),
+            (None, AppEnv::Development) => {
+                tracing::warn!("JWT_SECRET is not set: using a random secret; tokens will not survive a restart");
+                Ok(rand::random::<[u8; 32]>().to_vec())
+            }
+        }
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.expose().starts_with("sqlite:")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        settings: Settings,
+    }
+
+    fn parse(args: &[&str]) -> Settings {
+        let mut argv = vec!["tasks-api"];
+        argv.extend_from_slice(args);
+        Cli::try_parse_from(argv).unwrap().settings
+    }
+
+    #[test]
+    fn secrets_never_appear_in_debug_output() {
+        let settings = parse(&["--jwt-secret", "super-secret-value-of-32-bytes!!", "--database-url", "postgres://u:pw@h/db"]);
+        let shown = format!("{settings:?}");
+        assert!(!shown.contains("super-secret"));
+        assert!(!shown.contains("pw@"));
+    }
+
+    #[test]
+    fn a_short_secret_is_refused() {
+        let settings = parse(&["--jwt-secret", "short"]);
+        assert!(settings.signing_secret().is_err());
+    }
+
+    #[test]
+    fn production_requires_a_secret() {
+        let settings = parse(&["--app-env", "production"]);
+        assert!(settings.signing_secret().is_err());
+        assert_eq!(settings.log_format(), LogFormat::Json);
+    }
+
+    #[test]
+    fn cors_origins_are_a_comma_list() {
+        let settings = parse(&["--cors-origins", "http://a.test,http://b.test"]);
+        assert_eq!(settings.cors_origins, ["http://a.test", "http://b.test"]);
+    }
+}

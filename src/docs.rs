@@ -1,0 +1,24 @@
+//! The Swagger UI page at `/docs`.
+//!
+//! poem-openapi's built-in page has no way to set `persistAuthorization`,
+//! so we take its offline HTML and inject the option, keeping a person's
+//! authorisation across reloads.
+const ANCHOR: &str = "deepLinking: true,";
+
+/// The page, or `None` if poem-openapi's HTML no longer contains the line
+/// the option is injected after (a test catches that on upgrade).
+pub fn swagger_page(html: &str) -> Option<String> {
+    html.contains(ANCHOR).then(|| {
+        html.replacen(ANCHOR, "deepLinking: true,\n    persistAuthorization: true,", 1)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn persist_authorization_is_injected_into_poem_openapis_page() {
+        let html = crate::startup::openapi().swagger_ui_html();
+        let page = super::swagger_page(&html).expect("the Swagger UI page changed shape");
+        assert!(page.contains("persistAuthorization: true"));
+    }
+}

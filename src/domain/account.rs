@@ -1,0 +1,153 @@
+use crate::error::{Error, FieldError};
+
+use super::char_len;
+
+/// A trimmed, lower-cased address that looks like an email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub const MAX_CHARS: usize = 254;
+
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let email = Self::normalise(raw);
+        let fail = |message: &str| Err(FieldError::new("email", message));
+        if char_len(&email) > Self::MAX_CHARS {
+            return fail("must be at most 254 characters");
+        }
+        let Some((local, domain)) = email.split_once('@') else {
+            return fail("must be an email address");
+        };
+        let plausible = !local.is_empty()
+            && !domain.contains('@')
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+        if !plausible {
+            return fail("must be an email address");
+        }
+        Ok(Self(email))
+    }
+
+    /// The form an address is stored and looked up in.
+    pub fn normalise(raw: &str) -> String {
+        raw.trim().to_lowercase()
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A password that bcrypt can hash without truncating it: 8..=72 bytes.
+pub struct Password(String);
+
+impl Password {
+    pub const MIN_BYTES: usize = 8;
+    pub const MAX_BYTES: usize = 72;
+
+    pub fn parse(raw: String) -> Result<Self, FieldError> {
+        match raw.len() {
+            n if n < Self::MIN_BYTES => Err(FieldError::new("password", "must be at least 8 bytes")),
+            n if n > Self::MAX_BYTES => Err(FieldError::new(
+                "password",
+                "must be at most 72 bytes (UTF-8); longer passwords would be truncated by bcrypt",
+            )),
+            _ => Ok(Self(raw)),
+        }
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+/// An optional display name: trimmed, at most 100 characters; blank is none.
+pub struct Name;
+
+impl Name {
+    pub const MAX_CHARS: usize = 100;
+
+    pub fn parse(raw: Option<String>) -> Result<Option<String>, FieldError> {
+        let Some(name) = raw.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()) else {
+            return Ok(None);
+        };
+        if char_len(&name) > Self::MAX_CHARS {
+            return Err(FieldError::new("name", "must be at most 100 characters"));
+        }
+        Ok(Some(name))
+    }
+}
+
+/// A valid sign-up.
+#[derive(Debug)]
+pub struct NewAccount {
+    pub email: Email,
+    pub password: Password,
+    pub name: Option<String>,
+}
+
+impl NewAccount {
+    /// Checks every field, reporting all failures at once.
+    pub fn parse(email: &str, password: String, name: Option<String>) -> Result<Self, Error> {
+        match (Email::parse(email), Password::parse(password), Name::parse(name)) {
+            (Ok(email), Ok(password), Ok(name)) => Ok(Self { email, password, name }),
+            (email, password, name) => Err(Error::Validation(
+                [email.err(), password.err(), name.err()].into_iter().flatten().collect(),
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_trimmed_and_lower_cased() {
+        let email = Email::parse("  Ada.Lovelace@Example.COM ").unwrap();
+        assert_eq!(email.as_str(), "ada.lovelace@example.com");
+    }
+
+    #[test]
+    fn implausible_emails_are_refused() {
+        for raw in ["", "ada", "@example.com", "ada@", "ada@example", "a b@example.com", "a@b@c.com"] {
+            assert!(Email::parse(raw).is_err(), "{raw:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn emails_are_limited_to_254_characters() {
+        let at_limit = format!("{}@example.com", "a".repeat(254 - 12));
+        assert!(Email::parse(&at_limit).is_ok());
+        let past = format!("{}@example.com", "a".repeat(255 - 12));
+        assert!(Email::parse(&past).is_err());
+    }
+
+    #[test]
+    fn passwords_are_limited_in_bytes_not_characters() {
+        assert!(Password::parse("a".repeat(8)).is_ok());
+        assert!(Password::parse("a".repeat(7)).is_err());
+        assert!(Password::parse("a".repeat(72)).is_ok());
+        assert!(Password::parse("a".repeat(73)).is_err());
+        // 24 three-byte characters are 72 bytes; 25 are 75.
+        assert!(Password::parse("€".repeat(24)).is_ok());
+        assert!(Password::parse("€".repeat(25)).is_err());
+    }
+
+    #[test]
+    fn names_are_optional_trimmed_and_bounded() {
+        assert_eq!(Name::parse(None).unwrap(), None);
+        assert_eq!(Name::parse(Some("  ".into())).unwrap(), None);
+        assert_eq!(Name::parse(Some(" Ada ".into())).unwrap(), Some("Ada".into()));
+        assert!(Name::parse(Some("é".repeat(100))).is_ok());
+        assert!(Name::parse(Some("é".repeat(101))).is_err());
+    }
+}

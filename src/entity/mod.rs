@@ -1,0 +1,5 @@
+//! sea-orm entities, one per table. They mirror the migrations and are never
+//! sent to a client: `api` builds its own response types from them.
+pub mod task;
+pub mod task_tag;
+pub mod user;

@@ -1,0 +1,29 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "tasks")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub title: String,
+    pub description: String,
+    pub completed: bool,
+    pub completed_at: Option<DateTimeUtc>,
+    /// Rank: 1 = low, 2 = medium, 3 = high, 4 = urgent.
+    pub priority: i16,
+    /// JSON array of normalised tags.
+    pub tags: String,
+    pub due_date: Option<DateTimeUtc>,
+    pub recurrence: Option<String>,
+    pub next_task_id: Option<Uuid>,
+    /// Bumped on every write; the ETag is derived from it.
+    pub version: i64,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

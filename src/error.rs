@@ -1,0 +1,189 @@
+//! The one domain error type. Services return it; `api::problem` turns it
+//! into an `application/problem+json` response in exactly one place.
+use poem_openapi::{Enum, Object};
+
+/// A stable, machine-readable name for each kind of problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The request failed validation; `errors` lists the fields.
+    ValidationFailed,
+    /// Unknown email or wrong password.
+    InvalidCredentials,
+    /// No bearer token was sent.
+    MissingToken,
+    /// The bearer token is malformed, badly signed, or for no user.
+    InvalidToken,
+    /// The bearer token has expired; log in again.
+    TokenExpired,
+    /// The path names another user.
+    Forbidden,
+    /// No such task for this user.
+    TaskNotFound,
+    /// No such route.
+    NotFound,
+    /// The route exists but not with this method.
+    MethodNotAllowed,
+    /// An account with this email already exists.
+    EmailTaken,
+    /// The request body is larger than 64 KiB.
+    PayloadTooLarge,
+    /// The request body is not `application/json`.
+    UnsupportedMediaType,
+    /// The database cannot be reached; retry later.
+    DatabaseUnavailable,
+    /// An unexpected failure on the server; it has been logged.
+    InternalError,
+}
+
+/// One field that failed validation.
+#[derive(Debug, Clone, PartialEq, Eq, Object)]
+pub struct FieldError {
+    /// The field (or query/path parameter) at fault, e.g. `title`.
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum Error {
+    #[error("the request failed validation")]
+    Validation(Vec<FieldError>),
+    #[error("the email or password is wrong")]
+    InvalidCredentials,
+    #[error("a bearer token is required")]
+    MissingToken,
+    #[error("the bearer token is not valid")]
+    InvalidToken,
+    #[error("the bearer token has expired")]
+    TokenExpired,
+    #[error("this path belongs to another user")]
+    Forbidden,
+    #[error("no task with this id")]
+    TaskNotFound,
+    #[error("no such resource")]
+    NotFound,
+    #[error("this method is not allowed here")]
+    MethodNotAllowed { allow: String },
+    #[error("an account with this email already exists")]
+    EmailTaken,
+    #[error("the request body is larger than 64 KiB")]
+    PayloadTooLarge,
+    #[error("the request body must be application/json")]
+    UnsupportedMediaType,
+    #[error("the database is unavailable")]
+    DatabaseUnavailable,
+    /// The message is logged, never sent.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError::new(field, message)])
+    }
+
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Validation(_) => 422,
+            Self::InvalidCredentials | Self::MissingToken | Self::InvalidToken | Self::TokenExpired => 401,
+            Self::Forbidden => 403,
+            Self::TaskNotFound | Self::NotFound => 404,
+            Self::MethodNotAllowed { .. } => 405,
+            Self::EmailTaken => 409,
+            Self::PayloadTooLarge => 413,
+            Self::UnsupportedMediaType => 415,
+            Self::DatabaseUnavailable => 503,
+            Self::Internal(_) => 500,
+        }
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Validation(_) => ErrorCode::ValidationFailed,
+            Self::InvalidCredentials => ErrorCode::InvalidCredentials,
+            Self::MissingToken => ErrorCode::MissingToken,
+            Self::InvalidToken => ErrorCode::InvalidToken,
+            Self::TokenExpired => ErrorCode::TokenExpired,
+            Self::Forbidden => ErrorCode::Forbidden,
+            Self::TaskNotFound => ErrorCode::TaskNotFound,
+            Self::NotFound => ErrorCode::NotFound,
+            Self::MethodNotAllowed { .. } => ErrorCode::MethodNotAllowed,
+            Self::EmailTaken => ErrorCode::EmailTaken,
+            Self::PayloadTooLarge => ErrorCode::PayloadTooLarge,
+            Self::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
+            Self::DatabaseUnavailable => ErrorCode::DatabaseUnavailable,
+            Self::Internal(_) => ErrorCode::InternalError,
+        }
+    }
+
+    /// The human-readable `detail`; internal causes are replaced by a
+    /// generic sentence so nothing about the server leaks.
+    pub fn detail(&self) -> String {
+        match self {
+            Self::Internal(_) => "an unexpected error occurred".to_owned(),
+            other => other.to_string(),
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for Error {
+    fn from(err: sea_orm::DbErr) -> Self {
+        use sea_orm::DbErr;
+        match err {
+            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => Self::DatabaseUnavailable,
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl<E: Into<Error>> From<sea_orm::TransactionError<E>> for Error
+where
+    E: std::error::Error,
+{
+    fn from(err: sea_orm::TransactionError<E>) -> Self {
+        match err {
+            sea_orm::TransactionError::Connection(db) => db.into(),
+            sea_orm::TransactionError::Transaction(inner) => inner.into(),
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_never_reveal_their_cause() {
+        let err = Error::Internal("relation \"tasks\" does not exist".into());
+        assert_eq!(err.status(), 500);
+        assert!(!err.detail().contains("tasks"));
+    }
+
+    #[test]
+    fn connection_failures_are_503_database_unavailable() {
+        let err: Error = sea_orm::DbErr::Conn(sea_orm::RuntimeErr::Internal("refused".into())).into();
+        assert_eq!(err.status(), 503);
+        assert_eq!(err.code(), ErrorCode::DatabaseUnavailable);
+    }
+
+    #[test]
+    fn each_client_error_has_its_status() {
+        assert_eq!(Error::field("title", "too long").status(), 422);
+        assert_eq!(Error::EmailTaken.status(), 409);
+        assert_eq!(Error::TaskNotFound.status(), 404);
+        assert_eq!(Error::Forbidden.status(), 403);
+        assert_eq!(Error::TokenExpired.status(), 401);
+    }
+}

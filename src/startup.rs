@@ -1,0 +1,160 @@
+//! Builds the OpenAPI service and the route tree (used by the server, the
+//! tests and the spec export alike), and runs the server.
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use poem::endpoint::make_sync;
+use poem::listener::{Acceptor, TcpAcceptor};
+use poem::middleware::{Cors, Tracing};
+use poem::web::{Html, Redirect};
+use poem::{Endpoint, EndpointExt, Route, Server, get};
+use poem_openapi::{LicenseObject, OpenApiService, ServerObject};
+use sea_orm::DatabaseConnection;
+
+use crate::api::{auth::AuthApi, health::HealthApi, tasks::TaskApi};
+use crate::auth::{PasswordHasher, TokenService};
+use crate::config::Settings;
+use crate::http::{AllowedMethods, limit_body, problems};
+use crate::{db, docs};
+
+/// What every request handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub tokens: TokenService,
+    pub passwords: PasswordHasher,
+}
+
+pub type Api = OpenApiService<(AuthApi, TaskApi, HealthApi), ()>;
+
+const DESCRIPTION: &str = "A task-management API: sign up, log in, and manage your own tasks. \
+Every task path is scoped to the caller's user id; errors are `application/problem+json` \
+(RFC 9457) with a stable `code`.";
+
+/// The OpenAPI service: the same spec is served, exported and tested.
+pub fn openapi() -> Api {
+    OpenApiService::new((AuthApi, TaskApi, HealthApi), "tasks-api", env!("CARGO_PKG_VERSION"))
+        .description(DESCRIPTION)
+        .license(LicenseObject::new("MIT").identifier("MIT"))
+        .server(ServerObject::new("http://127.0.0.1:8000").description("Local development server"))
+}
+
+/// The whole route tree around the API.
+pub fn routes(state: AppState, settings: &Settings) -> anyhow::Result<impl Endpoint + 'static> {
+    let api = openapi();
+    let (spec_json, spec_yaml) = (api.spec(), api.spec_yaml());
+    let allowed = AllowedMethods::from_spec(&spec_json);
+    let page = docs::swagger_page(&api.swagger_ui_html()).context("the Swagger UI page changed shape")?;
+    let cors = Cors::new()
+        .allow_origins(settings.cors_origins.iter().map(String::as_str))
+        .allow_headers(["authorization", "content-type", "if-match", "idempotency-key"])
+        .expose_headers(["etag", "location", "retry-after", "www-authenticate"]);
+    Ok(Route::new()
+        // Nesting the API at "/" would hide the "/" redirect, so it is
+        // mounted (unstripped) under each of its top-level prefixes.
+        .nest_no_strip("/api", api)
+        .nest_no_strip("/health", openapi())
+        .at("/", get(make_sync(|_| Redirect::see_other("/docs"))))
+        .at("/docs", get(make_sync(move |_| Html(page.clone()))))
+        .at(
+            "/openapi.json",
+            get(make_sync(move |_| spec_response("application/json", &spec_json))),
+        )
+        .at(
+            "/openapi.yaml",
+            get(make_sync(move |_| spec_response("application/yaml", &spec_yaml))),
+        )
+        .around(problems)
+        .around(limit_body)
+        .with_if(!settings.cors_origins.is_empty(), cors)
+        .with(Tracing)
+        .data(allowed)
+        .data(state))
+}
+
+fn spec_response(content_type: &str, spec: &str) -> poem::Response {
+    poem::Response::builder().content_type(content_type).body(spec.to_owned())
+}
+
+/// A bound, migrated, ready-to-run server.
+pub struct Application {
+    acceptor: TcpAcceptor,
+    addr: SocketAddr,
+    app: poem::endpoint::BoxEndpoint<'static>,
+}
+
+impl Application {
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let secret = settings.signing_secret()?;
+        let db = db::connect(settings).await.context("connecting to the database")?;
+        db::migrate(&db).await.context("applying migrations")?;
+        let state = AppState {
+            db,
+            tokens: TokenService::new(&secret, &settings.jwt_issuer, &settings.jwt_audience, settings.jwt_ttl_seconds),
+            passwords: PasswordHasher::new(settings.bcrypt_cost).await?,
+        };
+        let app = routes(state, settings)?.map_to_response().boxed();
+        let (acceptor, addr) = bind(&settings.bind_addr)?;
+        Ok(Self { acceptor, addr, app })
+    }
+
+    /// The address actually bound (port 0 resolved).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Serves until `shutdown` resolves, then lets in-flight requests finish.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
+        tracing::info!(address = %self.addr, docs = %format!("http://{}/docs", self.addr), "listening");
+        Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(self.app, shutdown, Some(Duration::from_secs(30)))
+            .await
+    }
+}
+
+/// Binds with a listen backlog of 4096: poem's own listener uses 128, and
+/// at ~1000 concurrent connections the kernel then drops SYNs, which
+/// clients only retry after a second.
+fn bind(addr: &str) -> anyhow::Result<(TcpAcceptor, SocketAddr)> {
+    let addr: SocketAddr = addr.parse().with_context(|| format!("BIND_ADDR {addr:?} is not host:port"))?;
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr).with_context(|| format!("binding {addr}"))?;
+    let listener = socket.listen(4096)?;
+    let acceptor = TcpAcceptor::from_tokio(listener)?;
+    let bound = acceptor
+        .local_addr()
+        .first()
+        .and_then(|a| a.as_socket_addr().copied())
+        .unwrap_or(addr);
+    Ok((acceptor, bound))
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
