@@ -7,7 +7,11 @@ use crate::startup::{Application, openapi, shutdown_signal};
 use crate::{db, telemetry};
 
 #[derive(Debug, Parser)]
-#[command(name = "tasks-api", version, about = "A task-management REST API server")]
+#[command(
+    name = "tasks-api",
+    version,
+    about = "A task-management REST API server"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub settings: Settings,

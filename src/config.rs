@@ -45,11 +45,22 @@ pub struct Settings {
     pub database_url: Secret,
 
     /// Address to listen on; port 0 picks a free port.
-    #[arg(long, env = "BIND_ADDR", global = true, default_value = "127.0.0.1:8000")]
+    #[arg(
+        long,
+        env = "BIND_ADDR",
+        global = true,
+        default_value = "127.0.0.1:8000"
+    )]
     pub bind_addr: String,
 
     /// `development` or `production` (which requires JWT_SECRET).
-    #[arg(long, env = "APP_ENV", global = true, value_enum, default_value = "development")]
+    #[arg(
+        long,
+        env = "APP_ENV",
+        global = true,
+        value_enum,
+        default_value = "development"
+    )]
     pub app_env: AppEnv,
 
     /// HS256 signing secret, at least 32 bytes.
@@ -81,7 +92,12 @@ pub struct Settings {
     pub log_format: Option<LogFormat>,
 
     /// Log filter, e.g. `info,tasks_api=debug`.
-    #[arg(long = "log-filter", env = "RUST_LOG", global = true, default_value = "info,sqlx=warn,sea_orm=warn")]
+    #[arg(
+        long = "log-filter",
+        env = "RUST_LOG",
+        global = true,
+        default_value = "info,sqlx=warn,sea_orm=warn"
+    )]
     pub rust_log: String,
 
     /// Database connection pool size (PostgreSQL; SQLite picks its own).
@@ -108,11 +124,17 @@ impl Settings {
     /// development a random one for this process.
     pub fn signing_secret(&self) -> anyhow::Result<Vec<u8>> {
         match (&self.jwt_secret, self.app_env) {
-            (Some(secret), _) if secret.expose().len() >= MIN_SECRET_BYTES => Ok(secret.expose().as_bytes().to_vec()),
+            (Some(secret), _) if secret.expose().len() >= MIN_SECRET_BYTES => {
+                Ok(secret.expose().as_bytes().to_vec())
+            }
             (Some(_), _) => anyhow::bail!("JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes"),
-            (None, AppEnv::Production) => anyhow::bail!("JWT_SECRET is required when APP_ENV=production"),
+            (None, AppEnv::Production) => {
+                anyhow::bail!("JWT_SECRET is required when APP_ENV=production")
+            }
             (None, AppEnv::Development) => {
-                tracing::warn!("JWT_SECRET is not set: using a random secret; tokens will not survive a restart");
+                tracing::warn!(
+                    "JWT_SECRET is not set: using a random secret; tokens will not survive a restart"
+                );
                 Ok(rand::random::<[u8; 32]>().to_vec())
             }
         }
@@ -143,7 +165,12 @@ mod tests {
 
     #[test]
     fn secrets_never_appear_in_debug_output() {
-        let settings = parse(&["--jwt-secret", "super-secret-value-of-32-bytes!!", "--database-url", "postgres://u:pw@h/db"]);
+        let settings = parse(&[
+            "--jwt-secret",
+            "super-secret-value-of-32-bytes!!",
+            "--database-url",
+            "postgres://u:pw@h/db",
+        ]);
         let shown = format!("{settings:?}");
         assert!(!shown.contains("super-secret"));
         assert!(!shown.contains("pw@"));

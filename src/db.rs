@@ -25,7 +25,9 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
         // run in parallel on both cores; writes still go one at a time and
         // wait out each other through busy_timeout. An in-memory database
         // exists per connection, so it must stay at one.
-        options.max_connections(if in_memory { 1 } else { 8 }).min_connections(1);
+        options
+            .max_connections(if in_memory { 1 } else { 8 })
+            .min_connections(1);
         options.map_sqlx_sqlite_opts(move |opts| {
             let opts = opts
                 .create_if_missing(true)
@@ -34,13 +36,16 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
             if in_memory {
                 opts
             } else {
-                opts.journal_mode(SqliteJournalMode::Wal).synchronous(SqliteSynchronous::Normal)
+                opts.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
             }
         });
     } else {
         // Each instance holds at most this many PostgreSQL connections; size
         // it so instances × pool stays under the server's connection limit.
-        options.max_connections(settings.database_max_connections).min_connections(1);
+        options
+            .max_connections(settings.database_max_connections)
+            .min_connections(1);
     }
     Database::connect(options).await
 }

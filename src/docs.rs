@@ -9,7 +9,11 @@ const ANCHOR: &str = "deepLinking: true,";
 /// the option is injected after (a test catches that on upgrade).
 pub fn swagger_page(html: &str) -> Option<String> {
     html.contains(ANCHOR).then(|| {
-        html.replacen(ANCHOR, "deepLinking: true,\n    persistAuthorization: true,", 1)
+        html.replacen(
+            ANCHOR,
+            "deepLinking: true,\n    persistAuthorization: true,",
+            1,
+        )
     })
 }
 

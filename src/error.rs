@@ -95,7 +95,10 @@ impl Error {
     pub fn status(&self) -> u16 {
         match self {
             Self::Validation(_) => 422,
-            Self::InvalidCredentials | Self::MissingToken | Self::InvalidToken | Self::TokenExpired => 401,
+            Self::InvalidCredentials
+            | Self::MissingToken
+            | Self::InvalidToken
+            | Self::TokenExpired => 401,
             Self::Forbidden => 403,
             Self::TaskNotFound | Self::NotFound => 404,
             Self::MethodNotAllowed { .. } => 405,
@@ -173,7 +176,8 @@ mod tests {
 
     #[test]
     fn connection_failures_are_503_database_unavailable() {
-        let err: Error = sea_orm::DbErr::Conn(sea_orm::RuntimeErr::Internal("refused".into())).into();
+        let err: Error =
+            sea_orm::DbErr::Conn(sea_orm::RuntimeErr::Internal("refused".into())).into();
         assert_eq!(err.status(), 503);
         assert_eq!(err.code(), ErrorCode::DatabaseUnavailable);
     }

@@ -23,11 +23,15 @@ pub async fn limit_body<E: Endpoint>(next: Arc<E>, mut req: Request) -> poem::Re
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     match declared {
-        Some(length) if length > MAX_BODY_BYTES as u64 => return Ok(Error::PayloadTooLarge.into_response()),
+        Some(length) if length > MAX_BODY_BYTES as u64 => {
+            return Ok(Error::PayloadTooLarge.into_response());
+        }
         Some(_) => {}
         None => match req.take_body().into_bytes_limit(MAX_BODY_BYTES).await {
             Ok(bytes) => req.set_body(Body::from(bytes)),
-            Err(ReadBodyError::PayloadTooLarge) => return Ok(Error::PayloadTooLarge.into_response()),
+            Err(ReadBodyError::PayloadTooLarge) => {
+                return Ok(Error::PayloadTooLarge.into_response());
+            }
             Err(err) => return Ok(Error::field("body", err.to_string()).into_response()),
         },
     }
@@ -63,7 +67,10 @@ impl AllowedMethods {
         let matches = |template: &str| {
             let parts: Vec<&str> = template.trim_end_matches('/').split('/').collect();
             parts.len() == segments.len()
-                && parts.iter().zip(&segments).all(|(p, s)| p.starts_with('{') || p == s)
+                && parts
+                    .iter()
+                    .zip(&segments)
+                    .all(|(p, s)| p.starts_with('{') || p == s)
         };
         self.0
             .iter()
@@ -86,11 +93,15 @@ pub async fn problems<E: Endpoint>(next: Arc<E>, req: Request) -> poem::Result<R
     let problem = if err.is::<NotFoundError>() {
         Error::NotFound
     } else if err.is::<MethodNotAllowedError>() {
-        Error::MethodNotAllowed { allow: allowed.for_path(&path) }
+        Error::MethodNotAllowed {
+            allow: allowed.for_path(&path),
+        }
     } else {
         match err.status().as_u16() {
             404 => Error::NotFound,
-            405 => Error::MethodNotAllowed { allow: allowed.for_path(&path) },
+            405 => Error::MethodNotAllowed {
+                allow: allowed.for_path(&path),
+            },
             413 => Error::PayloadTooLarge,
             415 => Error::UnsupportedMediaType,
             400..=499 => Error::field("request", err.to_string()),

@@ -35,10 +35,14 @@ Every task path is scoped to the caller's user id; errors are `application/probl
 
 /// The OpenAPI service: the same spec is served, exported and tested.
 pub fn openapi() -> Api {
-    OpenApiService::new((AuthApi, TaskApi, HealthApi), "tasks-api", env!("CARGO_PKG_VERSION"))
-        .description(DESCRIPTION)
-        .license(LicenseObject::new("MIT").identifier("MIT"))
-        .server(ServerObject::new("http://127.0.0.1:8000").description("Local development server"))
+    OpenApiService::new(
+        (AuthApi, TaskApi, HealthApi),
+        "tasks-api",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(DESCRIPTION)
+    .license(LicenseObject::new("MIT").identifier("MIT"))
+    .server(ServerObject::new("http://127.0.0.1:8000").description("Local development server"))
 }
 
 /// The whole route tree around the API.
@@ -46,10 +50,16 @@ pub fn routes(state: AppState, settings: &Settings) -> anyhow::Result<impl Endpo
     let api = openapi();
     let (spec_json, spec_yaml) = (api.spec(), api.spec_yaml());
     let allowed = AllowedMethods::from_spec(&spec_json);
-    let page = docs::swagger_page(&api.swagger_ui_html()).context("the Swagger UI page changed shape")?;
+    let page =
+        docs::swagger_page(&api.swagger_ui_html()).context("the Swagger UI page changed shape")?;
     let cors = Cors::new()
         .allow_origins(settings.cors_origins.iter().map(String::as_str))
-        .allow_headers(["authorization", "content-type", "if-match", "idempotency-key"])
+        .allow_headers([
+            "authorization",
+            "content-type",
+            "if-match",
+            "idempotency-key",
+        ])
         .expose_headers(["etag", "location", "retry-after", "www-authenticate"]);
     Ok(Route::new()
         // Nesting the API at "/" would hide the "/" redirect, so it is
@@ -60,11 +70,15 @@ pub fn routes(state: AppState, settings: &Settings) -> anyhow::Result<impl Endpo
         .at("/docs", get(make_sync(move |_| Html(page.clone()))))
         .at(
             "/openapi.json",
-            get(make_sync(move |_| spec_response("application/json", &spec_json))),
+            get(make_sync(move |_| {
+                spec_response("application/json", &spec_json)
+            })),
         )
         .at(
             "/openapi.yaml",
-            get(make_sync(move |_| spec_response("application/yaml", &spec_yaml))),
+            get(make_sync(move |_| {
+                spec_response("application/yaml", &spec_yaml)
+            })),
         )
         .around(problems)
         .around(limit_body)
@@ -75,7 +89,9 @@ pub fn routes(state: AppState, settings: &Settings) -> anyhow::Result<impl Endpo
 }
 
 fn spec_response(content_type: &str, spec: &str) -> poem::Response {
-    poem::Response::builder().content_type(content_type).body(spec.to_owned())
+    poem::Response::builder()
+        .content_type(content_type)
+        .body(spec.to_owned())
 }
 
 /// A bound, migrated, ready-to-run server.
@@ -88,16 +104,27 @@ pub struct Application {
 impl Application {
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let secret = settings.signing_secret()?;
-        let db = db::connect(settings).await.context("connecting to the database")?;
+        let db = db::connect(settings)
+            .await
+            .context("connecting to the database")?;
         db::migrate(&db).await.context("applying migrations")?;
         let state = AppState {
             db,
-            tokens: TokenService::new(&secret, &settings.jwt_issuer, &settings.jwt_audience, settings.jwt_ttl_seconds),
+            tokens: TokenService::new(
+                &secret,
+                &settings.jwt_issuer,
+                &settings.jwt_audience,
+                settings.jwt_ttl_seconds,
+            ),
             passwords: PasswordHasher::new(settings.bcrypt_cost).await?,
         };
         let app = routes(state, settings)?.map_to_response().boxed();
         let (acceptor, addr) = bind(&settings.bind_addr)?;
-        Ok(Self { acceptor, addr, app })
+        Ok(Self {
+            acceptor,
+            addr,
+            app,
+        })
     }
 
     /// The address actually bound (port 0 resolved).
@@ -118,14 +145,18 @@ impl Application {
 /// at ~1000 concurrent connections the kernel then drops SYNs, which
 /// clients only retry after a second.
 fn bind(addr: &str) -> anyhow::Result<(TcpAcceptor, SocketAddr)> {
-    let addr: SocketAddr = addr.parse().with_context(|| format!("BIND_ADDR {addr:?} is not host:port"))?;
+    let addr: SocketAddr = addr
+        .parse()
+        .with_context(|| format!("BIND_ADDR {addr:?} is not host:port"))?;
     let socket = if addr.is_ipv4() {
         tokio::net::TcpSocket::new_v4()?
     } else {
         tokio::net::TcpSocket::new_v6()?
     };
     socket.set_reuseaddr(true)?;
-    socket.bind(addr).with_context(|| format!("binding {addr}"))?;
+    socket
+        .bind(addr)
+        .with_context(|| format!("binding {addr}"))?;
     let listener = socket.listen(4096)?;
     let acceptor = TcpAcceptor::from_tokio(listener)?;
     let bound = acceptor

@@ -43,12 +43,30 @@ enum TaskTags {
 /// Every list query is scoped to one user, so every index leads with
 /// `user_id`; the trailing `id` makes each sort order total (stable paging).
 const TASK_INDEXES: &[(&str, &[Tasks])] = &[
-    ("idx_tasks_user_created", &[Tasks::UserId, Tasks::CreatedAt, Tasks::Id]),
-    ("idx_tasks_user_updated", &[Tasks::UserId, Tasks::UpdatedAt, Tasks::Id]),
-    ("idx_tasks_user_due", &[Tasks::UserId, Tasks::DueDate, Tasks::Id]),
-    ("idx_tasks_user_priority", &[Tasks::UserId, Tasks::Priority, Tasks::Id]),
-    ("idx_tasks_user_title", &[Tasks::UserId, Tasks::Title, Tasks::Id]),
-    ("idx_tasks_user_completed", &[Tasks::UserId, Tasks::Completed, Tasks::CreatedAt]),
+    (
+        "idx_tasks_user_created",
+        &[Tasks::UserId, Tasks::CreatedAt, Tasks::Id],
+    ),
+    (
+        "idx_tasks_user_updated",
+        &[Tasks::UserId, Tasks::UpdatedAt, Tasks::Id],
+    ),
+    (
+        "idx_tasks_user_due",
+        &[Tasks::UserId, Tasks::DueDate, Tasks::Id],
+    ),
+    (
+        "idx_tasks_user_priority",
+        &[Tasks::UserId, Tasks::Priority, Tasks::Id],
+    ),
+    (
+        "idx_tasks_user_title",
+        &[Tasks::UserId, Tasks::Title, Tasks::Id],
+    ),
+    (
+        "idx_tasks_user_completed",
+        &[Tasks::UserId, Tasks::Completed, Tasks::CreatedAt],
+    ),
 ];
 
 #[async_trait::async_trait]
@@ -141,8 +159,14 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(TaskTags::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(Tasks::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(Users::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(TaskTags::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Tasks::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Users::Table).to_owned())
+            .await
     }
 }

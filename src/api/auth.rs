@@ -1,6 +1,6 @@
 //! Accounts and tokens: sign up, log in, who am I.
-use poem_openapi::payload::Json;
 use poem::web::Data;
+use poem_openapi::payload::Json;
 use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 
@@ -25,7 +25,10 @@ pub struct SignUpRequest {
     #[oai(deserialize_with = "strict::email", validator(max_length = 254))]
     pub email: String,
     /// 8 to 72 bytes of UTF-8 (bcrypt's limit; never truncated).
-    #[oai(deserialize_with = "strict::password", validator(min_length = 8, max_length = 72))]
+    #[oai(
+        deserialize_with = "strict::password",
+        validator(min_length = 8, max_length = 72)
+    )]
     pub password: String,
     /// Optional display name, at most 100 characters.
     #[oai(deserialize_with = "strict::name", validator(max_length = 100))]
@@ -48,10 +51,16 @@ impl Example for SignUpRequest {
 #[oai(example)]
 pub struct LogInRequest {
     /// The account's email address.
-    #[oai(deserialize_with = "strict::email", validator(min_length = 1, max_length = 1024))]
+    #[oai(
+        deserialize_with = "strict::email",
+        validator(min_length = 1, max_length = 1024)
+    )]
     pub email: String,
     /// The account's password.
-    #[oai(deserialize_with = "strict::password", validator(min_length = 1, max_length = 1024))]
+    #[oai(
+        deserialize_with = "strict::password",
+        validator(min_length = 1, max_length = 1024)
+    )]
     pub password: String,
 }
 
@@ -115,12 +124,24 @@ impl AuthApi {
     ///
     /// Creates an account and returns an access token for it.
     #[oai(path = "/signup", method = "post", operation_id = "signUp")]
-    async fn sign_up(&self, state: Data<&AppState>, body: Json<SignUpRequest>) -> ApiResult<SignUpResponse, SignUpErrors> {
-        let SignUpRequest { email, password, name } = body.0;
+    async fn sign_up(
+        &self,
+        state: Data<&AppState>,
+        body: Json<SignUpRequest>,
+    ) -> ApiResult<SignUpResponse, SignUpErrors> {
+        let SignUpRequest {
+            email,
+            password,
+            name,
+        } = body.0;
         let account = NewAccount::parse(&email, password, name)?;
         let user = users::sign_up(&state.db, &state.passwords, account).await?;
         let token = state.tokens.issue(user.id)?;
-        Ok(SignUpResponse::Created(Json(AuthSession::new(user.into(), token)), "/api/auth/me".into()).into())
+        Ok(SignUpResponse::Created(
+            Json(AuthSession::new(user.into(), token)),
+            "/api/auth/me".into(),
+        )
+        .into())
     }
 
     /// Log in
@@ -128,7 +149,11 @@ impl AuthApi {
     /// Exchanges email and password for an access token. An unknown email and
     /// a wrong password give the same 401 (`invalid_credentials`).
     #[oai(path = "/login", method = "post", operation_id = "logIn")]
-    async fn log_in(&self, state: Data<&AppState>, body: Json<LogInRequest>) -> ApiResult<Json<AuthSession>, LogInErrors> {
+    async fn log_in(
+        &self,
+        state: Data<&AppState>,
+        body: Json<LogInRequest>,
+    ) -> ApiResult<Json<AuthSession>, LogInErrors> {
         let user = users::log_in(&state.db, &state.passwords, &body.email, &body.password).await?;
         let token = state.tokens.issue(user.id)?;
         Ok(Json(AuthSession::new(user.into(), token)).into())
@@ -138,7 +163,11 @@ impl AuthApi {
     ///
     /// The account the bearer token was issued to.
     #[oai(path = "/me", method = "get", operation_id = "getCurrentUser")]
-    async fn current_user(&self, auth: BearerAuth, state: Data<&AppState>) -> ApiResult<Json<UserBody>, CurrentUserErrors> {
+    async fn current_user(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+    ) -> ApiResult<Json<UserBody>, CurrentUserErrors> {
         let user = users::find(&state.db, auth.0.user_id).await?;
         Ok(Json(UserBody::from(user)).into())
     }

@@ -1,7 +1,7 @@
 //! Liveness and readiness probes for load balancers and orchestrators.
+use poem::web::Data;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
-use poem::web::Data;
 
 use super::ApiTags;
 use super::problem::Problem;
@@ -16,7 +16,9 @@ pub struct HealthStatus {
 }
 
 fn ok() -> Json<HealthStatus> {
-    Json(HealthStatus { status: "ok".into() })
+    Json(HealthStatus {
+        status: "ok".into(),
+    })
 }
 
 #[derive(ApiResponse)]
@@ -56,4 +58,3 @@ impl HealthApi {
         }
     }
 }
-

@@ -33,11 +33,13 @@ impl<T: Type> Type for Nullable<T> {
                 ..*schema
             })),
             // OpenAPI 3.0 ignores siblings of `$ref`, so wrap it.
-            reference @ MetaSchemaRef::Reference(_) => MetaSchemaRef::Inline(Box::new(MetaSchema {
-                nullable: true,
-                all_of: vec![reference],
-                ..MetaSchema::ANY
-            })),
+            reference @ MetaSchemaRef::Reference(_) => {
+                MetaSchemaRef::Inline(Box::new(MetaSchema {
+                    nullable: true,
+                    all_of: vec![reference],
+                    ..MetaSchema::ANY
+                }))
+            }
         }
     }
 
@@ -49,7 +51,9 @@ impl<T: Type> Type for Nullable<T> {
         self.0.as_ref().and_then(T::as_raw_value)
     }
 
-    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+    fn raw_element_iter<'a>(
+        &'a self,
+    ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
         match &self.0 {
             Some(value) => value.raw_element_iter(),
             None => Box::new(std::iter::empty()),
@@ -61,13 +65,20 @@ impl<T: ParseFromJSON> ParseFromJSON for Nullable<T> {
     fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
         match value {
             None | Some(Value::Null) => Ok(Self(None)),
-            value => T::parse_from_json(value).map(|v| Self(Some(v))).map_err(|e| e.propagate()),
+            value => T::parse_from_json(value)
+                .map(|v| Self(Some(v)))
+                .map_err(|e| e.propagate()),
         }
     }
 }
 
 impl<T: ToJSON> ToJSON for Nullable<T> {
     fn to_json(&self) -> Option<Value> {
-        Some(self.0.as_ref().and_then(ToJSON::to_json).unwrap_or(Value::Null))
+        Some(
+            self.0
+                .as_ref()
+                .and_then(ToJSON::to_json)
+                .unwrap_or(Value::Null),
+        )
     }
 }

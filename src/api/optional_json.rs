@@ -47,7 +47,8 @@ impl<'a, T: ParseFromJSON + ToJSON> ApiExtractor<'a> for OptionalJson<T> {
                 }
             }
             Some(content_type) if Json::<T>::check_content_type(content_type) => {
-                let Json(value) = <Json<Option<T>> as ParsePayload>::from_request(request, body).await?;
+                let Json(value) =
+                    <Json<Option<T>> as ParsePayload>::from_request(request, body).await?;
                 Ok(Self(value))
             }
             Some(content_type) => Err(ContentTypeError::NotSupported {

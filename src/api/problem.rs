@@ -2,10 +2,10 @@
 //! mapping of poem's own request errors onto it.
 use poem::http::{HeaderValue, StatusCode, header};
 use poem::{IntoResponse, Response};
+use poem_openapi::Object;
 use poem_openapi::error::{
     AuthorizationError, ContentTypeError, ParseParamError, ParsePathError, ParseRequestPayloadError,
 };
-use poem_openapi::Object;
 
 use crate::error::{Error, ErrorCode, FieldError};
 
@@ -33,7 +33,8 @@ pub struct Problem {
 
 impl From<&Error> for Problem {
     fn from(err: &Error) -> Self {
-        let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status =
+            StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         Self {
             kind: "about:blank".into(),
             title: status.canonical_reason().unwrap_or("Error").into(),
@@ -56,7 +57,9 @@ impl IntoResponse for Error {
         let problem = Problem::from(&self);
         let body = poem_openapi::types::ToJSON::to_json_string(&problem);
         let mut resp = Response::builder()
-            .status(StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
+            .status(
+                StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            )
             .content_type(PROBLEM_JSON)
             .body(body);
         let headers = resp.headers_mut();
@@ -65,12 +68,17 @@ impl IntoResponse for Error {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
             Error::InvalidToken => {
-                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer error=\"invalid_token\""));
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer error=\"invalid_token\""),
+                );
             }
             Error::TokenExpired => {
                 headers.insert(
                     header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static("Bearer error=\"invalid_token\", error_description=\"expired\""),
+                    HeaderValue::from_static(
+                        "Bearer error=\"invalid_token\", error_description=\"expired\"",
+                    ),
                 );
             }
             Error::DatabaseUnavailable => {
@@ -117,12 +125,21 @@ pub fn from_request_error(err: poem::Error) -> Error {
 /// failed"; anything else (malformed JSON) is reported against `body`.
 pub fn payload_error(reason: &str) -> Error {
     // Drop poem-openapi's "(occurred while parsing ...)" trail.
-    let reason = reason.split(" (occurred while parsing").next().unwrap_or(reason);
+    let reason = reason
+        .split(" (occurred while parsing")
+        .next()
+        .unwrap_or(reason);
     let named = reason.find("field `").and_then(|start| {
         let rest = &reason[start + "field `".len()..];
         let end = rest.find('`')?;
         let message = rest[end + 1..].trim_start_matches(':').trim();
-        Some((rest[..end].to_owned(), message.trim_start_matches("verification failed.").trim().to_owned()))
+        Some((
+            rest[..end].to_owned(),
+            message
+                .trim_start_matches("verification failed.")
+                .trim()
+                .to_owned(),
+        ))
     });
     match named {
         Some((field, message)) => Error::field(field, message),
@@ -136,8 +153,12 @@ mod tests {
 
     #[test]
     fn a_validator_failure_names_its_field() {
-        let err = payload_error(r#"failed to parse "SignUpRequest": field `email` verification failed. maxLength(254)"#);
-        let Error::Validation(fields) = err else { panic!() };
+        let err = payload_error(
+            r#"failed to parse "SignUpRequest": field `email` verification failed. maxLength(254)"#,
+        );
+        let Error::Validation(fields) = err else {
+            panic!()
+        };
         assert_eq!(fields[0].field, "email");
         assert_eq!(fields[0].message, "maxLength(254)");
     }
@@ -145,13 +166,20 @@ mod tests {
     #[test]
     fn a_strict_field_failure_reads_cleanly() {
         let reason = r#"failed to parse "string": field `title`: expected a string (occurred while parsing "TaskInput")"#;
-        let Error::Validation(fields) = payload_error(reason) else { panic!() };
-        assert_eq!((fields[0].field.as_str(), fields[0].message.as_str()), ("title", "expected a string"));
+        let Error::Validation(fields) = payload_error(reason) else {
+            panic!()
+        };
+        assert_eq!(
+            (fields[0].field.as_str(), fields[0].message.as_str()),
+            ("title", "expected a string")
+        );
     }
 
     #[test]
     fn malformed_json_is_reported_against_the_body() {
-        let Error::Validation(fields) = payload_error("expected value at line 1 column 2") else { panic!() };
+        let Error::Validation(fields) = payload_error("expected value at line 1 column 2") else {
+            panic!()
+        };
         assert_eq!(fields[0].field, "body");
     }
 

@@ -97,7 +97,10 @@ impl<E: Send> From<Problems<E>> for poem::Error {
 impl<E: ErrorSet> ApiResponse for Problems<E> {
     fn meta() -> MetaResponses {
         MetaResponses {
-            responses: E::STATUSES.iter().map(|&status| problem_meta(status)).collect(),
+            responses: E::STATUSES
+                .iter()
+                .map(|&status| problem_meta(status))
+                .collect(),
         }
     }
 
@@ -110,15 +113,27 @@ fn problem_meta(status: u16) -> MetaResponse {
     let (description, header) = match status {
         401 => (
             "Missing, malformed or expired bearer token, or wrong credentials.",
-            Some(("WWW-Authenticate", "The authentication scheme to use: `Bearer`.")),
+            Some((
+                "WWW-Authenticate",
+                "The authentication scheme to use: `Bearer`.",
+            )),
         ),
         403 => ("The path's `user_id` is not the authenticated user.", None),
         404 => ("No such task for this user.", None),
-        409 => ("An account with this email already exists (`email_taken`).", None),
+        409 => (
+            "An account with this email already exists (`email_taken`).",
+            None,
+        ),
         413 => ("The request body is larger than 64 KiB.", None),
         415 => ("The request body is not `application/json`.", None),
-        422 => ("The request failed validation; `errors` names each field.", None),
-        500 => ("An unexpected server error; the cause is logged, never sent.", None),
+        422 => (
+            "The request failed validation; `errors` names each field.",
+            None,
+        ),
+        500 => (
+            "An unexpected server error; the cause is logged, never sent.",
+            None,
+        ),
         503 => (
             "The database is unavailable (`database_unavailable`); retry later.",
             Some(("Retry-After", "Seconds to wait before retrying.")),

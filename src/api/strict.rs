@@ -27,11 +27,17 @@ fn read<T: ParseFromJSON>(field: &str, kind: Kind, value: Option<Value>) -> Pars
         (_, Kind::Bool) => Some("a boolean"),
     };
     if let Some(expected) = expected {
-        return Err(ParseError::custom(format!("field `{field}`: expected {expected}")));
+        return Err(ParseError::custom(format!(
+            "field `{field}`: expected {expected}"
+        )));
     }
     let missing = value.is_none();
     T::parse_from_json(value).map_err(|err| {
-        let why = if missing { "is required" } else { err.message() };
+        let why = if missing {
+            "is required"
+        } else {
+            err.message()
+        };
         ParseError::custom(format!("field `{field}`: {why}"))
     })
 }

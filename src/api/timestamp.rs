@@ -4,7 +4,9 @@ use std::borrow::Cow;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use poem_openapi::registry::{MetaSchema, MetaSchemaRef};
-use poem_openapi::types::{ParseError, ParseFromJSON, ParseFromParameter, ParseResult, ToJSON, Type};
+use poem_openapi::types::{
+    ParseError, ParseFromJSON, ParseFromParameter, ParseResult, ToJSON, Type,
+};
 use serde_json::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -20,7 +22,9 @@ impl Timestamp {
     fn parse(value: &str) -> ParseResult<Self> {
         DateTime::parse_from_rfc3339(value)
             .map(|dt| Self(dt.with_timezone(&Utc)))
-            .map_err(|_| ParseError::custom("expected an RFC 3339 date-time such as 2026-11-24T17:00:00Z"))
+            .map_err(|_| {
+                ParseError::custom("expected an RFC 3339 date-time such as 2026-11-24T17:00:00Z")
+            })
     }
 }
 
@@ -41,7 +45,9 @@ impl Type for Timestamp {
         Some(self)
     }
 
-    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+    fn raw_element_iter<'a>(
+        &'a self,
+    ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
         Box::new(self.as_raw_value().into_iter())
     }
 }
@@ -63,7 +69,9 @@ impl ParseFromParameter for Timestamp {
 
 impl ToJSON for Timestamp {
     fn to_json(&self) -> Option<Value> {
-        Some(Value::String(self.0.to_rfc3339_opts(SecondsFormat::AutoSi, true)))
+        Some(Value::String(
+            self.0.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+        ))
     }
 }
 

@@ -49,6 +49,7 @@ async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
 /// Carries the domain error through poem so the operation's bad-request
 /// handler can answer with the matching problem.
 fn reject(err: Error) -> poem::Error {
-    let status = poem::http::StatusCode::from_u16(err.status()).unwrap_or(poem::http::StatusCode::UNAUTHORIZED);
+    let status = poem::http::StatusCode::from_u16(err.status())
+        .unwrap_or(poem::http::StatusCode::UNAUTHORIZED);
     poem::Error::new(err, status)
 }

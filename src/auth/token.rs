@@ -69,8 +69,12 @@ impl TokenService {
             iss: self.inner.issuer.clone(),
             aud: self.inner.audience.clone(),
         };
-        let access_token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.inner.encoding)
-            .map_err(|err| Error::Internal(format!("signing a token failed: {err}")))?;
+        let access_token = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.inner.encoding,
+        )
+        .map_err(|err| Error::Internal(format!("signing a token failed: {err}")))?;
         Ok(IssuedToken {
             access_token,
             expires_in: self.inner.ttl_seconds,
@@ -79,11 +83,12 @@ impl TokenService {
 
     /// The user id a valid token was issued to.
     pub fn verify(&self, token: &str) -> Result<Uuid> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.inner.decoding, &self.inner.validation)
-            .map_err(|err| match err.kind() {
-                ErrorKind::ExpiredSignature => Error::TokenExpired,
-                _ => Error::InvalidToken,
-            })?;
+        let data =
+            jsonwebtoken::decode::<Claims>(token, &self.inner.decoding, &self.inner.validation)
+                .map_err(|err| match err.kind() {
+                    ErrorKind::ExpiredSignature => Error::TokenExpired,
+                    _ => Error::InvalidToken,
+                })?;
         Uuid::parse_str(&data.claims.sub).map_err(|_| Error::InvalidToken)
     }
 }
@@ -131,17 +136,62 @@ mod tests {
         let svc = service();
         let past = Utc::now().timestamp() - 3600;
         let cases = [
-            ("bad signature", sign(&claims(serde_json::json!({})), Algorithm::HS256, b"another-secret-another-secret-xx")),
-            ("other alg", sign(&claims(serde_json::json!({})), Algorithm::HS384, SECRET)),
-            ("wrong iss", sign(&claims(serde_json::json!({"iss": "x"})), Algorithm::HS256, SECRET)),
-            ("wrong aud", sign(&claims(serde_json::json!({"aud": "x"})), Algorithm::HS256, SECRET)),
-            ("missing sub", sign(&claims(serde_json::json!({"sub": null})), Algorithm::HS256, SECRET)),
-            ("sub not a uuid", sign(&claims(serde_json::json!({"sub": "42"})), Algorithm::HS256, SECRET)),
+            (
+                "bad signature",
+                sign(
+                    &claims(serde_json::json!({})),
+                    Algorithm::HS256,
+                    b"another-secret-another-secret-xx",
+                ),
+            ),
+            (
+                "other alg",
+                sign(&claims(serde_json::json!({})), Algorithm::HS384, SECRET),
+            ),
+            (
+                "wrong iss",
+                sign(
+                    &claims(serde_json::json!({"iss": "x"})),
+                    Algorithm::HS256,
+                    SECRET,
+                ),
+            ),
+            (
+                "wrong aud",
+                sign(
+                    &claims(serde_json::json!({"aud": "x"})),
+                    Algorithm::HS256,
+                    SECRET,
+                ),
+            ),
+            (
+                "missing sub",
+                sign(
+                    &claims(serde_json::json!({"sub": null})),
+                    Algorithm::HS256,
+                    SECRET,
+                ),
+            ),
+            (
+                "sub not a uuid",
+                sign(
+                    &claims(serde_json::json!({"sub": "42"})),
+                    Algorithm::HS256,
+                    SECRET,
+                ),
+            ),
         ];
         for (why, token) in cases {
-            assert!(matches!(svc.verify(&token), Err(Error::InvalidToken)), "{why} was accepted");
+            assert!(
+                matches!(svc.verify(&token), Err(Error::InvalidToken)),
+                "{why} was accepted"
+            );
         }
-        let expired = sign(&claims(serde_json::json!({"exp": past, "iat": past - 60})), Algorithm::HS256, SECRET);
+        let expired = sign(
+            &claims(serde_json::json!({"exp": past, "iat": past - 60})),
+            Algorithm::HS256,
+            SECRET,
+        );
         assert!(matches!(svc.verify(&expired), Err(Error::TokenExpired)));
     }
 

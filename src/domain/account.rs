@@ -49,7 +49,9 @@ impl Password {
 
     pub fn parse(raw: String) -> Result<Self, FieldError> {
         match raw.len() {
-            n if n < Self::MIN_BYTES => Err(FieldError::new("password", "must be at least 8 bytes")),
+            n if n < Self::MIN_BYTES => {
+                Err(FieldError::new("password", "must be at least 8 bytes"))
+            }
             n if n > Self::MAX_BYTES => Err(FieldError::new(
                 "password",
                 "must be at most 72 bytes (UTF-8); longer passwords would be truncated by bcrypt",
@@ -97,10 +99,21 @@ pub struct NewAccount {
 impl NewAccount {
     /// Checks every field, reporting all failures at once.
     pub fn parse(email: &str, password: String, name: Option<String>) -> Result<Self, Error> {
-        match (Email::parse(email), Password::parse(password), Name::parse(name)) {
-            (Ok(email), Ok(password), Ok(name)) => Ok(Self { email, password, name }),
+        match (
+            Email::parse(email),
+            Password::parse(password),
+            Name::parse(name),
+        ) {
+            (Ok(email), Ok(password), Ok(name)) => Ok(Self {
+                email,
+                password,
+                name,
+            }),
             (email, password, name) => Err(Error::Validation(
-                [email.err(), password.err(), name.err()].into_iter().flatten().collect(),
+                [email.err(), password.err(), name.err()]
+                    .into_iter()
+                    .flatten()
+                    .collect(),
             )),
         }
     }
@@ -118,7 +131,15 @@ mod tests {
 
     #[test]
     fn implausible_emails_are_refused() {
-        for raw in ["", "ada", "@example.com", "ada@", "ada@example", "a b@example.com", "a@b@c.com"] {
+        for raw in [
+            "",
+            "ada",
+            "@example.com",
+            "ada@",
+            "ada@example",
+            "a b@example.com",
+            "a@b@c.com",
+        ] {
             assert!(Email::parse(raw).is_err(), "{raw:?} was accepted");
         }
     }
@@ -146,7 +167,10 @@ mod tests {
     fn names_are_optional_trimmed_and_bounded() {
         assert_eq!(Name::parse(None).unwrap(), None);
         assert_eq!(Name::parse(Some("  ".into())).unwrap(), None);
-        assert_eq!(Name::parse(Some(" Ada ".into())).unwrap(), Some("Ada".into()));
+        assert_eq!(
+            Name::parse(Some(" Ada ".into())).unwrap(),
+            Some("Ada".into())
+        );
         assert!(Name::parse(Some("é".repeat(100))).is_ok());
         assert!(Name::parse(Some("é".repeat(101))).is_err());
     }

@@ -2,7 +2,6 @@
 //! an `Email` or a `TaskDraft`, the data in it is known to be valid.
 mod account;
 
-
 pub use account::{Email, NewAccount, Password};
 pub mod query;
 pub mod task;

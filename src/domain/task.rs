@@ -73,7 +73,9 @@ impl Title {
         let title = raw.trim();
         match char_len(title) {
             0 => Err(FieldError::new("title", "must not be empty")),
-            n if n > Self::MAX_CHARS => Err(FieldError::new("title", "must be at most 200 characters")),
+            n if n > Self::MAX_CHARS => {
+                Err(FieldError::new("title", "must be at most 200 characters"))
+            }
             _ => Ok(title.to_owned()),
         }
     }
@@ -83,7 +85,10 @@ pub const DESCRIPTION_MAX_CHARS: usize = 2000;
 
 fn parse_description(raw: String) -> Result<String, FieldError> {
     if char_len(&raw) > DESCRIPTION_MAX_CHARS {
-        return Err(FieldError::new("description", "must be at most 2000 characters"));
+        return Err(FieldError::new(
+            "description",
+            "must be at most 2000 characters",
+        ));
     }
     Ok(raw)
 }
@@ -107,7 +112,10 @@ impl Tags {
             match char_len(&tag) {
                 0 => return Err(FieldError::new("tags", "tags must not be empty")),
                 n if n > Self::MAX_CHARS => {
-                    return Err(FieldError::new("tags", "each tag must be at most 50 characters"));
+                    return Err(FieldError::new(
+                        "tags",
+                        "each tag must be at most 50 characters",
+                    ));
                 }
                 _ if tags.contains(&tag) => {}
                 _ => tags.push(tag),
@@ -173,7 +181,9 @@ impl TaskPatch {
     pub fn parse(self) -> Result<Self, Error> {
         let mut problems = Problems::default();
         let title = self.title.map(|t| problems.check(Title::parse(&t)));
-        let description = self.description.map(|d| problems.check(parse_description(d)));
+        let description = self
+            .description
+            .map(|d| problems.check(parse_description(d)));
         let tags = self.tags.map(|t| problems.check(Tags::parse(t)));
         problems.finish(|| Self {
             title: title.flatten(),
@@ -235,7 +245,12 @@ mod tests {
 
     #[test]
     fn priorities_round_trip_through_their_rank() {
-        for p in [Priority::Low, Priority::Medium, Priority::High, Priority::Urgent] {
+        for p in [
+            Priority::Low,
+            Priority::Medium,
+            Priority::High,
+            Priority::Urgent,
+        ] {
             assert_eq!(Priority::from_rank(p.rank()), p);
         }
         assert!(Priority::Urgent.rank() > Priority::High.rank());

@@ -1,8 +1,8 @@
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait, Order};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -61,7 +61,11 @@ pub async fn get(db: &impl ConnectionTrait, user_id: Uuid, task_id: Uuid) -> Res
         .ok_or(Error::TaskNotFound)
 }
 
-pub async fn create(db: &impl TransactionTrait, user_id: Uuid, draft: TaskDraft) -> Result<task::Model> {
+pub async fn create(
+    db: &impl TransactionTrait,
+    user_id: Uuid,
+    draft: TaskDraft,
+) -> Result<task::Model> {
     let now = timestamp(Utc::now());
     let txn = db.begin().await?;
     let created = task::ActiveModel {
@@ -88,7 +92,12 @@ pub async fn create(db: &impl TransactionTrait, user_id: Uuid, draft: TaskDraft)
 }
 
 /// PUT: every field is replaced; omitted ones were already defaulted.
-pub async fn replace(db: &impl TransactionTrait, user_id: Uuid, task_id: Uuid, draft: TaskDraft) -> Result<task::Model> {
+pub async fn replace(
+    db: &impl TransactionTrait,
+    user_id: Uuid,
+    task_id: Uuid,
+    draft: TaskDraft,
+) -> Result<task::Model> {
     let patch = TaskPatch {
         title: Some(draft.title),
         description: Some(draft.description),
@@ -102,7 +111,12 @@ pub async fn replace(db: &impl TransactionTrait, user_id: Uuid, task_id: Uuid, d
 }
 
 /// PATCH: only the fields present change.
-pub async fn update(db: &impl TransactionTrait, user_id: Uuid, task_id: Uuid, patch: TaskPatch) -> Result<task::Model> {
+pub async fn update(
+    db: &impl TransactionTrait,
+    user_id: Uuid,
+    task_id: Uuid,
+    patch: TaskPatch,
+) -> Result<task::Model> {
     let txn = db.begin().await?;
     let current = get(&txn, user_id, task_id).await?;
     let now = timestamp(Utc::now());
@@ -174,7 +188,12 @@ pub async fn delete(db: &impl ConnectionTrait, user_id: Uuid, task_id: Uuid) -> 
 
 /// `completed_at` records when a task became complete; re-asserting
 /// completion keeps the original time.
-fn set_completed(row: &mut task::ActiveModel, was: bool, now_completed: bool, now: chrono::DateTime<Utc>) {
+fn set_completed(
+    row: &mut task::ActiveModel,
+    was: bool,
+    now_completed: bool,
+    now: chrono::DateTime<Utc>,
+) {
     if was == now_completed {
         return;
     }

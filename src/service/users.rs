@@ -1,5 +1,8 @@
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set, SqlErr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    SqlErr,
+};
 use uuid::Uuid;
 
 use crate::auth::PasswordHasher;
@@ -28,7 +31,12 @@ pub async fn sign_up(
 
 /// The account for these credentials. An unknown email and a wrong password
 /// fail the same way, after the same bcrypt work.
-pub async fn log_in(db: &impl ConnectionTrait, hasher: &PasswordHasher, email: &str, password: &str) -> Result<user::Model> {
+pub async fn log_in(
+    db: &impl ConnectionTrait,
+    hasher: &PasswordHasher,
+    email: &str,
+    password: &str,
+) -> Result<user::Model> {
     let account = user::Entity::find()
         .filter(user::Column::Email.eq(Email::normalise(email)))
         .one(db)
@@ -42,7 +50,10 @@ pub async fn log_in(db: &impl ConnectionTrait, hasher: &PasswordHasher, email: &
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<user::Model> {
-    user::Entity::find_by_id(id).one(db).await?.ok_or(Error::InvalidToken)
+    user::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(Error::InvalidToken)
 }
 
 pub async fn exists(db: &impl ConnectionTrait, id: Uuid) -> Result<bool> {

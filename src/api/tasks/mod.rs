@@ -56,17 +56,32 @@ impl TaskApi {
         #[oai(default)]
         order: Query<SortOrder>,
         /// Page size, 1 to 100.
-        #[oai(default = "default_limit", validator(minimum(value = "1"), maximum(value = "100")))]
+        #[oai(
+            default = "default_limit",
+            validator(minimum(value = "1"), maximum(value = "100"))
+        )]
         limit: Query<u64>,
         /// How many matching tasks to skip.
         #[oai(default)]
         offset: Query<u64>,
     ) -> ApiResult<Json<TaskPage>, ListTasksErrors> {
         auth.0.must_be(user_id.0)?;
-        let query = ListQuery { status: status.0, sort: sort.0, order: order.0, limit: limit.0, offset: offset.0 };
+        let query = ListQuery {
+            status: status.0,
+            sort: sort.0,
+            order: order.0,
+            limit: limit.0,
+            offset: offset.0,
+        };
         let page = tasks::list(&state.db, user_id.0, query).await?;
         let items = page.items.into_iter().map(TaskBody::from).collect();
-        Ok(Json(TaskPage { items, total: page.total, limit: query.limit, offset: query.offset }).into())
+        Ok(Json(TaskPage {
+            items,
+            total: page.total,
+            limit: query.limit,
+            offset: query.offset,
+        })
+        .into())
     }
 
     /// Create a task
@@ -87,7 +102,11 @@ impl TaskApi {
     }
 
     /// Get a task
-    #[oai(path = "/:user_id/tasks/:task_id", method = "get", operation_id = "getTask")]
+    #[oai(
+        path = "/:user_id/tasks/:task_id",
+        method = "get",
+        operation_id = "getTask"
+    )]
     async fn get_task(
         &self,
         auth: BearerAuth,
@@ -105,7 +124,11 @@ impl TaskApi {
     ///
     /// Full replacement: every omitted optional field (`completed` included)
     /// returns to its default.
-    #[oai(path = "/:user_id/tasks/:task_id", method = "put", operation_id = "replaceTask")]
+    #[oai(
+        path = "/:user_id/tasks/:task_id",
+        method = "put",
+        operation_id = "replaceTask"
+    )]
     async fn replace_task(
         &self,
         auth: BearerAuth,
@@ -118,14 +141,21 @@ impl TaskApi {
     ) -> ApiResult<TaskResponse, WriteTaskErrors> {
         auth.0.must_be(user_id.0)?;
         let draft = TaskDraft::from(body.0).parse()?;
-        Ok(TaskResponse::from(tasks::replace(&state.db, user_id.0, task_id.0, draft).await?).into())
+        Ok(
+            TaskResponse::from(tasks::replace(&state.db, user_id.0, task_id.0, draft).await?)
+                .into(),
+        )
     }
 
     /// Update a task
     ///
     /// Partial update: omitted fields stay; `null` clears `due_date` or
     /// `recurrence`.
-    #[oai(path = "/:user_id/tasks/:task_id", method = "patch", operation_id = "updateTask")]
+    #[oai(
+        path = "/:user_id/tasks/:task_id",
+        method = "patch",
+        operation_id = "updateTask"
+    )]
     async fn update_task(
         &self,
         auth: BearerAuth,
@@ -144,7 +174,11 @@ impl TaskApi {
     /// Delete a task
     ///
     /// 204 once; a second delete of the same task is 404.
-    #[oai(path = "/:user_id/tasks/:task_id", method = "delete", operation_id = "deleteTask")]
+    #[oai(
+        path = "/:user_id/tasks/:task_id",
+        method = "delete",
+        operation_id = "deleteTask"
+    )]
     async fn delete_task(
         &self,
         auth: BearerAuth,
@@ -163,7 +197,11 @@ impl TaskApi {
     ///
     /// With no body (or no `completed`) the task's completion toggles; with
     /// `{"completed": true|false}` it is set, so a retry is harmless.
-    #[oai(path = "/:user_id/tasks/:task_id/complete", method = "patch", operation_id = "setTaskCompletion")]
+    #[oai(
+        path = "/:user_id/tasks/:task_id/complete",
+        method = "patch",
+        operation_id = "setTaskCompletion"
+    )]
     async fn set_task_completion(
         &self,
         auth: BearerAuth,
@@ -176,6 +214,9 @@ impl TaskApi {
     ) -> ApiResult<TaskResponse, WriteTaskErrors> {
         auth.0.must_be(user_id.0)?;
         let completed = body.0.and_then(|b| b.completed);
-        Ok(TaskResponse::from(tasks::set_completion(&state.db, user_id.0, task_id.0, completed).await?).into())
+        Ok(TaskResponse::from(
+            tasks::set_completion(&state.db, user_id.0, task_id.0, completed).await?,
+        )
+        .into())
     }
 }

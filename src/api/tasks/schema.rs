@@ -52,7 +52,11 @@ impl From<task::Model> for TaskBody {
             priority: Priority::from_rank(task.priority),
             tags: serde_json::from_str(&task.tags).unwrap_or_default(),
             due_date: task.due_date.map(Timestamp).into(),
-            recurrence: task.recurrence.as_deref().and_then(Recurrence::parse_stored).into(),
+            recurrence: task
+                .recurrence
+                .as_deref()
+                .and_then(Recurrence::parse_stored)
+                .into(),
             created_at: task.created_at.into(),
             updated_at: task.updated_at.into(),
             next_task_id: task.next_task_id.into(),

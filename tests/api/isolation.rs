@@ -1,0 +1,126 @@
+//! The isolation matrix: no user can read or touch another user's tasks.
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::db_test;
+use crate::helpers::{Session, TestApp, assert_problem};
+
+/// Every task operation, as (method, path suffix after /tasks, body).
+fn operations(task_id: &str) -> Vec<(Method, String, Option<Value>)> {
+    let one = format!("/{task_id}");
+    vec![
+        (Method::GET, one.clone(), None),
+        (Method::PUT, one.clone(), Some(json!({"title": "hijacked"}))),
+        (
+            Method::PATCH,
+            one.clone(),
+            Some(json!({"title": "hijacked"})),
+        ),
+        (
+            Method::PATCH,
+            format!("{one}/complete"),
+            Some(json!({"completed": true})),
+        ),
+        (Method::DELETE, one, None),
+    ]
+}
+
+async fn call(
+    app: &TestApp,
+    who: Option<&Session>,
+    method: Method,
+    path: &str,
+    body: &Option<Value>,
+) -> reqwest::Response {
+    let mut req = app.request(method, path);
+    if let Some(session) = who {
+        req = req.bearer_auth(&session.token);
+    }
+    if let Some(body) = body {
+        req = req.json(body);
+    }
+    req.send().await.unwrap()
+}
+
+db_test!(no_user_can_reach_another_users_tasks, |app| async move {
+    let owner = app.sign_up().await;
+    let intruder = app.sign_up().await;
+    let task = app
+        .create_task(&owner, json!({"title": "mine", "tags": ["private"]}))
+        .await;
+    let task_id = task["id"].as_str().unwrap();
+    let owners_tasks = app.tasks_path(&owner);
+    let intruders_tasks = app.tasks_path(&intruder);
+
+    for (method, suffix, body) in operations(task_id) {
+        // On the owner's path: 403, whatever the task.
+        let resp = call(
+            &app,
+            Some(&intruder),
+            method.clone(),
+            &format!("{owners_tasks}{suffix}"),
+            &body,
+        )
+        .await;
+        assert_problem(resp, 403, "forbidden").await;
+        // On their own path with the owner's task id: it does not exist.
+        let resp = call(
+            &app,
+            Some(&intruder),
+            method.clone(),
+            &format!("{intruders_tasks}{suffix}"),
+            &body,
+        )
+        .await;
+        assert_problem(resp, 404, "task_not_found").await;
+        // Without a token: 401 first.
+        let resp = call(
+            &app,
+            None,
+            method.clone(),
+            &format!("{owners_tasks}{suffix}"),
+            &body,
+        )
+        .await;
+        assert_problem(resp, 401, "missing_token").await;
+    }
+    // Listing and creating on the owner's path.
+    let list = call(&app, Some(&intruder), Method::GET, &owners_tasks, &None).await;
+    assert_problem(list, 403, "forbidden").await;
+    let create = call(
+        &app,
+        Some(&intruder),
+        Method::POST,
+        &owners_tasks,
+        &Some(json!({"title": "planted"})),
+    )
+    .await;
+    assert_problem(create, 403, "forbidden").await;
+    assert_problem(
+        call(&app, None, Method::GET, &owners_tasks, &None).await,
+        401,
+        "missing_token",
+    )
+    .await;
+    // The intruder's own list never shows it.
+    assert_eq!(app.list(&intruder, "").await["total"], 0);
+
+    // The owner's task is exactly as it was, and nothing was added.
+    assert_eq!(app.get_task(&owner, task_id).await, task);
+    assert_eq!(app.list(&owner, "").await["total"], 1);
+});
+
+db_test!(
+    a_missing_token_is_401_before_anything_else,
+    |app| async move {
+        let path = format!("/api/{}/tasks", uuid::Uuid::now_v7());
+        let resp = app
+            .request(Method::POST, &path)
+            .json(&json!({"title": ""}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.headers()["www-authenticate"], "Bearer");
+        assert_problem(resp, 401, "missing_token").await;
+    }
+);

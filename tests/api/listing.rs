@@ -1,0 +1,187 @@
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::db_test;
+use crate::helpers::{Session, TestApp, assert_invalid};
+
+fn ids(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn field(page: &Value, name: &str) -> Vec<Value> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t[name].clone())
+        .collect()
+}
+
+async fn seed(app: &TestApp, s: &Session, bodies: Vec<Value>) -> Vec<Value> {
+    let mut created = Vec::new();
+    for body in bodies {
+        created.push(app.create_task(s, body).await);
+    }
+    created
+}
+
+db_test!(
+    a_list_defaults_to_newest_first_fifty_per_page,
+    |app| async move {
+        let s = app.sign_up().await;
+        let created = seed(
+            &app,
+            &s,
+            (0..3).map(|i| json!({"title": format!("t{i}")})).collect(),
+        )
+        .await;
+        let page = app.list(&s, "").await;
+        assert_eq!(
+            (
+                page["total"].clone(),
+                page["limit"].clone(),
+                page["offset"].clone()
+            ),
+            (json!(3), json!(50), json!(0))
+        );
+        let mut newest_first: Vec<String> = created
+            .iter()
+            .map(|t| t["id"].as_str().unwrap().to_owned())
+            .collect();
+        newest_first.reverse();
+        assert_eq!(ids(&page), newest_first);
+    }
+);
+
+db_test!(paging_neither_repeats_nor_skips, |app| async move {
+    let s = app.sign_up().await;
+    // Every task shares its priority, so only the id tie-break orders them.
+    let created = seed(
+        &app,
+        &s,
+        (0..11)
+            .map(|i| json!({"title": format!("t{i}"), "priority": "high"}))
+            .collect(),
+    )
+    .await;
+    for sort in ["created_at", "priority", "title", "due_date", "updated_at"] {
+        for order in ["asc", "desc"] {
+            let mut seen = Vec::new();
+            for offset in (0..12).step_by(4) {
+                let page = app
+                    .list(
+                        &s,
+                        &format!("sort={sort}&order={order}&limit=4&offset={offset}"),
+                    )
+                    .await;
+                assert_eq!(page["total"], 11);
+                seen.extend(ids(&page));
+            }
+            let mut unique = seen.clone();
+            unique.sort();
+            unique.dedup();
+            assert_eq!(
+                (seen.len(), unique.len()),
+                (created.len(), created.len()),
+                "{sort} {order}"
+            );
+        }
+    }
+});
+
+db_test!(status_filters_by_completion, |app| async move {
+    let s = app.sign_up().await;
+    seed(
+        &app,
+        &s,
+        vec![
+            json!({"title": "open"}),
+            json!({"title": "done", "completed": true}),
+        ],
+    )
+    .await;
+    let pending = app.list(&s, "status=pending").await;
+    assert_eq!(
+        (pending["total"].clone(), field(&pending, "title")),
+        (json!(1), vec![json!("open")])
+    );
+    let completed = app.list(&s, "status=completed").await;
+    assert_eq!(field(&completed, "title"), vec![json!("done")]);
+    assert_eq!(app.list(&s, "status=all").await["total"], 2);
+});
+
+db_test!(sorting_follows_each_documented_order, |app| async move {
+    let s = app.sign_up().await;
+    seed(
+        &app,
+        &s,
+        vec![
+            json!({"title": "b", "priority": "low", "due_date": "2026-12-02T00:00:00Z"}),
+            json!({"title": "a", "priority": "urgent"}),
+            json!({"title": "c", "priority": "medium", "due_date": "2026-12-01T00:00:00Z"}),
+            json!({"title": "d", "priority": "high"}),
+        ],
+    )
+    .await;
+    let titles = |page: &Value| {
+        field(page, "title")
+            .into_iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        titles(&app.list(&s, "sort=title&order=asc").await),
+        ["a", "b", "c", "d"]
+    );
+    assert_eq!(
+        titles(&app.list(&s, "sort=title&order=desc").await),
+        ["d", "c", "b", "a"]
+    );
+    assert_eq!(
+        titles(&app.list(&s, "sort=priority&order=desc").await),
+        ["a", "d", "c", "b"]
+    );
+    assert_eq!(
+        titles(&app.list(&s, "sort=priority&order=asc").await),
+        ["b", "c", "d", "a"]
+    );
+    // Tasks without a due date come last in both directions.
+    let asc = titles(&app.list(&s, "sort=due_date&order=asc").await);
+    assert_eq!(asc[..2], ["c", "b"]);
+    let desc = titles(&app.list(&s, "sort=due_date&order=desc").await);
+    assert_eq!(desc[..2], ["b", "c"]);
+    assert!(
+        asc[2..]
+            .iter()
+            .chain(&desc[2..])
+            .all(|t| t == "a" || t == "d")
+    );
+});
+
+db_test!(list_parameters_are_validated, |app| async move {
+    let s = app.sign_up().await;
+    assert_eq!(app.list(&s, "limit=1").await["limit"], 1);
+    assert_eq!(app.list(&s, "limit=100").await["limit"], 100);
+    assert_eq!(app.list(&s, "offset=5").await["offset"], 5);
+    for (query, param) in [
+        ("limit=0", "limit"),
+        ("limit=101", "limit"),
+        ("limit=ten", "limit"),
+        ("offset=-1", "offset"),
+        ("status=done", "status"),
+        ("sort=colour", "sort"),
+        ("order=up", "order"),
+    ] {
+        let resp = app
+            .authed(Method::GET, &format!("{}?{query}", app.tasks_path(&s)), &s)
+            .send()
+            .await
+            .unwrap();
+        assert_invalid(resp, param).await;
+    }
+});

@@ -1,0 +1,73 @@
+//! Contract §2: the spec, the docs and the health probes.
+use reqwest::Method;
+use serde_json::Value;
+
+use crate::db_test;
+
+db_test!(the_root_redirects_to_the_docs, |app| async move {
+    let resp = app.request(Method::GET, "/").send().await.unwrap();
+    assert!(resp.status().is_redirection());
+    assert_eq!(resp.headers()["location"], "/docs");
+    let docs = app.request(Method::GET, "/docs").send().await.unwrap();
+    assert_eq!(docs.status(), 200);
+    let html = docs.text().await.unwrap();
+    assert!(html.contains("swagger") && html.contains("persistAuthorization: true"));
+});
+
+db_test!(the_server_serves_its_own_spec, |app| async move {
+    let spec: Value = app
+        .request(Method::GET, "/openapi.json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(spec["info"]["title"], "tasks-api");
+    let operation_ids: Vec<&str> = spec["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|ops| ops.as_object().unwrap().values())
+        .filter_map(|op| op["operationId"].as_str())
+        .collect();
+    for id in [
+        "signUp",
+        "logIn",
+        "getCurrentUser",
+        "listTasks",
+        "createTask",
+        "getTask",
+        "replaceTask",
+        "updateTask",
+        "deleteTask",
+        "setTaskCompletion",
+    ] {
+        assert!(operation_ids.contains(&id), "{id} missing");
+    }
+    assert_eq!(
+        spec["components"]["securitySchemes"]["bearerAuth"]["scheme"],
+        "bearer"
+    );
+    let yaml = app
+        .request(Method::GET, "/openapi.yaml")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(yaml.status(), 200);
+    assert!(
+        yaml.text()
+            .await
+            .unwrap()
+            .contains("operationId: listTasks")
+    );
+});
+
+db_test!(health_probes_answer, |app| async move {
+    for path in ["/health/live", "/health/ready"] {
+        let resp = app.request(Method::GET, path).send().await.unwrap();
+        assert_eq!(resp.status(), 200, "{path}");
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["status"], "ok");
+    }
+});

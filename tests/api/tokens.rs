@@ -1,0 +1,142 @@
+//! Every access-token rejection of contract §3 is a 401 with a Bearer
+//! challenge.
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use reqwest::Method;
+use sea_orm::EntityTrait;
+use serde_json::{Value, json};
+
+use crate::db_test;
+use crate::helpers::{JWT_SECRET, Session, TestApp, assert_problem};
+
+fn claims(sub: &str) -> Value {
+    let now = chrono::Utc::now().timestamp();
+    json!({"sub": sub, "iat": now, "exp": now + 600, "iss": "tasks-api", "aud": "tasks-api"})
+}
+
+fn sign(claims: &Value, alg: Algorithm, secret: &str) -> String {
+    jsonwebtoken::encode(
+        &Header::new(alg),
+        claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap()
+}
+
+async fn me_with(app: &TestApp, authorization: Option<String>) -> reqwest::Response {
+    let mut req = app.request(Method::GET, "/api/auth/me");
+    if let Some(value) = authorization {
+        req = req.header("authorization", value);
+    }
+    req.send().await.unwrap()
+}
+
+async fn assert_rejected(app: &TestApp, token: String, code: &str, why: &str) {
+    let resp = me_with(app, Some(format!("Bearer {token}"))).await;
+    assert_eq!(resp.status().as_u16(), 401, "{why} was accepted");
+    assert!(
+        resp.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("Bearer"),
+        "{why}"
+    );
+    assert_problem(resp, 401, code).await;
+}
+
+db_test!(a_valid_token_is_accepted, |app| async move {
+    let session = app.sign_up().await;
+    let forged = sign(&claims(&session.user_id), Algorithm::HS256, JWT_SECRET);
+    let resp = me_with(&app, Some(format!("Bearer {forged}"))).await;
+    assert_eq!(resp.status(), 200, "the control case must pass");
+});
+
+db_test!(every_invalid_token_is_rejected_with_401, |app| async move {
+    let session = app.sign_up().await;
+    let sub = session.user_id.as_str();
+    let base = claims(sub);
+    let with = |key: &str, value: Value| {
+        let mut c = base.clone();
+        c[key] = value;
+        c
+    };
+    let without = |key: &str| {
+        let mut c = base.clone();
+        c.as_object_mut().unwrap().remove(key);
+        c
+    };
+    let past = chrono::Utc::now().timestamp() - 3600;
+    let cases = [
+        (
+            "bad signature",
+            sign(
+                &base,
+                Algorithm::HS256,
+                "another-secret-another-secret-another",
+            ),
+        ),
+        ("HS512", sign(&base, Algorithm::HS512, JWT_SECRET)),
+        (
+            "wrong iss",
+            sign(
+                &with("iss", json!("someone-else")),
+                Algorithm::HS256,
+                JWT_SECRET,
+            ),
+        ),
+        (
+            "wrong aud",
+            sign(
+                &with("aud", json!("someone-else")),
+                Algorithm::HS256,
+                JWT_SECRET,
+            ),
+        ),
+        (
+            "missing sub",
+            sign(&without("sub"), Algorithm::HS256, JWT_SECRET),
+        ),
+        (
+            "missing exp",
+            sign(&without("exp"), Algorithm::HS256, JWT_SECRET),
+        ),
+        (
+            "sub not a user id",
+            sign(&with("sub", json!("admin")), Algorithm::HS256, JWT_SECRET),
+        ),
+        ("not a jwt", "not-a-jwt".to_owned()),
+    ];
+    for (why, token) in cases {
+        assert_rejected(&app, token, "invalid_token", why).await;
+    }
+    let none = format!(
+        "{}.{}.",
+        URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#),
+        URL_SAFE_NO_PAD.encode(base.to_string())
+    );
+    assert_rejected(&app, none, "invalid_token", "alg none").await;
+    let expired = sign(&with("exp", json!(past)), Algorithm::HS256, JWT_SECRET);
+    assert_rejected(&app, expired, "token_expired", "expired").await;
+});
+
+db_test!(
+    a_missing_or_non_bearer_authorization_is_401,
+    |app| async move {
+        assert_problem(me_with(&app, None).await, 401, "missing_token").await;
+        let session: Session = app.sign_up().await;
+        let basic = me_with(&app, Some(format!("Basic {}", session.token))).await;
+        assert_eq!(basic.status(), 401);
+    }
+);
+
+db_test!(a_token_whose_user_is_gone_is_rejected, |app| async move {
+    let session = app.sign_up().await;
+    let id = uuid::Uuid::parse_str(&session.user_id).unwrap();
+    let deleted = tasks_api::entity::user::Entity::delete_by_id(id)
+        .exec(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(deleted.rows_affected, 1);
+    assert_rejected(&app, session.token.clone(), "invalid_token", "deleted user").await;
+});
