@@ -54,13 +54,27 @@ section "cargo test"
 cargo test --workspace
 
 # ---------------------------------------------------------------------------
-# FURTHER LEGS GO HERE, each as its own `section "..."` block, for example:
-#   - OpenAPI spec drift check (committed spec vs. the one the server serves)
-#   - OpenAPI linter
-#   - TypeScript client generation / type-check / tests
-#   - contract tests against a running server
-#   - browser (end-to-end) test
-# They run after `cargo test` and may reuse TEST_DATABASE_URL.
+# The spec's users. Each leg provisions its own tools (npm ci in tests/client,
+# a virtualenv in tests/contract/.venv, Debian's chromium) and runs against
+# its own throwaway server (the debug binary `cargo test` just built, on a
+# free port with a fresh SQLite database).
+# The spec drift check (tests/api/spec.rs) already ran in `cargo test`.
 # ---------------------------------------------------------------------------
+export CI="${CI:-true}"
+
+section "OpenAPI lint (Redocly CLI)"
+(cd tests/client && npm ci --no-audit --no-fund --loglevel=error </dev/null)
+(cd tests/client && REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
+  npx --no-install redocly lint --config redocly.yaml \
+  --format=stylish ../../openapi/openapi.json </dev/null)
+
+section "TypeScript client: generate, tsc --strict, end-to-end"
+scripts/generate-ts-client.sh </dev/null
+
+section "contract tests (schemathesis)"
+scripts/contract-test.sh </dev/null
+
+section "Swagger UI in headless Chromium"
+scripts/browser-test.sh </dev/null
 
 section "all checks passed"

@@ -4,6 +4,8 @@ use std::fmt;
 
 use clap::{Args, ValueEnum};
 
+use crate::net::TrustedProxies;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum AppEnv {
     Development,
@@ -103,6 +105,46 @@ pub struct Settings {
     /// Database connection pool size (PostgreSQL; SQLite picks its own).
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", global = true, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
     pub database_max_connections: u32,
+
+    /// Refresh-token lifetime in seconds (default 30 days; at most 10 years).
+    #[arg(long, env = "REFRESH_TTL_SECONDS", global = true, default_value_t = 30 * 24 * 3600, value_parser = clap::value_parser!(u64).range(1..=10 * 365 * 24 * 3600))]
+    pub refresh_ttl_seconds: u64,
+
+    /// Failed logins for one email within the window before that email is
+    /// locked out (429) until the window ends.
+    #[arg(long, env = "AUTH_FAILURES_PER_EMAIL", global = true, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub auth_failures_per_email: u32,
+
+    /// Auth requests (sign-up, login, token) one client address may make
+    /// within the window.
+    #[arg(long, env = "AUTH_REQUESTS_PER_IP", global = true, default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..))]
+    pub auth_requests_per_ip: u32,
+
+    /// The rate-limit window in seconds.
+    #[arg(long, env = "AUTH_WINDOW_SECONDS", global = true, default_value_t = 900, value_parser = clap::value_parser!(u64).range(1..))]
+    pub auth_window_seconds: u64,
+
+    /// Reverse proxies (IPs or CIDRs, comma-separated) whose
+    /// `X-Forwarded-For` entries name the client; none when empty.
+    #[arg(long, env = "TRUSTED_PROXIES", global = true, default_value = "", value_parser = proxies)]
+    pub trusted_proxies: TrustedProxies,
+
+    /// bcrypt computations allowed at once; default: the number of CPU cores.
+    #[arg(long, env = "BCRYPT_CONCURRENCY", global = true, value_parser = clap::value_parser!(u32).range(1..))]
+    pub bcrypt_concurrency: Option<u32>,
+
+    /// Milliseconds a request waits for a bcrypt slot before answering 503.
+    #[arg(
+        long,
+        env = "BCRYPT_MAX_WAIT_MS",
+        global = true,
+        default_value_t = 1000
+    )]
+    pub bcrypt_max_wait_ms: u64,
+}
+
+fn proxies(value: &str) -> Result<TrustedProxies, String> {
+    value.parse()
 }
 
 fn secret(value: &str) -> Result<Secret, String> {
@@ -142,6 +184,14 @@ impl Settings {
 
     pub fn is_sqlite(&self) -> bool {
         self.database_url.expose().starts_with("sqlite:")
+    }
+
+    /// How many bcrypt computations may run at once.
+    pub fn bcrypt_concurrency(&self) -> usize {
+        self.bcrypt_concurrency.map_or_else(
+            || std::thread::available_parallelism().map_or(1, usize::from),
+            |n| n as usize,
+        )
     }
 }
 
@@ -187,6 +237,27 @@ mod tests {
         let settings = parse(&["--app-env", "production"]);
         assert!(settings.signing_secret().is_err());
         assert_eq!(settings.log_format(), LogFormat::Json);
+    }
+
+    #[test]
+    fn session_and_rate_limit_settings_have_their_defaults() {
+        let settings = parse(&[]);
+        assert_eq!(settings.refresh_ttl_seconds, 30 * 24 * 3600);
+        assert_eq!(settings.auth_failures_per_email, 10);
+        assert_eq!(settings.auth_requests_per_ip, 300);
+        assert_eq!(settings.auth_window_seconds, 900);
+        assert!(settings.trusted_proxies.is_empty());
+        assert!(settings.bcrypt_concurrency() >= 1);
+    }
+
+    #[test]
+    fn trusted_proxies_take_addresses_and_networks() {
+        let settings = parse(&["--trusted-proxies", "10.0.0.1, 192.168.0.0/16,::1"]);
+        let trusts = |ip: &str| settings.trusted_proxies.trusts(ip.parse().unwrap());
+        assert!(trusts("10.0.0.1") && trusts("192.168.7.9") && trusts("::1"));
+        assert!(!trusts("10.0.0.2"));
+        let argv = ["tasks-api", "--trusted-proxies", "not-an-ip"];
+        assert!(Cli::try_parse_from(argv).is_err());
     }
 
     #[test]

@@ -26,14 +26,44 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// An account with this email already exists.
     EmailTaken,
+    /// `If-Match` names a version that is no longer current.
+    PreconditionFailed,
+    /// This `Idempotency-Key` was already used with a different body.
+    IdempotencyKeyReused,
     /// The request body is larger than 64 KiB.
     PayloadTooLarge,
     /// The request body is not `application/json`.
     UnsupportedMediaType,
     /// The database cannot be reached; retry later.
     DatabaseUnavailable,
+    /// The refresh token is unknown, expired, revoked or already used.
+    InvalidRefreshToken,
+    /// The current password given is wrong.
+    WrongPassword,
+    /// Too many attempts; retry after `Retry-After` seconds.
+    RateLimited,
+    /// Too many password checks in progress; retry after `Retry-After`.
+    ServerBusy,
+    /// OAuth2: a required parameter is missing or repeated.
+    InvalidRequest,
+    /// OAuth2: the email or password is wrong.
+    InvalidGrant,
+    /// OAuth2: only `grant_type=password` is supported.
+    UnsupportedGrantType,
     /// An unexpected failure on the server; it has been logged.
     InternalError,
+}
+
+/// RFC 6749 §5.2 `error` values, carried by the token endpoint's 400s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum OAuthError {
+    /// A required parameter is missing or repeated.
+    InvalidRequest,
+    /// The email or password is wrong.
+    InvalidGrant,
+    /// The grant type is not `password`.
+    UnsupportedGrantType,
 }
 
 /// One field that failed validation.
@@ -76,12 +106,27 @@ pub enum Error {
     MethodNotAllowed { allow: String },
     #[error("an account with this email already exists")]
     EmailTaken,
+    #[error("the task has changed since the version named in If-Match")]
+    PreconditionFailed,
+    #[error("this Idempotency-Key was already used with a different request body")]
+    IdempotencyKeyReused,
     #[error("the request body is larger than 64 KiB")]
     PayloadTooLarge,
     #[error("the request body must be application/json")]
     UnsupportedMediaType,
     #[error("the database is unavailable")]
     DatabaseUnavailable,
+    #[error("the refresh token is not valid; log in again")]
+    InvalidRefreshToken,
+    #[error("the current password is wrong")]
+    WrongPassword,
+    #[error("too many attempts; retry after the number of seconds in Retry-After")]
+    RateLimited { retry_after: u64 },
+    #[error("the server is busy; retry shortly")]
+    ServerBusy,
+    /// A token-endpoint failure (400) in OAuth2's terms.
+    #[error("{detail}")]
+    OAuth { error: OAuthError, detail: String },
     /// The message is logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -92,17 +137,31 @@ impl Error {
         Self::Validation(vec![FieldError::new(field, message)])
     }
 
+    pub fn oauth(error: OAuthError, detail: impl Into<String>) -> Self {
+        Self::OAuth {
+            error,
+            detail: detail.into(),
+        }
+    }
+
     pub fn status(&self) -> u16 {
         match self {
             Self::Validation(_) => 422,
             Self::InvalidCredentials
             | Self::MissingToken
             | Self::InvalidToken
-            | Self::TokenExpired => 401,
+            | Self::TokenExpired
+            | Self::InvalidRefreshToken => 401,
+            Self::OAuth { .. } => 400,
+            Self::WrongPassword => 403,
+            Self::RateLimited { .. } => 429,
+            Self::ServerBusy => 503,
             Self::Forbidden => 403,
             Self::TaskNotFound | Self::NotFound => 404,
             Self::MethodNotAllowed { .. } => 405,
             Self::EmailTaken => 409,
+            Self::PreconditionFailed => 412,
+            Self::IdempotencyKeyReused => 422,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::DatabaseUnavailable => 503,
@@ -122,9 +181,20 @@ impl Error {
             Self::NotFound => ErrorCode::NotFound,
             Self::MethodNotAllowed { .. } => ErrorCode::MethodNotAllowed,
             Self::EmailTaken => ErrorCode::EmailTaken,
+            Self::PreconditionFailed => ErrorCode::PreconditionFailed,
+            Self::IdempotencyKeyReused => ErrorCode::IdempotencyKeyReused,
             Self::PayloadTooLarge => ErrorCode::PayloadTooLarge,
             Self::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
             Self::DatabaseUnavailable => ErrorCode::DatabaseUnavailable,
+            Self::InvalidRefreshToken => ErrorCode::InvalidRefreshToken,
+            Self::WrongPassword => ErrorCode::WrongPassword,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::ServerBusy => ErrorCode::ServerBusy,
+            Self::OAuth { error, .. } => match error {
+                OAuthError::InvalidRequest => ErrorCode::InvalidRequest,
+                OAuthError::InvalidGrant => ErrorCode::InvalidGrant,
+                OAuthError::UnsupportedGrantType => ErrorCode::UnsupportedGrantType,
+            },
             Self::Internal(_) => ErrorCode::InternalError,
         }
     }

@@ -9,6 +9,8 @@ pub mod domain;
 pub mod entity;
 pub mod error;
 mod http;
+pub mod maintenance;
+pub mod net;
 pub mod service;
 pub mod startup;
 pub mod telemetry;

@@ -13,11 +13,14 @@ use poem::{Endpoint, EndpointExt, Route, Server, get};
 use poem_openapi::{LicenseObject, OpenApiService, ServerObject};
 use sea_orm::DatabaseConnection;
 
-use crate::api::{auth::AuthApi, health::HealthApi, tasks::TaskApi};
+use crate::api::auth::{AuthApi, SessionApi, TokenApi};
+use crate::api::{health::HealthApi, tasks::TaskApi};
 use crate::auth::{PasswordHasher, TokenService};
 use crate::config::Settings;
 use crate::http::{AllowedMethods, limit_body, problems};
-use crate::{db, docs};
+use crate::net::TrustedProxies;
+use crate::service::limits::AuthLimits;
+use crate::{db, docs, maintenance};
 
 /// What every request handler shares.
 #[derive(Clone)]
@@ -25,9 +28,13 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub tokens: TokenService,
     pub passwords: PasswordHasher,
+    /// How long a refresh token stays valid.
+    pub refresh_ttl: chrono::Duration,
+    pub limits: AuthLimits,
+    pub proxies: TrustedProxies,
 }
 
-pub type Api = OpenApiService<(AuthApi, TaskApi, HealthApi), ()>;
+pub type Api = OpenApiService<(AuthApi, SessionApi, TokenApi, TaskApi, HealthApi), ()>;
 
 const DESCRIPTION: &str = "A task-management API: sign up, log in, and manage your own tasks. \
 Every task path is scoped to the caller's user id; errors are `application/problem+json` \
@@ -36,12 +43,16 @@ Every task path is scoped to the caller's user id; errors are `application/probl
 /// The OpenAPI service: the same spec is served, exported and tested.
 pub fn openapi() -> Api {
     OpenApiService::new(
-        (AuthApi, TaskApi, HealthApi),
+        (AuthApi, SessionApi, TokenApi, TaskApi, HealthApi),
         "tasks-api",
         env!("CARGO_PKG_VERSION"),
     )
     .description(DESCRIPTION)
-    .license(LicenseObject::new("MIT").identifier("MIT"))
+    // `identifier` is OpenAPI 3.1 only; this spec is 3.0, which takes a `url`.
+    .license(LicenseObject::new("MIT").url("https://opensource.org/licenses/MIT"))
+    // Relative first: Swagger UI (and any client reading the served spec)
+    // then calls the server it fetched the spec from, whatever its port.
+    .server(ServerObject::new("/").description("The server this document was fetched from"))
     .server(ServerObject::new("http://127.0.0.1:8000").description("Local development server"))
 }
 
@@ -96,6 +107,8 @@ fn spec_response(content_type: &str, spec: &str) -> poem::Response {
 
 /// A bound, migrated, ready-to-run server.
 pub struct Application {
+    /// Background housekeeping, stopped with the server.
+    housekeeping: tokio::task::AbortHandle,
     acceptor: TcpAcceptor,
     addr: SocketAddr,
     app: poem::endpoint::BoxEndpoint<'static>,
@@ -116,11 +129,28 @@ impl Application {
                 &settings.jwt_audience,
                 settings.jwt_ttl_seconds,
             ),
-            passwords: PasswordHasher::new(settings.bcrypt_cost).await?,
+            passwords: PasswordHasher::new(
+                settings.bcrypt_cost,
+                settings.bcrypt_concurrency(),
+                Duration::from_millis(settings.bcrypt_max_wait_ms),
+            )
+            .await?,
+            refresh_ttl: chrono::Duration::try_seconds(
+                i64::try_from(settings.refresh_ttl_seconds).unwrap_or(i64::MAX),
+            )
+            .context("REFRESH_TTL_SECONDS is out of range")?,
+            limits: AuthLimits {
+                failures_per_email: settings.auth_failures_per_email,
+                requests_per_ip: settings.auth_requests_per_ip,
+                window_seconds: settings.auth_window_seconds,
+            },
+            proxies: settings.trusted_proxies.clone(),
         };
+        let housekeeping = tokio::spawn(maintenance::run(state.db.clone())).abort_handle();
         let app = routes(state, settings)?.map_to_response().boxed();
         let (acceptor, addr) = bind(&settings.bind_addr)?;
         Ok(Self {
+            housekeeping,
             acceptor,
             addr,
             app,
@@ -135,9 +165,11 @@ impl Application {
     /// Serves until `shutdown` resolves, then lets in-flight requests finish.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
         tracing::info!(address = %self.addr, docs = %format!("http://{}/docs", self.addr), "listening");
-        Server::new_with_acceptor(self.acceptor)
+        let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(self.app, shutdown, Some(Duration::from_secs(30)))
-            .await
+            .await;
+        self.housekeeping.abort();
+        served
     }
 }
 

@@ -2,12 +2,18 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_create_users_and_tasks;
+mod m20261124_000002_idempotency_keys;
+mod m20261124_000003_sessions;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261124_000001_create_users_and_tasks::Migration)]
+        vec![
+            Box::new(m20261124_000001_create_users_and_tasks::Migration),
+            Box::new(m20261124_000002_idempotency_keys::Migration),
+            Box::new(m20261124_000003_sessions::Migration),
+        ]
     }
 }

@@ -20,7 +20,8 @@ use crate::entity::user;
 
 #[derive(Tags)]
 pub enum ApiTags {
-    /// Sign up, log in and read the current account.
+    /// Accounts and sessions: sign up, log in, refresh, log out, change the
+    /// password, delete the account.
     Auth,
     /// Each user's own tasks. Every path starts with the caller's user id.
     Tasks,

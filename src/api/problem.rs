@@ -7,7 +7,7 @@ use poem_openapi::error::{
     AuthorizationError, ContentTypeError, ParseParamError, ParsePathError, ParseRequestPayloadError,
 };
 
-use crate::error::{Error, ErrorCode, FieldError};
+use crate::error::{Error, ErrorCode, FieldError, OAuthError};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -29,6 +29,9 @@ pub struct Problem {
     /// The fields that failed validation (422 only).
     #[oai(skip_serializing_if_is_none)]
     pub errors: Option<Vec<FieldError>>,
+    /// RFC 6749 §5.2 error (token endpoint 400s only); equals `code`.
+    #[oai(skip_serializing_if_is_none)]
+    pub error: Option<OAuthError>,
 }
 
 impl From<&Error> for Problem {
@@ -43,6 +46,10 @@ impl From<&Error> for Problem {
             code: err.code(),
             errors: match err {
                 Error::Validation(fields) => Some(fields.clone()),
+                _ => None,
+            },
+            error: match err {
+                Error::OAuth { error, .. } => Some(*error),
                 _ => None,
             },
         }
@@ -64,7 +71,7 @@ impl IntoResponse for Error {
             .body(body);
         let headers = resp.headers_mut();
         match &self {
-            Error::MissingToken | Error::InvalidCredentials => {
+            Error::MissingToken | Error::InvalidCredentials | Error::InvalidRefreshToken => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
             Error::InvalidToken => {
@@ -81,7 +88,10 @@ impl IntoResponse for Error {
                     ),
                 );
             }
-            Error::DatabaseUnavailable => {
+            Error::RateLimited { retry_after } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+            }
+            Error::DatabaseUnavailable | Error::ServerBusy => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
             Error::MethodNotAllowed { allow } => {
@@ -189,6 +199,27 @@ mod tests {
         assert_eq!((problem.status, problem.title.as_str()), (404, "Not Found"));
         assert_eq!(problem.code, ErrorCode::TaskNotFound);
         assert!(problem.errors.is_none());
+    }
+
+    #[test]
+    fn limited_and_busy_answers_say_when_to_retry() {
+        let resp = Error::RateLimited { retry_after: 42 }.into_response();
+        assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(resp.headers()[header::RETRY_AFTER], "42");
+        let resp = Error::ServerBusy.into_response();
+        assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(resp.headers()[header::RETRY_AFTER], "1");
+    }
+
+    #[test]
+    fn an_oauth_failure_carries_the_rfc_6749_error_member() {
+        let problem = Problem::from(&Error::oauth(OAuthError::InvalidGrant, "wrong"));
+        assert_eq!(
+            (problem.status, problem.code),
+            (400, ErrorCode::InvalidGrant)
+        );
+        assert_eq!(problem.error, Some(OAuthError::InvalidGrant));
+        assert!(Problem::from(&Error::TaskNotFound).error.is_none());
     }
 
     #[test]

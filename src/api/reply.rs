@@ -58,6 +58,9 @@ impl<T: IntoResponse> IntoResponse for Reply<T> {
 /// The error statuses one operation can answer with.
 pub trait ErrorSet: Send + Sync + 'static {
     const STATUSES: &'static [u16];
+    /// Descriptions that replace the generic one of a status for this set's
+    /// operations (e.g. a 403 that means a wrong password, not another user).
+    const DESCRIPTIONS: &'static [(u16, &'static str)] = &[];
 }
 
 /// A domain error, answered as problem+json, declared with the statuses of
@@ -99,7 +102,13 @@ impl<E: ErrorSet> ApiResponse for Problems<E> {
         MetaResponses {
             responses: E::STATUSES
                 .iter()
-                .map(|&status| problem_meta(status))
+                .map(|&status| {
+                    let mut meta = problem_meta(status);
+                    if let Some((_, text)) = E::DESCRIPTIONS.iter().find(|(s, _)| *s == status) {
+                        meta.description = text;
+                    }
+                    meta
+                })
                 .collect(),
         }
     }
@@ -111,8 +120,14 @@ impl<E: ErrorSet> ApiResponse for Problems<E> {
 
 fn problem_meta(status: u16) -> MetaResponse {
     let (description, header) = match status {
+        400 => (
+            "The OAuth2 token request failed; `error` (RFC 6749 §5.2) and `code` say why: \
+             `invalid_request`, `invalid_grant` or `unsupported_grant_type`.",
+            None,
+        ),
         401 => (
-            "Missing, malformed or expired bearer token, or wrong credentials.",
+            "Missing, malformed or expired bearer token, wrong credentials, or an invalid \
+             refresh token.",
             Some((
                 "WWW-Authenticate",
                 "The authentication scheme to use: `Bearer`.",
@@ -124,18 +139,28 @@ fn problem_meta(status: u16) -> MetaResponse {
             "An account with this email already exists (`email_taken`).",
             None,
         ),
+        412 => (
+            "`If-Match` names a version that is no longer current (`precondition_failed`); nothing changed.",
+            None,
+        ),
         413 => ("The request body is larger than 64 KiB.", None),
         415 => ("The request body is not `application/json`.", None),
         422 => (
-            "The request failed validation; `errors` names each field.",
+            "The request failed validation (`validation_failed`; `errors` names each field), or an \
+             `Idempotency-Key` was reused with another body (`idempotency_key_reused`).",
             None,
         ),
         500 => (
             "An unexpected server error; the cause is logged, never sent.",
             None,
         ),
+        429 => (
+            "Too many attempts (`rate_limited`); retry after `Retry-After` seconds.",
+            Some(("Retry-After", "Seconds to wait before retrying.")),
+        ),
         503 => (
-            "The database is unavailable (`database_unavailable`); retry later.",
+            "The database is unavailable (`database_unavailable`) or too many password checks \
+             are in progress (`server_busy`); retry after `Retry-After` seconds.",
             Some(("Retry-After", "Seconds to wait before retrying.")),
         ),
         _ => ("Error.", None),

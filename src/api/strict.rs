@@ -17,7 +17,17 @@ enum Kind {
     Checked,
 }
 
-fn read<T: ParseFromJSON>(field: &str, kind: Kind, value: Option<Value>) -> ParseResult<T> {
+fn read<T: ParseFromJSON>(
+    field: &str,
+    kind: Kind,
+    nullable: bool,
+    value: Option<Value>,
+) -> ParseResult<T> {
+    if !nullable && value == Some(Value::Null) {
+        return Err(ParseError::custom(format!(
+            "field `{field}`: must not be null"
+        )));
+    }
     let expected = match (&value, kind) {
         (None | Some(Value::Null), _) | (Some(_), Kind::Checked) => None,
         (Some(Value::String(_)), Kind::String) | (Some(Value::Bool(_)), Kind::Bool) => None,
@@ -42,27 +52,35 @@ fn read<T: ParseFromJSON>(field: &str, kind: Kind, value: Option<Value>) -> Pars
     })
 }
 
+/// `fields! { nullable => name: Kind, ... }`: one reader per field name;
+/// `nullable` says whether JSON `null` is accepted (as "no value").
 macro_rules! fields {
-    ($($name:ident: $kind:ident),+ $(,)?) => {
+    ($nullable:literal => $($name:ident: $kind:ident),+ $(,)?) => {
         $(
             pub fn $name<T: ParseFromJSON>(value: Option<Value>) -> ParseResult<T> {
-                read(stringify!($name), Kind::$kind, value)
+                read(stringify!($name), Kind::$kind, $nullable, value)
             }
         )+
     };
 }
 
-fields! {
+fields! { true =>
+    name: String,
+    due_date: Checked,
+    recurrence: Checked,
+}
+
+fields! { false =>
     email: String,
     password: String,
-    name: String,
     title: String,
     description: String,
     completed: Bool,
     priority: Checked,
     tags: StringList,
-    due_date: Checked,
-    recurrence: Checked,
+    refresh_token: String,
+    current_password: String,
+    new_password: String,
 }
 
 #[cfg(test)]
@@ -81,6 +99,12 @@ mod tests {
     fn numbers_in_a_tag_list_are_refused() {
         assert!(tags::<Vec<String>>(Some(json!(["a", 1]))).is_err());
         assert_eq!(tags::<Vec<String>>(Some(json!(["a"]))).unwrap(), vec!["a"]);
+    }
+
+    #[test]
+    fn null_is_refused_unless_the_field_is_nullable() {
+        assert!(title::<Option<String>>(Some(json!(null))).is_err());
+        assert_eq!(due_date::<Option<String>>(Some(json!(null))).unwrap(), None);
     }
 
     #[test]

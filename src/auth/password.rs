@@ -1,31 +1,43 @@
 use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
 
 use crate::error::{Error, Result};
 
 /// bcrypt hashing and verification on tokio's blocking pool: a hash at cost
 /// 12 takes ~250 ms of CPU, which would stall every request sharing an async
 /// worker with it.
+///
+/// At most `concurrency` computations run at once (about one per core);
+/// more would only share the cores and make every login slower. A request
+/// that cannot start within `max_wait` gets `ServerBusy` (503) instead of
+/// queueing without bound.
 #[derive(Clone)]
 pub struct PasswordHasher {
     cost: u32,
     /// A hash of a random password at the configured cost. Logins for an
     /// unknown email verify against it so they take as long as real ones.
     dummy_hash: Arc<str>,
+    permits: Arc<Semaphore>,
+    max_wait: Duration,
 }
 
 impl PasswordHasher {
-    pub async fn new(cost: u32) -> Result<Self> {
+    pub async fn new(cost: u32, concurrency: usize, max_wait: Duration) -> Result<Self> {
         let secret: [u8; 32] = rand::random();
         let dummy_hash = blocking(move || bcrypt::hash(secret, cost)).await??;
         Ok(Self {
             cost,
             dummy_hash: dummy_hash.into(),
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            max_wait,
         })
     }
 
     pub async fn hash(&self, password: &str) -> Result<String> {
         let (password, cost) = (password.to_owned(), self.cost);
-        Ok(blocking(move || bcrypt::hash(password, cost)).await??)
+        Ok(self.run(move || bcrypt::hash(password, cost)).await??)
     }
 
     /// Verifies against `hash`, or against the dummy hash when there is no
@@ -35,8 +47,25 @@ impl PasswordHasher {
         let matched_account = hash.is_some();
         let hash = hash.map_or_else(|| self.dummy_hash.to_string(), str::to_owned);
         let password = password.to_owned();
-        let ok = blocking(move || bcrypt::verify(password, &hash).unwrap_or(false)).await?;
+        let ok = self
+            .run(move || bcrypt::verify(password, &hash).unwrap_or(false))
+            .await?;
         Ok(ok && matched_account)
+    }
+
+    /// Runs `work` on the blocking pool once a permit is free. The permit
+    /// moves into the work, so it is held until the computation really ends
+    /// even if the request is abandoned meanwhile.
+    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+        let permit = tokio::time::timeout(self.max_wait, self.permits.clone().acquire_owned())
+            .await
+            .map_err(|_| Error::ServerBusy)?
+            .map_err(|_| Error::Internal("the password hashing semaphore closed".into()))?;
+        blocking(move || {
+            let _permit = permit;
+            work()
+        })
+        .await
     }
 }
 
@@ -56,9 +85,15 @@ impl From<bcrypt::BcryptError> for Error {
 mod tests {
     use super::*;
 
+    async fn hasher() -> PasswordHasher {
+        PasswordHasher::new(4, 2, Duration::from_secs(5))
+            .await
+            .unwrap()
+    }
+
     #[tokio::test]
     async fn a_hash_verifies_only_its_own_password() {
-        let hasher = PasswordHasher::new(4).await.unwrap();
+        let hasher = hasher().await;
         let hash = hasher.hash("correct horse").await.unwrap();
         assert!(hasher.verify("correct horse", Some(&hash)).await.unwrap());
         assert!(!hasher.verify("wrong horse", Some(&hash)).await.unwrap());
@@ -66,7 +101,20 @@ mod tests {
 
     #[tokio::test]
     async fn an_unknown_account_never_verifies() {
-        let hasher = PasswordHasher::new(4).await.unwrap();
+        let hasher = hasher().await;
         assert!(!hasher.verify("anything at all", None).await.unwrap());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_check_that_cannot_start_in_time_is_refused_as_busy() {
+        let hasher = PasswordHasher::new(4, 1, Duration::from_millis(20))
+            .await
+            .unwrap();
+        // Hold the only permit, as a long computation would.
+        let held = hasher.permits.clone().acquire_owned().await.unwrap();
+        let refused = hasher.verify("password", None).await;
+        assert!(matches!(refused, Err(Error::ServerBusy)));
+        drop(held);
+        assert!(hasher.hash("password").await.is_ok());
     }
 }

@@ -3,6 +3,7 @@
 mod account;
 
 pub use account::{Email, NewAccount, Password};
+pub mod precondition;
 pub mod query;
 pub mod task;
 pub use task::{Priority, Recurrence, Tags, TaskDraft, TaskPatch, Title, normalise_tag};

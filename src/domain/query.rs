@@ -1,4 +1,7 @@
+use chrono::{DateTime, Utc};
 use poem_openapi::Enum;
+
+use super::Priority;
 
 /// Which tasks a list returns by completion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Enum)]
@@ -31,12 +34,30 @@ pub enum SortOrder {
     Desc,
 }
 
-/// One page of one user's tasks.
-#[derive(Debug, Clone, Copy)]
+/// Which tasks to list, in what order, and which page.
+#[derive(Debug, Clone, Default)]
 pub struct ListQuery {
-    pub status: StatusFilter,
+    pub filter: TaskFilter,
     pub sort: SortField,
     pub order: SortOrder,
     pub limit: u64,
     pub offset: u64,
+}
+
+/// Every filter combines with every other (logical AND).
+#[derive(Debug, Clone, Default)]
+pub struct TaskFilter {
+    pub status: StatusFilter,
+    /// Case-insensitive substring of the title or the description.
+    pub text: Option<String>,
+    /// Any of these priorities (empty: any priority).
+    pub priorities: Vec<Priority>,
+    /// Every one of these (normalised) tags.
+    pub tags: Vec<String>,
+    /// Due strictly before.
+    pub due_before: Option<DateTime<Utc>>,
+    /// Due strictly after.
+    pub due_after: Option<DateTime<Utc>>,
+    /// Only tasks not completed and due before this instant.
+    pub overdue_at: Option<DateTime<Utc>>,
 }

@@ -1,4 +1,4 @@
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, Days, Months, SubsecRound, Utc};
 use poem_openapi::Enum;
 
 use super::{Problems, char_len};
@@ -51,6 +51,17 @@ impl Recurrence {
             Self::Daily => "daily",
             Self::Weekly => "weekly",
             Self::Monthly => "monthly",
+        }
+    }
+
+    /// The due date of the next occurrence: one period after `from`.
+    /// Monthly keeps the day of the month (in UTC), clamped to the last day
+    /// of shorter months.
+    pub fn next_due(self, from: DateTime<Utc>) -> DateTime<Utc> {
+        match self {
+            Self::Daily => from + Days::new(1),
+            Self::Weekly => from + Days::new(7),
+            Self::Monthly => from.checked_add_months(Months::new(1)).unwrap_or(from),
         }
     }
 
@@ -241,6 +252,29 @@ mod tests {
         };
         let names: Vec<_> = fields.iter().map(|f| f.field.as_str()).collect();
         assert_eq!(names, ["title", "description"]);
+    }
+
+    #[test]
+    fn monthly_recurrence_clamps_to_the_end_of_shorter_months() {
+        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        let next = Recurrence::Monthly.next_due(at("2026-01-31T09:30:00Z"));
+        assert_eq!(next, at("2026-02-28T09:30:00Z"));
+        assert_eq!(
+            Recurrence::Monthly.next_due(at("2028-01-31T00:00:00Z")),
+            at("2028-02-29T00:00:00Z")
+        );
+        assert_eq!(
+            Recurrence::Monthly.next_due(at("2026-12-15T00:00:00Z")),
+            at("2027-01-15T00:00:00Z")
+        );
+        assert_eq!(
+            Recurrence::Weekly.next_due(at("2026-12-29T00:00:00Z")),
+            at("2027-01-05T00:00:00Z")
+        );
+        assert_eq!(
+            Recurrence::Daily.next_due(at("2026-12-31T23:00:00Z")),
+            at("2027-01-01T23:00:00Z")
+        );
     }
 
     #[test]

@@ -1,13 +1,16 @@
 use chrono::Utc;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
-    SqlErr,
+    SqlErr, TransactionSession, TransactionTrait,
 };
 use uuid::Uuid;
 
+use super::limits::AuthLimits;
+use super::sessions;
 use crate::auth::PasswordHasher;
-use crate::domain::{Email, NewAccount, task::timestamp};
-use crate::entity::user;
+use crate::domain::{Email, NewAccount, Password, task::timestamp};
+use crate::entity::{refresh_token, task, user};
 use crate::error::{Error, Result};
 
 pub async fn sign_up(
@@ -30,23 +33,114 @@ pub async fn sign_up(
 }
 
 /// The account for these credentials. An unknown email and a wrong password
-/// fail the same way, after the same bcrypt work.
+/// fail the same way, after the same bcrypt work; a locked-out email fails
+/// with `RateLimited` before any lookup or bcrypt work, known or not.
 pub async fn log_in(
     db: &impl ConnectionTrait,
     hasher: &PasswordHasher,
+    limits: &AuthLimits,
     email: &str,
     password: &str,
 ) -> Result<user::Model> {
+    limits.begin_password_check(db, email).await?;
     let account = user::Entity::find()
         .filter(user::Column::Email.eq(Email::normalise(email)))
         .one(db)
         .await?;
     let hash = account.as_ref().map(|a| a.password_hash.as_str());
-    if hasher.verify(password, hash).await? {
-        account.ok_or(Error::InvalidCredentials)
-    } else {
-        Err(Error::InvalidCredentials)
+    let verified = hasher.verify(password, hash).await;
+    settle(db, limits, email, &verified).await?;
+    match (verified?, account) {
+        (true, Some(account)) => Ok(account),
+        _ => Err(Error::InvalidCredentials),
     }
+}
+
+/// Sets a new password and revokes every refresh token of the user.
+pub async fn change_password<C>(
+    db: &C,
+    hasher: &PasswordHasher,
+    limits: &AuthLimits,
+    user_id: Uuid,
+    current: &str,
+    new: Password,
+) -> Result<()>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    confirm_password(db, hasher, limits, user_id, current).await?;
+    let hash = hasher.hash(new.expose()).await?;
+    let txn = db.begin().await?;
+    user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, Expr::value(hash))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(&txn)
+        .await?;
+    sessions::revoke_all(&txn, user_id).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Deletes the account with its tasks and refresh tokens, in one
+/// transaction (rows other features keep per user go by `ON DELETE
+/// CASCADE`).
+pub async fn delete_account<C>(
+    db: &C,
+    hasher: &PasswordHasher,
+    limits: &AuthLimits,
+    user_id: Uuid,
+    password: &str,
+) -> Result<()>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    confirm_password(db, hasher, limits, user_id, password).await?;
+    let txn = db.begin().await?;
+    refresh_token::Entity::delete_many()
+        .filter(refresh_token::Column::UserId.eq(user_id))
+        .exec(&txn)
+        .await?;
+    task::Entity::delete_many()
+        .filter(task::Column::UserId.eq(user_id))
+        .exec(&txn)
+        .await?;
+    user::Entity::delete_by_id(user_id).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// A signed-in user's password, checked under the same per-email failure
+/// limit as log-in, so a stolen access token cannot be used to guess it.
+async fn confirm_password(
+    db: &impl ConnectionTrait,
+    hasher: &PasswordHasher,
+    limits: &AuthLimits,
+    user_id: Uuid,
+    password: &str,
+) -> Result<()> {
+    let account = find(db, user_id).await?;
+    limits.begin_password_check(db, &account.email).await?;
+    let verified = hasher.verify(password, Some(&account.password_hash)).await;
+    settle(db, limits, &account.email, &verified).await?;
+    if verified? {
+        Ok(())
+    } else {
+        Err(Error::WrongPassword)
+    }
+}
+
+/// Only a wrong password counts as a failure: any other outcome (a match,
+/// a busy server) hands the reserved attempt back.
+async fn settle(
+    db: &impl ConnectionTrait,
+    limits: &AuthLimits,
+    email: &str,
+    verified: &Result<bool>,
+) -> Result<()> {
+    if !matches!(verified, Ok(false)) {
+        limits.forgive(db, email).await?;
+    }
+    Ok(())
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<user::Model> {

@@ -74,11 +74,11 @@ db_test!(unknown_routes_and_methods_are_problems, |app| async move {
         .unwrap();
     assert_problem(resp, 404, "not_found").await;
     let resp = app
-        .request(Method::DELETE, "/api/auth/me")
+        .request(Method::PUT, "/api/auth/me")
         .send()
         .await
         .unwrap();
-    assert_eq!(resp.headers()["allow"], "GET");
+    assert_eq!(resp.headers()["allow"], "DELETE, GET");
     assert_problem(resp, 405, "method_not_allowed").await;
 });
 

@@ -102,8 +102,17 @@ pub fn settings(database_url: &str) -> Settings {
         bcrypt_cost: 4,
         cors_origins: vec![],
         log_format: None,
-        rust_log: "warn".into(),
+        rust_log: "error".into(),
         database_max_connections: 5,
+        refresh_ttl_seconds: 30 * 24 * 3600,
+        auth_failures_per_email: 10,
+        // Every test client is 127.0.0.1: the per-address limit is tested
+        // in its own apps (tests/api/rate_limits.rs).
+        auth_requests_per_ip: 1_000_000,
+        auth_window_seconds: 900,
+        trusted_proxies: Default::default(),
+        bcrypt_concurrency: None,
+        bcrypt_max_wait_ms: 30_000,
     }
 }
 
@@ -241,4 +250,51 @@ pub async fn assert_invalid(resp: Response, field: &str) -> Value {
         .collect();
     assert!(fields.contains(&field), "expected {field} among {fields:?}");
     body
+}
+
+/// Like `db_test!`, for tests that spawn their own apps (custom settings,
+/// several instances): the body gets the `Backend` to use.
+#[macro_export]
+macro_rules! backend_test {
+    ($name:ident, |$backend:ident| $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($backend: $crate::helpers::Backend) {
+                $body.await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                run($crate::helpers::Backend::Sqlite).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                run($crate::helpers::Backend::Postgres).await
+            }
+        }
+    };
+}
+
+/// An app over a fresh database, with settings adjusted by `tweak`.
+pub async fn spawn_tweaked(backend: Backend, tweak: impl Fn(&mut Settings)) -> TestApp {
+    let (url, dir) = fresh_database(backend).await;
+    let mut settings = settings(&url);
+    tweak(&mut settings);
+    spawn_with(settings, dir).await
+}
+
+/// Two instances of the app sharing one fresh database (one SQLite file,
+/// or one PostgreSQL database), as behind a load balancer.
+pub async fn spawn_pair(backend: Backend, tweak: impl Fn(&mut Settings)) -> (TestApp, TestApp) {
+    let (url, dir) = fresh_database(backend).await;
+    let mut settings = settings(&url);
+    tweak(&mut settings);
+    let first = spawn_with(settings.clone(), dir).await;
+    let mut second = spawn_with(settings, None).await;
+    // The second instance keeps the first's SQLite directory alive too.
+    second._dir = first._dir.clone();
+    (first, second)
 }

@@ -173,6 +173,7 @@ db_test!(list_parameters_are_validated, |app| async move {
         ("limit=101", "limit"),
         ("limit=ten", "limit"),
         ("offset=-1", "offset"),
+        ("offset=-959044", "offset"),
         ("status=done", "status"),
         ("sort=colour", "sort"),
         ("order=up", "order"),

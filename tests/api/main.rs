@@ -2,10 +2,18 @@
 //! fresh database and runs once on SQLite and once on PostgreSQL.
 mod helpers;
 
+mod account;
 mod auth;
 mod errors;
+mod finding;
 mod isolation;
 mod listing;
+mod oauth;
+mod password_load;
+mod rate_limits;
+mod safe_writes;
 mod service;
+mod sessions;
+mod spec;
 mod tasks;
 mod tokens;

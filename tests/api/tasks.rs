@@ -114,6 +114,14 @@ db_test!(
                 Some("due_date"),
             ),
             (json!({"title": "t", "completed": "yes"}), Some("completed")),
+            (
+                json!({"title": "t", "description": null}),
+                Some("description"),
+            ),
+            (
+                json!({"title": "t", "due_date": null, "recurrence": null}),
+                None,
+            ),
         ];
         for (body, failing) in cases {
             let resp = send(&app, &s, Method::POST, &path, Some(body.clone())).await;
@@ -325,6 +333,17 @@ db_test!(
             "completed",
         )
         .await;
+        let null_body = send(&app, &s, Method::PATCH, &path, Some(json!(null))).await;
+        assert_invalid(null_body, "body").await;
+        let null_field = send(
+            &app,
+            &s,
+            Method::PATCH,
+            &path,
+            Some(json!({"completed": null})),
+        )
+        .await;
+        assert_invalid(null_field, "completed").await;
     }
 );
 

@@ -1,29 +1,33 @@
 //! Each user's own tasks, under `/api/{user_id}/tasks`.
 mod schema;
+mod writes;
 
 use poem::web::Data;
 use poem_openapi::OpenApi;
-use poem_openapi::param::{Path, Query};
+use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
 use uuid::Uuid;
 
-pub use schema::{CompletionRequest, TaskBody, TaskInput, TaskPage, TaskUpdate};
-use schema::{CreatedTaskResponse, DeletedResponse, TaskResponse};
+use schema::{ClearableStatus, CreatedTaskResponse, DeletedResponse, TaskResponse};
+pub use schema::{CompletionRequest, DeletedCount, TaskBody, TaskInput, TaskPage, TaskUpdate};
 
 use super::ApiTags;
+use super::Timestamp;
 use super::optional_json::OptionalJson;
 use super::reply::{ApiResult, error_set};
 use crate::auth::BearerAuth;
-use crate::domain::query::{ListQuery, SortField, SortOrder, StatusFilter};
-use crate::domain::{TaskDraft, TaskPatch};
+use crate::domain::precondition::IfMatch;
+use crate::domain::query::{ListQuery, SortField, SortOrder, StatusFilter, TaskFilter};
+use crate::domain::{Priority, TaskDraft, TaskPatch};
 use crate::service::tasks;
 use crate::startup::AppState;
 
 error_set! {
     ListTasksErrors: 401, 403, 422, 500, 503;
     CreateTaskErrors: 401, 403, 413, 415, 422, 500, 503;
-    TaskErrors: 401, 403, 404, 422, 500, 503;
-    WriteTaskErrors: 401, 403, 404, 413, 415, 422, 500, 503;
+    GetTaskErrors: 401, 403, 404, 422, 500, 503;
+    DeleteTaskErrors: 401, 403, 404, 412, 422, 500, 503;
+    WriteTaskErrors: 401, 403, 404, 412, 413, 415, 422, 500, 503;
 }
 
 fn default_limit() -> u64 {
@@ -36,8 +40,11 @@ pub struct TaskApi;
 impl TaskApi {
     /// List tasks
     ///
-    /// One page of the caller's tasks, filtered and sorted. Ties in the sort
-    /// key are broken by id, so paging never repeats or skips a task.
+    /// One page of the caller's tasks. Every filter combines with the others;
+    /// `total` counts every task the filters match. Ties in the sort key are
+    /// broken by id in the same direction, so paging never repeats or skips a
+    /// task. Sorting by `due_date` puts tasks without one last either way;
+    /// `priority` ranks low < medium < high < urgent.
     #[oai(path = "/:user_id/tasks", method = "get", operation_id = "listTasks")]
     #[allow(clippy::too_many_arguments)]
     async fn list_tasks(
@@ -49,6 +56,21 @@ impl TaskApi {
         /// Completion filter.
         #[oai(default)]
         status: Query<StatusFilter>,
+        /// Case-insensitive substring of the title or the description.
+        #[oai(validator(max_length = 200))]
+        q: Query<Option<String>>,
+        /// Any of these priorities (repeat the parameter for several).
+        priority: Query<Option<Vec<Priority>>>,
+        /// Tasks carrying every one of these tags (repeat for several);
+        /// trimmed and lower-cased like stored tags; blank values are ignored.
+        tag: Query<Option<Vec<String>>>,
+        /// Due strictly before this instant (RFC 3339).
+        due_before: Query<Option<Timestamp>>,
+        /// Due strictly after this instant (RFC 3339).
+        due_after: Query<Option<Timestamp>>,
+        /// `true`: only tasks not completed and due before now. `false` (or
+        /// absent) applies no filter.
+        overdue: Query<Option<bool>>,
         /// Sort key.
         #[oai(default)]
         sort: Query<SortField>,
@@ -62,31 +84,62 @@ impl TaskApi {
         )]
         limit: Query<u64>,
         /// How many matching tasks to skip.
-        #[oai(default)]
+        #[oai(default, validator(minimum(value = "0")))]
         offset: Query<u64>,
     ) -> ApiResult<Json<TaskPage>, ListTasksErrors> {
-        auth.0.must_be(user_id.0)?;
-        let query = ListQuery {
+        auth.caller().must_be(user_id.0)?;
+        let filter = TaskFilter {
             status: status.0,
+            text: q.0.filter(|q| !q.trim().is_empty()),
+            priorities: priority.0.unwrap_or_default(),
+            tags: schema::tag_filter(tag.0.unwrap_or_default()),
+            due_before: due_before.0.map(|t| t.0),
+            due_after: due_after.0.map(|t| t.0),
+            overdue_at: overdue.0.unwrap_or(false).then(tasks::now),
+        };
+        let query = ListQuery {
+            filter,
             sort: sort.0,
             order: order.0,
             limit: limit.0,
             offset: offset.0,
         };
-        let page = tasks::list(&state.db, user_id.0, query).await?;
-        let items = page.items.into_iter().map(TaskBody::from).collect();
-        Ok(Json(TaskPage {
-            items,
-            total: page.total,
-            limit: query.limit,
-            offset: query.offset,
-        })
-        .into())
+        let page = tasks::list(&state.db, user_id.0, &query).await?;
+        Ok(Json(TaskPage::new(page, &query)).into())
+    }
+
+    /// Delete completed tasks
+    ///
+    /// Deletes every completed task of the caller and says how many. The
+    /// `status=completed` parameter is required, so a bare `DELETE` on the
+    /// collection can never wipe it.
+    #[oai(
+        path = "/:user_id/tasks",
+        method = "delete",
+        operation_id = "deleteCompletedTasks"
+    )]
+    async fn delete_completed_tasks(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        /// The caller's user id.
+        user_id: Path<Uuid>,
+        /// Must be `completed`.
+        #[oai(name = "status")]
+        _status: Query<ClearableStatus>,
+    ) -> ApiResult<Json<DeletedCount>, ListTasksErrors> {
+        auth.caller().must_be(user_id.0)?;
+        let deleted = tasks::delete_completed(&state.db, user_id.0).await?;
+        Ok(Json(DeletedCount { deleted }).into())
     }
 
     /// Create a task
     ///
-    /// Answers 201 with the task and its URL in `Location`.
+    /// Answers 201 with the task and its URL in `Location`. With an
+    /// `Idempotency-Key`, a retry with the same key and the same JSON body
+    /// within 24 hours returns the first response instead of creating
+    /// another task; the same key with a different body is 422
+    /// (`idempotency_key_reused`). Keys are scoped to the user.
     #[oai(path = "/:user_id/tasks", method = "post", operation_id = "createTask")]
     async fn create_task(
         &self,
@@ -94,14 +147,23 @@ impl TaskApi {
         state: Data<&AppState>,
         /// The caller's user id.
         user_id: Path<Uuid>,
+        /// A client-chosen key (1 to 255 printable ASCII characters) that makes
+        /// retrying this create safe.
+        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        idempotency_key: Header<Option<String>>,
         body: Json<TaskInput>,
     ) -> ApiResult<CreatedTaskResponse, CreateTaskErrors> {
-        auth.0.must_be(user_id.0)?;
-        let draft = TaskDraft::from(body.0).parse()?;
-        Ok(CreatedTaskResponse::from(tasks::create(&state.db, user_id.0, draft).await?).into())
+        auth.caller().must_be(user_id.0)?;
+        Ok(
+            writes::create(&state.db, user_id.0, idempotency_key.0.as_deref(), body.0)
+                .await?
+                .into(),
+        )
     }
 
     /// Get a task
+    ///
+    /// The task, with its current version in `ETag`.
     #[oai(
         path = "/:user_id/tasks/:task_id",
         method = "get",
@@ -115,15 +177,16 @@ impl TaskApi {
         user_id: Path<Uuid>,
         /// The task's id.
         task_id: Path<Uuid>,
-    ) -> ApiResult<TaskResponse, TaskErrors> {
-        auth.0.must_be(user_id.0)?;
+    ) -> ApiResult<TaskResponse, GetTaskErrors> {
+        auth.caller().must_be(user_id.0)?;
         Ok(TaskResponse::from(tasks::get(&state.db, user_id.0, task_id.0).await?).into())
     }
 
     /// Replace a task
     ///
     /// Full replacement: every omitted optional field (`completed` included)
-    /// returns to its default.
+    /// returns to its default. With `If-Match`, only if the task is still at
+    /// that version (else 412, nothing changed).
     #[oai(
         path = "/:user_id/tasks/:task_id",
         method = "put",
@@ -137,20 +200,24 @@ impl TaskApi {
         user_id: Path<Uuid>,
         /// The task's id.
         task_id: Path<Uuid>,
+        /// Apply only if the task's current `ETag` is one of these (or `*`).
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
         body: Json<TaskInput>,
     ) -> ApiResult<TaskResponse, WriteTaskErrors> {
-        auth.0.must_be(user_id.0)?;
+        auth.caller().must_be(user_id.0)?;
+        let condition = if_match.0.as_deref().map(IfMatch::parse);
         let draft = TaskDraft::from(body.0).parse()?;
-        Ok(
-            TaskResponse::from(tasks::replace(&state.db, user_id.0, task_id.0, draft).await?)
-                .into(),
-        )
+        let task =
+            tasks::replace(&state.db, user_id.0, task_id.0, draft, condition.as_ref()).await?;
+        Ok(TaskResponse::from(task).into())
     }
 
     /// Update a task
     ///
     /// Partial update: omitted fields stay; `null` clears `due_date` or
-    /// `recurrence`.
+    /// `recurrence`. With `If-Match`, only if the task is still at that
+    /// version (else 412, nothing changed).
     #[oai(
         path = "/:user_id/tasks/:task_id",
         method = "patch",
@@ -164,16 +231,23 @@ impl TaskApi {
         user_id: Path<Uuid>,
         /// The task's id.
         task_id: Path<Uuid>,
+        /// Apply only if the task's current `ETag` is one of these (or `*`).
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
         body: Json<TaskUpdate>,
     ) -> ApiResult<TaskResponse, WriteTaskErrors> {
-        auth.0.must_be(user_id.0)?;
+        auth.caller().must_be(user_id.0)?;
+        let condition = if_match.0.as_deref().map(IfMatch::parse);
         let patch = TaskPatch::from(body.0).parse()?;
-        Ok(TaskResponse::from(tasks::update(&state.db, user_id.0, task_id.0, patch).await?).into())
+        let task =
+            tasks::update(&state.db, user_id.0, task_id.0, patch, condition.as_ref()).await?;
+        Ok(TaskResponse::from(task).into())
     }
 
     /// Delete a task
     ///
-    /// 204 once; a second delete of the same task is 404.
+    /// 204 once; a second delete of the same task is 404. With `If-Match`,
+    /// only if the task is still at that version (else 412).
     #[oai(
         path = "/:user_id/tasks/:task_id",
         method = "delete",
@@ -187,9 +261,13 @@ impl TaskApi {
         user_id: Path<Uuid>,
         /// The task's id.
         task_id: Path<Uuid>,
-    ) -> ApiResult<DeletedResponse, TaskErrors> {
-        auth.0.must_be(user_id.0)?;
-        tasks::delete(&state.db, user_id.0, task_id.0).await?;
+        /// Delete only if the task's current `ETag` is one of these (or `*`).
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
+    ) -> ApiResult<DeletedResponse, DeleteTaskErrors> {
+        auth.caller().must_be(user_id.0)?;
+        let condition = if_match.0.as_deref().map(IfMatch::parse);
+        tasks::delete(&state.db, user_id.0, task_id.0, condition.as_ref()).await?;
         Ok(DeletedResponse::Deleted.into())
     }
 
@@ -197,6 +275,8 @@ impl TaskApi {
     ///
     /// With no body (or no `completed`) the task's completion toggles; with
     /// `{"completed": true|false}` it is set, so a retry is harmless.
+    /// Completing a recurring task creates its next occurrence once, named by
+    /// `next_task_id`. Honours `If-Match` like the other writes.
     #[oai(
         path = "/:user_id/tasks/:task_id/complete",
         method = "patch",
@@ -210,13 +290,22 @@ impl TaskApi {
         user_id: Path<Uuid>,
         /// The task's id.
         task_id: Path<Uuid>,
+        /// Apply only if the task's current `ETag` is one of these (or `*`).
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
         body: OptionalJson<CompletionRequest>,
     ) -> ApiResult<TaskResponse, WriteTaskErrors> {
-        auth.0.must_be(user_id.0)?;
+        auth.caller().must_be(user_id.0)?;
+        let condition = if_match.0.as_deref().map(IfMatch::parse);
         let completed = body.0.and_then(|b| b.completed);
-        Ok(TaskResponse::from(
-            tasks::set_completion(&state.db, user_id.0, task_id.0, completed).await?,
+        let task = tasks::set_completion(
+            &state.db,
+            user_id.0,
+            task_id.0,
+            completed,
+            condition.as_ref(),
         )
-        .into())
+        .await?;
+        Ok(TaskResponse::from(task).into())
     }
 }

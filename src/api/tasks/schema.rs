@@ -1,12 +1,14 @@
 //! Request and response schemas of the task operations.
 use poem_openapi::payload::Json;
 use poem_openapi::types::{Example, MaybeUndefined};
-use poem_openapi::{ApiResponse, Object};
+use poem_openapi::{ApiResponse, Enum, Object};
 use uuid::Uuid;
 
 use crate::api::{Nullable, Timestamp, strict};
-use crate::domain::{Priority, Recurrence, TaskDraft, TaskPatch};
+use crate::domain::query::ListQuery;
+use crate::domain::{Priority, Recurrence, TaskDraft, TaskPatch, normalise_tag};
 use crate::entity::task;
+use crate::service::tasks;
 
 /// A task, owned by one user.
 #[derive(Debug, Clone, Object)]
@@ -70,7 +72,10 @@ impl From<task::Model> for TaskBody {
 #[oai(example)]
 pub struct TaskInput {
     /// 1 to 200 characters after trimming.
-    #[oai(deserialize_with = "strict::title", validator(max_length = 200))]
+    #[oai(
+        deserialize_with = "strict::title",
+        validator(max_length = 200, pattern = "\\S")
+    )]
     pub title: String,
     /// At most 2000 characters; default `""`.
     #[oai(deserialize_with = "strict::description", validator(max_length = 2000))]
@@ -83,7 +88,10 @@ pub struct TaskInput {
     pub priority: Option<Priority>,
     /// Up to 20 tags of 1 to 50 characters; trimmed, lower-cased and
     /// de-duplicated. Default `[]`.
-    #[oai(deserialize_with = "strict::tags")]
+    #[oai(
+        deserialize_with = "strict::tags",
+        validator(max_length = 50, pattern = "\\S")
+    )]
     pub tags: Option<Vec<String>>,
     /// RFC 3339 date-time, or null for none.
     #[oai(deserialize_with = "strict::due_date", nullable)]
@@ -127,7 +135,10 @@ impl From<TaskInput> for TaskDraft {
 #[oai(example)]
 pub struct TaskUpdate {
     /// 1 to 200 characters after trimming.
-    #[oai(deserialize_with = "strict::title", validator(max_length = 200))]
+    #[oai(
+        deserialize_with = "strict::title",
+        validator(max_length = 200, pattern = "\\S")
+    )]
     pub title: Option<String>,
     /// At most 2000 characters.
     #[oai(deserialize_with = "strict::description", validator(max_length = 2000))]
@@ -139,7 +150,10 @@ pub struct TaskUpdate {
     #[oai(deserialize_with = "strict::priority")]
     pub priority: Option<Priority>,
     /// Replaces every tag (same rules as on create).
-    #[oai(deserialize_with = "strict::tags")]
+    #[oai(
+        deserialize_with = "strict::tags",
+        validator(max_length = 50, pattern = "\\S")
+    )]
     pub tags: Option<Vec<String>>,
     /// A new due date, or null to clear it.
     #[oai(deserialize_with = "strict::due_date", nullable)]
@@ -206,11 +220,6 @@ pub struct TaskPage {
     pub offset: u64,
 }
 
-/// The ETag of a task's current state; it changes on every write.
-pub fn etag(task: &task::Model) -> String {
-    format!("\"{}-{}\"", task.id.simple(), task.version)
-}
-
 #[derive(ApiResponse)]
 pub enum TaskResponse {
     /// The task.
@@ -225,7 +234,7 @@ pub enum TaskResponse {
 
 impl From<task::Model> for TaskResponse {
     fn from(task: task::Model) -> Self {
-        let tag = etag(&task);
+        let tag = tasks::etag(&task);
         Self::Ok(Json(task.into()), tag)
     }
 }
@@ -245,12 +254,57 @@ pub enum CreatedTaskResponse {
     ),
 }
 
+fn location(user_id: Uuid, task_id: Uuid) -> String {
+    format!("/api/{user_id}/tasks/{task_id}")
+}
+
 impl From<task::Model> for CreatedTaskResponse {
     fn from(task: task::Model) -> Self {
-        let location = format!("/api/{}/tasks/{}", task.user_id, task.id);
-        let tag = etag(&task);
+        let (location, tag) = (location(task.user_id, task.id), tasks::etag(&task));
         Self::Created(Json(task.into()), location, tag)
     }
+}
+
+impl CreatedTaskResponse {
+    /// The first response to an idempotent create, sent again. A task is
+    /// created at version 1, so that is the version its body shows.
+    pub fn replayed(user_id: Uuid, task_id: Uuid, body: Json<TaskBody>) -> Self {
+        Self::Created(body, location(user_id, task_id), tasks::etag_of(task_id, 1))
+    }
+}
+
+/// The only status `DELETE /tasks` accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "lowercase")]
+pub enum ClearableStatus {
+    Completed,
+}
+
+/// How many tasks a bulk delete removed.
+#[derive(Debug, Object)]
+pub struct DeletedCount {
+    /// The number of tasks deleted.
+    pub deleted: u64,
+}
+
+impl TaskPage {
+    pub fn new(page: tasks::Page, query: &ListQuery) -> Self {
+        Self {
+            items: page.items.into_iter().map(TaskBody::from).collect(),
+            total: page.total,
+            limit: query.limit,
+            offset: query.offset,
+        }
+    }
+}
+
+/// Normalises `tag` query values like stored tags; blank ones are dropped
+/// (no stored tag is blank, so they could only ever match nothing).
+pub fn tag_filter(raw: Vec<String>) -> Vec<String> {
+    raw.iter()
+        .map(|t| normalise_tag(t))
+        .filter(|t| !t.is_empty())
+        .collect()
 }
 
 #[derive(ApiResponse)]

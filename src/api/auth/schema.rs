@@ -1,0 +1,191 @@
+//! Request and response bodies of the auth operations.
+use poem_openapi::payload::Json;
+use poem_openapi::types::Example;
+use poem_openapi::{ApiResponse, Enum, Object};
+
+use crate::api::{UserBody, strict};
+use crate::auth::IssuedToken;
+
+/// Token responses must not be stored by caches (RFC 6749 §5.1).
+pub const NO_STORE: &str = "no-store";
+
+/// A new account.
+#[derive(Debug, Object)]
+#[oai(example)]
+pub struct SignUpRequest {
+    /// Email address; trimmed and lower-cased, at most 254 characters.
+    // The pattern is what `Email::parse` accepts (before trimming), so
+    // generated clients and contract tests know it.
+    #[oai(
+        deserialize_with = "strict::email",
+        validator(
+            max_length = 254,
+            pattern = r"^[ \t\r\n]*[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s.\x00-\x1f\x7f-\x9f][^@\s\x00-\x1f\x7f-\x9f]*\.[^@\s\x00-\x1f\x7f-\x9f]*[^@\s.\x00-\x1f\x7f-\x9f][ \t\r\n]*$"
+        )
+    )]
+    pub email: String,
+    /// 8 to 72 bytes of UTF-8 (bcrypt's limit; never truncated).
+    #[oai(
+        deserialize_with = "strict::password",
+        validator(min_length = 8, max_length = 72)
+    )]
+    pub password: String,
+    /// Optional display name, at most 100 characters.
+    #[oai(
+        deserialize_with = "strict::name",
+        nullable,
+        validator(max_length = 100)
+    )]
+    pub name: Option<String>,
+}
+
+impl Example for SignUpRequest {
+    fn example() -> Self {
+        Self {
+            email: "ada@example.com".into(),
+            password: "correct horse battery".into(),
+            name: Some("Ada".into()),
+        }
+    }
+}
+
+/// Credentials for logging in. No sign-up rules apply: a password that
+/// could never have been set simply fails with 401.
+#[derive(Debug, Object)]
+#[oai(example)]
+pub struct LogInRequest {
+    /// The account's email address.
+    #[oai(
+        deserialize_with = "strict::email",
+        validator(min_length = 1, max_length = 1024)
+    )]
+    pub email: String,
+    /// The account's password.
+    #[oai(
+        deserialize_with = "strict::password",
+        validator(min_length = 1, max_length = 1024)
+    )]
+    pub password: String,
+}
+
+impl Example for LogInRequest {
+    fn example() -> Self {
+        Self {
+            email: "ada@example.com".into(),
+            password: "correct horse battery".into(),
+        }
+    }
+}
+
+/// A refresh token to exchange or revoke.
+#[derive(Debug, Object)]
+pub struct RefreshRequest {
+    /// The `refresh_token` from log-in, sign-up or the last refresh.
+    #[oai(
+        deserialize_with = "strict::refresh_token",
+        validator(min_length = 1, max_length = 1024)
+    )]
+    pub refresh_token: String,
+}
+
+/// A password change.
+#[derive(Debug, Object)]
+pub struct ChangePasswordRequest {
+    /// The password in use now.
+    #[oai(
+        deserialize_with = "strict::current_password",
+        validator(min_length = 1, max_length = 1024)
+    )]
+    pub current_password: String,
+    /// The new password: 8 to 72 bytes of UTF-8, as at sign-up.
+    #[oai(
+        deserialize_with = "strict::new_password",
+        validator(min_length = 8, max_length = 72)
+    )]
+    pub new_password: String,
+}
+
+/// Confirmation for deleting the account.
+#[derive(Debug, Object)]
+pub struct DeleteAccountRequest {
+    /// The account's password.
+    #[oai(
+        deserialize_with = "strict::password",
+        validator(min_length = 1, max_length = 1024)
+    )]
+    pub password: String,
+}
+
+/// The kind of access token issued.
+#[derive(Debug, Clone, Copy, Enum)]
+#[oai(rename_all = "lowercase")]
+pub enum TokenType {
+    Bearer,
+}
+
+/// A signed-in session: the user, an access token and a refresh token.
+#[derive(Debug, Object)]
+pub struct AuthSession {
+    /// The signed-in user.
+    pub user: UserBody,
+    /// JWT to send as `Authorization: Bearer <access_token>`.
+    pub access_token: String,
+    /// Always `bearer`.
+    pub token_type: TokenType,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    /// Opaque token for `POST /api/auth/refresh`; each one works once.
+    pub refresh_token: String,
+}
+
+impl AuthSession {
+    pub fn new(user: UserBody, token: IssuedToken, refresh_token: String) -> Self {
+        Self {
+            user,
+            access_token: token.access_token,
+            token_type: TokenType::Bearer,
+            expires_in: token.expires_in,
+            refresh_token,
+        }
+    }
+}
+
+#[derive(ApiResponse)]
+pub enum SignUpResponse {
+    /// The account was created and is signed in.
+    #[oai(status = 201)]
+    Created(
+        Json<AuthSession>,
+        /// Where the new user can be read: `/api/auth/me`.
+        #[oai(header = "Location")]
+        String,
+        /// `no-store`: the body holds credentials.
+        #[oai(header = "Cache-Control")]
+        String,
+    ),
+}
+
+#[derive(ApiResponse)]
+pub enum SessionResponse {
+    /// Signed in: a new access token and refresh token.
+    #[oai(status = 200)]
+    Ok(
+        Json<AuthSession>,
+        /// `no-store`: the body holds credentials.
+        #[oai(header = "Cache-Control")]
+        String,
+    ),
+}
+
+impl From<AuthSession> for SessionResponse {
+    fn from(session: AuthSession) -> Self {
+        Self::Ok(Json(session), NO_STORE.into())
+    }
+}
+
+#[derive(ApiResponse)]
+pub enum NoContent {
+    /// Done.
+    #[oai(status = 204)]
+    Done,
+}

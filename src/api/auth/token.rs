@@ -1,0 +1,160 @@
+//! `POST /api/auth/token`: the OAuth2 password grant (RFC 6749 §4.3), so
+//! Swagger UI's Authorize dialog can log in with email and password.
+use poem::Request;
+use poem::web::Data;
+use poem_openapi::payload::{Form, Json};
+use poem_openapi::{ApiResponse, Object, OpenApi};
+use serde::Deserialize;
+
+use super::admit;
+use super::schema::{NO_STORE, TokenType};
+use crate::api::ApiTags;
+use crate::api::reply::{ApiResult, ErrorSet};
+use crate::error::{Error, OAuthError, Result};
+use crate::service::users;
+use crate::startup::AppState;
+
+pub struct TokenErrors;
+impl ErrorSet for TokenErrors {
+    const STATUSES: &'static [u16] = &[400, 413, 415, 429, 500, 503];
+    const DESCRIPTIONS: &'static [(u16, &'static str)] = &[(
+        415,
+        "The request body is not `application/x-www-form-urlencoded`.",
+    )];
+}
+
+/// An OAuth2 password-grant request (`application/x-www-form-urlencoded`).
+#[derive(Debug, Object, Deserialize)]
+#[serde(from = "Vec<(String, String)>")]
+pub struct TokenRequest {
+    /// Must be `password`.
+    pub grant_type: String,
+    /// The account's email address.
+    pub username: String,
+    /// The account's password.
+    pub password: String,
+    /// Ignored: a token always grants full access to its account.
+    pub scope: Option<String>,
+    /// A parameter sent more than once, which RFC 6749 forbids.
+    #[oai(skip)]
+    repeated: Option<String>,
+}
+
+// Parameters are read by hand so that a missing or repeated one becomes
+// `invalid_request` rather than a parse failure (form bodies skip
+// poem-openapi's validators anyway). Unknown parameters are ignored.
+impl From<Vec<(String, String)>> for TokenRequest {
+    fn from(pairs: Vec<(String, String)>) -> Self {
+        let mut request = Self {
+            grant_type: String::new(),
+            username: String::new(),
+            password: String::new(),
+            scope: None,
+            repeated: None,
+        };
+        let mut seen = Vec::new();
+        for (name, value) in pairs {
+            let slot = match name.as_str() {
+                "grant_type" => &mut request.grant_type,
+                "username" => &mut request.username,
+                "password" => &mut request.password,
+                "scope" => request.scope.get_or_insert_default(),
+                _ => continue,
+            };
+            if seen.contains(&name) {
+                request.repeated.get_or_insert(name);
+                continue;
+            }
+            *slot = value;
+            seen.push(name);
+        }
+        request
+    }
+}
+
+impl TokenRequest {
+    /// The email and password of a well-formed password grant.
+    fn credentials(&self) -> Result<(&str, &str)> {
+        let invalid = |detail: String| Error::oauth(OAuthError::InvalidRequest, detail);
+        if let Some(name) = &self.repeated {
+            return Err(invalid(format!("`{name}` was sent more than once")));
+        }
+        match self.grant_type.as_str() {
+            "" => return Err(invalid("`grant_type` is required".into())),
+            "password" => {}
+            _ => {
+                return Err(Error::oauth(
+                    OAuthError::UnsupportedGrantType,
+                    "only `grant_type=password` is supported",
+                ));
+            }
+        }
+        for (name, value) in [("username", &self.username), ("password", &self.password)] {
+            if value.is_empty() || value.len() > 1024 {
+                return Err(invalid(format!("`{name}` must be 1 to 1024 bytes")));
+            }
+        }
+        Ok((&self.username, &self.password))
+    }
+}
+
+/// An OAuth2 access-token response (RFC 6749 §5.1).
+#[derive(Debug, Object)]
+pub struct AccessToken {
+    /// JWT to send as `Authorization: Bearer <access_token>`.
+    pub access_token: String,
+    /// Always `bearer`.
+    pub token_type: TokenType,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+}
+
+#[derive(ApiResponse)]
+pub enum TokenResponse {
+    /// An access token for the account.
+    #[oai(status = 200)]
+    Ok(
+        Json<AccessToken>,
+        /// `no-store`: the body holds a credential.
+        #[oai(header = "Cache-Control")]
+        String,
+    ),
+}
+
+pub struct TokenApi;
+
+#[OpenApi(prefix_path = "/api/auth", tag = "ApiTags::Auth")]
+impl TokenApi {
+    /// Get a token (OAuth2 password grant)
+    ///
+    /// Takes `grant_type=password`, `username` (the email) and `password` as
+    /// a form and answers with an access token: the token URL of the
+    /// `oauth2Password` security scheme. Failures are 400 with RFC 6749's
+    /// `error` member: `invalid_request`, `invalid_grant` (wrong email or
+    /// password) or `unsupported_grant_type`. Rate limited like log-in.
+    #[oai(path = "/token", method = "post", operation_id = "issueToken")]
+    async fn issue_token(
+        &self,
+        req: &Request,
+        state: Data<&AppState>,
+        body: Form<TokenRequest>,
+    ) -> ApiResult<TokenResponse, TokenErrors> {
+        admit(req, &state).await?;
+        let (email, password) = body.credentials()?;
+        let user = users::log_in(&state.db, &state.passwords, &state.limits, email, password)
+            .await
+            .map_err(|err| match err {
+                Error::InvalidCredentials => {
+                    Error::oauth(OAuthError::InvalidGrant, "the email or password is wrong")
+                }
+                other => other,
+            })?;
+        let token = state.tokens.issue(user.id)?;
+        let body = AccessToken {
+            access_token: token.access_token,
+            token_type: TokenType::Bearer,
+            expires_in: token.expires_in,
+        };
+        Ok(TokenResponse::Ok(Json(body), NO_STORE.into()).into())
+    }
+}

@@ -1,0 +1,36 @@
+//! Housekeeping that runs beside the server: forgetting expired
+//! idempotency keys (and other records whose lifetime is over).
+use std::time::Duration;
+
+use sea_orm::DatabaseConnection;
+
+use crate::service::{idempotency, limits, sessions};
+
+const EVERY: Duration = Duration::from_secs(15 * 60);
+
+/// Purges once at start-up, then every 15 minutes, until the task is
+/// dropped with the server. Failures are logged and retried next round.
+pub async fn run(db: DatabaseConnection) {
+    let mut ticks = tokio::time::interval(EVERY);
+    loop {
+        ticks.tick().await;
+        match idempotency::purge_expired(&db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(purged = n, "forgot expired idempotency keys"),
+            Err(err) => tracing::warn!(error = %err, "purging idempotency keys failed"),
+        }
+        for (what, purged) in [
+            ("expired refresh tokens", sessions::purge_expired(&db).await),
+            (
+                "closed rate-limit windows",
+                limits::purge_expired(&db).await,
+            ),
+        ] {
+            match purged {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(purged = n, "forgot {what}"),
+                Err(err) => tracing::warn!(error = %err, "purging {what} failed"),
+            }
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! Auth rate limits (contract §7), counted in the database so that every
+//! instance on it enforces one limit.
+//!
+//! Each limited key (an email, a client address) has a fixed-window
+//! counter: the first hit opens a window of `window_seconds`, and hits past
+//! the limit are refused until it closes. Keys are stored as SHA-256 hashes,
+//! so a password typed into the email field is not kept in clear.
+use std::net::IpAddr;
+
+use chrono::Utc;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sha2::{Digest, Sha256};
+
+use crate::domain::Email;
+use crate::entity::auth_rate_limit::{Column, Entity};
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Copy)]
+pub struct AuthLimits {
+    /// Failed password checks per email per window.
+    pub failures_per_email: u32,
+    /// Auth requests (sign-up, login, token) per client address per window.
+    pub requests_per_ip: u32,
+    pub window_seconds: u64,
+}
+
+impl AuthLimits {
+    /// Counts one auth request from `ip`; `RateLimited` past the limit.
+    pub async fn admit_ip(&self, db: &impl ConnectionTrait, ip: IpAddr) -> Result<()> {
+        let key = key("ip", &ip.to_string());
+        self.count(db, &key, self.requests_per_ip).await
+    }
+
+    /// Reserves one password check for `email`, counted as a failure until
+    /// `forgive` says it succeeded. Once the email's failures in this window
+    /// reach the limit every further check is refused here, before any
+    /// bcrypt work, whether or not an account has that email. Reserving
+    /// first means concurrent guesses cannot slip past the limit.
+    pub async fn begin_password_check(&self, db: &impl ConnectionTrait, email: &str) -> Result<()> {
+        self.count(db, &email_key(email), self.failures_per_email)
+            .await
+    }
+
+    /// A password check that succeeded was no failure: hands back its
+    /// reservation.
+    pub async fn forgive(&self, db: &impl ConnectionTrait, email: &str) -> Result<()> {
+        Entity::update_many()
+            .col_expr(Column::Hits, Expr::col(Column::Hits).sub(1))
+            .filter(Column::Key.eq(email_key(email)))
+            .filter(Column::Hits.gt(0))
+            .exec(db)
+            .await?;
+        Ok(())
+    }
+
+    async fn count(&self, db: &impl ConnectionTrait, key: &str, limit: u32) -> Result<()> {
+        let now = Utc::now().timestamp();
+        let window = i64::try_from(self.window_seconds).unwrap_or(i64::MAX / 2);
+        let (hits, closes_at) = hit(db, key, now, window).await?;
+        if hits > i64::from(limit) {
+            Err(Error::RateLimited {
+                retry_after: Ord::max(u64::try_from(closes_at - now).unwrap_or(0), 1),
+            })
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Forgets every window that has closed.
+pub async fn purge_expired(db: &impl ConnectionTrait) -> Result<u64> {
+    let now = Utc::now().timestamp();
+    let deleted = Entity::delete_many()
+        .filter(Column::ExpiresAt.lte(now))
+        .exec(db)
+        .await?;
+    Ok(deleted.rows_affected)
+}
+
+/// Adds one hit to `key`, opening a new window when the last one has
+/// closed, and returns the hits in the window and when it closes. It is a
+/// single upsert, so concurrent hits from any instance all count.
+async fn hit(db: &impl ConnectionTrait, key: &str, now: i64, window: i64) -> Result<(i64, i64)> {
+    // PostgreSQL needs the existing row's columns qualified in DO UPDATE.
+    let current = |column: Column| Expr::col((Entity, column));
+    let closed = || current(Column::ExpiresAt).lte(now);
+    let upsert = Query::insert()
+        .into_table(Entity)
+        .columns([Column::Key, Column::Hits, Column::ExpiresAt])
+        .values_panic([key.into(), 1.into(), (now + window).into()])
+        .on_conflict(
+            OnConflict::column(Column::Key)
+                .values([
+                    (
+                        Column::Hits,
+                        Expr::case(closed(), 1)
+                            .finally(current(Column::Hits).add(1))
+                            .into(),
+                    ),
+                    (
+                        Column::ExpiresAt,
+                        Expr::case(closed(), now + window)
+                            .finally(current(Column::ExpiresAt))
+                            .into(),
+                    ),
+                ])
+                .to_owned(),
+        )
+        .returning(Query::returning().columns([Column::Hits, Column::ExpiresAt]))
+        .to_owned();
+    let row = db
+        .query_one(&upsert)
+        .await?
+        .ok_or_else(|| Error::Internal("the rate-limit upsert returned no row".into()))?;
+    let hits: i32 = row.try_get("", "hits")?;
+    let closes_at: i64 = row.try_get("", "expires_at")?;
+    Ok((hits.into(), closes_at))
+}
+
+fn email_key(email: &str) -> String {
+    key("email", &Email::normalise(email))
+}
+
+fn key(scope: &str, value: &str) -> String {
+    let digest = Sha256::digest(value.as_bytes());
+    format!("{scope}:{digest:x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_hashed_and_fit_the_column() {
+        let key = email_key(" Ada@Example.com ");
+        assert_eq!(key, email_key("ada@example.com"));
+        assert!(key.starts_with("email:") && !key.contains("ada"));
+        assert!(key.len() <= 80);
+    }
+}

@@ -1,0 +1,159 @@
+//! Refresh tokens (contract §7): opaque random strings, stored only as
+//! SHA-256 hashes, grouped in families (one per login) and rotated on every
+//! use. Presenting a token that was already exchanged means two parties hold
+//! it, so its whole family is revoked.
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{Duration, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
+    TransactionSession, TransactionTrait,
+};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::domain::task::timestamp;
+use crate::entity::refresh_token::{self, Column, Entity};
+use crate::error::{Error, Result};
+
+/// A refresh token just issued: the only time its clear text exists.
+pub struct IssuedRefresh {
+    pub user_id: Uuid,
+    pub token: String,
+}
+
+/// Starts a new family (a login) for `user_id`.
+pub async fn start(db: &impl ConnectionTrait, user_id: Uuid, ttl: Duration) -> Result<String> {
+    insert(db, user_id, Uuid::now_v7(), ttl).await
+}
+
+/// Exchanges `presented` for a new token of the same family. The exchange
+/// is a conditional update (`used_at IS NULL`), so of two concurrent
+/// refreshes with one token exactly one wins; the other sees a used token.
+pub async fn rotate<C>(db: &C, presented: &str, ttl: Duration) -> Result<IssuedRefresh>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let hash = digest(presented);
+    let now = timestamp(Utc::now());
+    let txn = db.begin().await?;
+    let claimed = Entity::update_many()
+        .col_expr(Column::UsedAt, Expr::value(now))
+        .filter(Column::TokenHash.eq(&hash))
+        .filter(Column::UsedAt.is_null())
+        .filter(Column::RevokedAt.is_null())
+        .filter(Column::ExpiresAt.gt(now))
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected == 1 {
+        let row = find(&txn, &hash).await?.ok_or(Error::InvalidRefreshToken)?;
+        let token = insert(&txn, row.user_id, row.family_id, ttl).await?;
+        txn.commit().await?;
+        return Ok(IssuedRefresh {
+            user_id: row.user_id,
+            token,
+        });
+    }
+    txn.rollback().await?;
+    // Unknown, expired, revoked or reused: all are 401, but reuse of a live
+    // family is theft and ends the family.
+    if let Some(row) = find(db, &hash).await?
+        && row.used_at.is_some()
+        && row.revoked_at.is_none()
+    {
+        tracing::warn!(family = %row.family_id, user = %row.user_id, "refresh token reused: family revoked");
+        revoke_family(db, row.family_id).await?;
+    }
+    Err(Error::InvalidRefreshToken)
+}
+
+/// Logs out the family `presented` belongs to. An unknown token is not an
+/// error: the session is over either way.
+pub async fn end(db: &impl ConnectionTrait, presented: &str) -> Result<()> {
+    if let Some(row) = find(db, &digest(presented)).await? {
+        revoke_family(db, row.family_id).await?;
+    }
+    Ok(())
+}
+
+/// Revokes every refresh token of the user (after a password change).
+pub async fn revoke_all(db: &impl ConnectionTrait, user_id: Uuid) -> Result<()> {
+    revoke_where(db, Column::UserId.eq(user_id)).await
+}
+
+/// Deletes the tokens that have expired: used, revoked or not, they can no
+/// longer be exchanged.
+pub async fn purge_expired(db: &impl ConnectionTrait) -> Result<u64> {
+    let deleted = Entity::delete_many()
+        .filter(Column::ExpiresAt.lte(timestamp(Utc::now())))
+        .exec(db)
+        .await?;
+    Ok(deleted.rows_affected)
+}
+
+async fn revoke_family(db: &impl ConnectionTrait, family_id: Uuid) -> Result<()> {
+    revoke_where(db, Column::FamilyId.eq(family_id)).await
+}
+
+async fn revoke_where(
+    db: &impl ConnectionTrait,
+    condition: sea_orm::sea_query::SimpleExpr,
+) -> Result<()> {
+    Entity::update_many()
+        .col_expr(Column::RevokedAt, Expr::value(timestamp(Utc::now())))
+        .filter(condition)
+        .filter(Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+async fn insert(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    family_id: Uuid,
+    ttl: Duration,
+) -> Result<String> {
+    // 256 bits from the thread-local CSPRNG (ChaCha, seeded by the OS).
+    let token = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+    let now = timestamp(Utc::now());
+    refresh_token::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        family_id: Set(family_id),
+        token_hash: Set(digest(&token)),
+        created_at: Set(now),
+        expires_at: Set(now + ttl),
+        used_at: Set(None),
+        revoked_at: Set(None),
+    }
+    .insert(db)
+    .await?;
+    Ok(token)
+}
+
+async fn find(db: &impl ConnectionTrait, hash: &str) -> Result<Option<refresh_token::Model>> {
+    Ok(Entity::find()
+        .filter(Column::TokenHash.eq(hash))
+        .one(db)
+        .await?)
+}
+
+fn digest(token: &str) -> String {
+    format!("{:x}", Sha256::digest(token.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_is_stored_as_its_sha256() {
+        let hash = digest("abc");
+        assert_eq!(
+            hash,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}
