@@ -77,4 +77,18 @@ scripts/contract-test.sh </dev/null
 section "Swagger UI in headless Chromium"
 scripts/browser-test.sh </dev/null
 
+# ---------------------------------------------------------------------------
+# Failure tests on real processes (release build, throwaway PostgreSQL,
+# nginx from Debian's packages): graceful drain and a database outage under
+# load (~25 s), then three instances behind nginx with one killed under load
+# (~15 s). Both share one release build (~3.5 min from clean on 2 cores).
+# ---------------------------------------------------------------------------
+# Each starts (and stops, and may halt mid-run) a PostgreSQL of its own, so
+# the test database's variables are not passed on.
+section "failure tests: graceful shutdown and database outage (scripts/chaos.sh)"
+env -u PG_DIR -u PG_URL -u PG_PORT scripts/chaos.sh </dev/null
+
+section "failure tests: three instances behind nginx (scripts/cluster.sh)"
+env -u PG_DIR -u PG_URL -u PG_PORT scripts/cluster.sh </dev/null
+
 section "all checks passed"

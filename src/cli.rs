@@ -1,10 +1,13 @@
-//! The command line: serve (default), migrate, openapi.
+//! The command line: serve (default), migrate, openapi, seed.
+use std::path::PathBuf;
+
 use clap::{Parser, Subcommand};
 use migration::{Migrator, MigratorTrait};
 
+use crate::auth::TokenService;
 use crate::config::Settings;
 use crate::startup::{Application, openapi, shutdown_signal};
-use crate::{db, telemetry};
+use crate::{db, seed, telemetry};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -33,6 +36,25 @@ pub enum Command {
         /// YAML instead of JSON.
         #[arg(long)]
         yaml: bool,
+    },
+    /// Fill the database with test users and tasks (for benchmarks).
+    ///
+    /// Users are `seed-N@example.com`, all with the password
+    /// `seeded-password`, hashed once at a low bcrypt cost by default.
+    Seed {
+        /// How many users to create.
+        #[arg(long, default_value_t = 100)]
+        users: u32,
+        /// How many tasks each user gets.
+        #[arg(long, default_value_t = 100)]
+        tasks_per_user: u32,
+        /// bcrypt cost of the seeded users' (shared) password hash.
+        #[arg(long, default_value_t = seed::DEFAULT_PASSWORD_COST, value_parser = clap::value_parser!(u32).range(4..=31))]
+        password_cost: u32,
+        /// Write `USER_ID ACCESS_TOKEN TASK_ID...` per user to this file, for
+        /// a load generator (requires JWT_SECRET, shared with the server).
+        #[arg(long)]
+        sessions_out: Option<PathBuf>,
     },
 }
 
@@ -64,12 +86,60 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             telemetry::init(settings.log_format(), &settings.rust_log);
             let conn = db::connect(&settings).await?;
             match action {
-                MigrateAction::Up => Migrator::up(&conn, None).await?,
+                MigrateAction::Up => db::migrate(&conn).await?,
                 MigrateAction::Down => Migrator::down(&conn, Some(1)).await?,
                 MigrateAction::Status => Migrator::status(&conn).await?,
                 MigrateAction::Fresh => Migrator::fresh(&conn).await?,
             }
         }
+        Command::Seed {
+            users,
+            tasks_per_user,
+            password_cost,
+            sessions_out,
+        } => {
+            telemetry::init(settings.log_format(), &settings.rust_log);
+            let plan = seed::Plan {
+                users,
+                tasks_per_user,
+                password_cost,
+            };
+            run_seed(&settings, &plan, sessions_out.as_deref()).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn run_seed(
+    settings: &Settings,
+    plan: &seed::Plan,
+    sessions_out: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    // Checked first: a random development secret would sign useless tokens.
+    let tokens = match sessions_out {
+        Some(_) if settings.jwt_secret.is_none() => {
+            anyhow::bail!("--sessions-out needs JWT_SECRET (the one the server will use)")
+        }
+        Some(_) => Some(TokenService::new(
+            &settings.signing_secret()?,
+            &settings.jwt_issuer,
+            &settings.jwt_audience,
+            settings.jwt_ttl_seconds,
+        )),
+        None => None,
+    };
+    let conn = db::connect(settings).await?;
+    db::migrate(&conn).await?;
+    let seeded = seed::run(&conn, plan).await?;
+    let secs = seeded.elapsed.as_secs_f64();
+    println!(
+        "seeded {} users and {} tasks in {secs:.1} s ({:.0} tasks/s)",
+        seeded.users.len(),
+        seeded.tasks,
+        seeded.tasks as f64 / secs.max(1e-9)
+    );
+    if let (Some(path), Some(tokens)) = (sessions_out, tokens) {
+        seed::write_sessions(path, &tokens, &seeded)?;
     }
     Ok(())
 }

@@ -129,7 +129,8 @@ pub struct Settings {
     #[arg(long, env = "TRUSTED_PROXIES", global = true, default_value = "", value_parser = proxies)]
     pub trusted_proxies: TrustedProxies,
 
-    /// bcrypt computations allowed at once; default: the number of CPU cores.
+    /// bcrypt computations allowed at once; default: one less than the
+    /// number of CPU cores (at least 1).
     #[arg(long, env = "BCRYPT_CONCURRENCY", global = true, value_parser = clap::value_parser!(u32).range(1..))]
     pub bcrypt_concurrency: Option<u32>,
 
@@ -141,6 +142,35 @@ pub struct Settings {
         default_value_t = 1000
     )]
     pub bcrypt_max_wait_ms: u64,
+
+    /// Address of the separate listener serving Prometheus metrics at
+    /// `/metrics`; no metrics listener when unset. Keep it off the public
+    /// network.
+    #[arg(long, env = "METRICS_ADDR", global = true)]
+    pub metrics_addr: Option<String>,
+
+    /// Seconds a request may take before it is answered 504.
+    #[arg(long, env = "REQUEST_TIMEOUT_SECONDS", global = true, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_timeout_seconds: u64,
+
+    /// Seconds one database statement may run (PostgreSQL
+    /// `statement_timeout`) or wait for a lock (SQLite busy timeout).
+    #[arg(long, env = "DATABASE_STATEMENT_TIMEOUT_SECONDS", global = true, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub database_statement_timeout_seconds: u64,
+
+    /// Milliseconds a request waits for a database connection (including
+    /// opening one) before answering 503 `database_unavailable`.
+    #[arg(long, env = "DATABASE_ACQUIRE_TIMEOUT_MS", global = true, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub database_acquire_timeout_ms: u64,
+
+    /// Seconds to let in-flight requests finish after SIGTERM/SIGINT.
+    #[arg(
+        long,
+        env = "SHUTDOWN_GRACE_SECONDS",
+        global = true,
+        default_value_t = 30
+    )]
+    pub shutdown_grace_seconds: u64,
 }
 
 fn proxies(value: &str) -> Result<TrustedProxies, String> {
@@ -186,10 +216,13 @@ impl Settings {
         self.database_url.expose().starts_with("sqlite:")
     }
 
-    /// How many bcrypt computations may run at once.
+    /// How many bcrypt computations may run at once. One core is left to
+    /// the async workers: with every core hashing, reads' p99 during a
+    /// login flood was 2.6x that without on 2 cores; with one left it
+    /// stayed within 1.1x, and logins went no slower (BENCHMARKS.md).
     pub fn bcrypt_concurrency(&self) -> usize {
         self.bcrypt_concurrency.map_or_else(
-            || std::thread::available_parallelism().map_or(1, usize::from),
+            || std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1)),
             |n| n as usize,
         )
     }
@@ -257,6 +290,18 @@ mod tests {
         assert!(trusts("10.0.0.1") && trusts("192.168.7.9") && trusts("::1"));
         assert!(!trusts("10.0.0.2"));
         let argv = ["tasks-api", "--trusted-proxies", "not-an-ip"];
+        assert!(Cli::try_parse_from(argv).is_err());
+    }
+
+    #[test]
+    fn operational_settings_have_their_defaults() {
+        let settings = parse(&[]);
+        assert_eq!(settings.metrics_addr, None);
+        assert_eq!(settings.request_timeout_seconds, 30);
+        assert_eq!(settings.database_statement_timeout_seconds, 10);
+        assert_eq!(settings.database_acquire_timeout_ms, 1000);
+        assert_eq!(settings.shutdown_grace_seconds, 30);
+        let argv = ["tasks-api", "--request-timeout-seconds", "0"];
         assert!(Cli::try_parse_from(argv).is_err());
     }
 

@@ -3,20 +3,31 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr,
+    TransactionTrait,
+};
 
 use crate::config::Settings;
 
-/// How long a request waits for a pooled connection before the database is
-/// reported unavailable (503), instead of hanging.
-const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
-
 pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
     let url = settings.database_url.expose();
+    // How long a request waits for a connection (opening one included)
+    // before the database is reported unavailable (503), instead of hanging:
+    // while PostgreSQL is down, sqlx keeps retrying until this runs out.
+    let acquire = Duration::from_millis(settings.database_acquire_timeout_ms);
+    // The longest one statement may run (PostgreSQL) or wait for the write
+    // lock (SQLite) before the request gets 503 `database_timeout`.
+    let statement = Duration::from_secs(settings.database_statement_timeout_seconds);
     let mut options = ConnectOptions::new(url);
     options
-        .acquire_timeout(ACQUIRE_TIMEOUT)
-        .connect_timeout(ACQUIRE_TIMEOUT)
+        .acquire_timeout(acquire)
+        .connect_timeout(acquire)
+        // sqlx pings a connection on every checkout by default: a round
+        // trip per query (on SQLite a hop to the connection's worker thread
+        // and back; see BENCHMARKS.md). Only a connection idle long enough
+        // to have been dropped is checked.
+        .test_before_acquire_if_idle_for(Duration::from_secs(30))
         .sqlx_logging(false);
     if settings.is_sqlite() {
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
@@ -32,7 +43,7 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
             let opts = opts
                 .create_if_missing(true)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(5));
+                .busy_timeout(statement);
             if in_memory {
                 opts
             } else {
@@ -45,11 +56,29 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
         // it so instances × pool stays under the server's connection limit.
         options
             .max_connections(settings.database_max_connections)
-            .min_connections(1);
+            .min_connections(1)
+            // Sent as a startup parameter; a pooler that refuses those
+            // (PgBouncer without `ignore_startup_parameters`) needs the
+            // setting on the role instead.
+            .statement_timeout(statement);
     }
     Database::connect(options).await
 }
 
+/// Arbitrary key of the PostgreSQL advisory lock taken while migrating.
+const MIGRATION_LOCK: i64 = 0x7461_736b_735f_6170; // "tasks_ap"
+
+/// Applies pending migrations. On PostgreSQL several instances may start at
+/// once: each migrates inside one transaction that first takes an advisory
+/// lock, so one migrates while the others wait and then find nothing to do.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Migrator::up(db, None).await;
+    }
+    let lock = db.begin().await?;
+    lock.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+        .await?;
+    let migrated = Migrator::up(&lock, None).await;
+    lock.commit().await?;
+    migrated
 }

@@ -36,6 +36,12 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     /// The database cannot be reached; retry later.
     DatabaseUnavailable,
+    /// The database did not finish in time (busy or overloaded); retry later.
+    DatabaseTimeout,
+    /// The request did not finish within the server's deadline.
+    RequestTimeout,
+    /// A browser request from an origin that `CORS_ORIGINS` does not list.
+    OriginNotAllowed,
     /// The refresh token is unknown, expired, revoked or already used.
     InvalidRefreshToken,
     /// The current password given is wrong.
@@ -116,6 +122,12 @@ pub enum Error {
     UnsupportedMediaType,
     #[error("the database is unavailable")]
     DatabaseUnavailable,
+    #[error("the database did not answer in time; retry shortly")]
+    DatabaseTimeout,
+    #[error("the request did not finish in time")]
+    RequestTimeout,
+    #[error("this origin may not call the API from a browser")]
+    OriginNotAllowed,
     #[error("the refresh token is not valid; log in again")]
     InvalidRefreshToken,
     #[error("the current password is wrong")]
@@ -164,7 +176,9 @@ impl Error {
             Self::IdempotencyKeyReused => 422,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
-            Self::DatabaseUnavailable => 503,
+            Self::DatabaseUnavailable | Self::DatabaseTimeout => 503,
+            Self::RequestTimeout => 504,
+            Self::OriginNotAllowed => 403,
             Self::Internal(_) => 500,
         }
     }
@@ -186,6 +200,9 @@ impl Error {
             Self::PayloadTooLarge => ErrorCode::PayloadTooLarge,
             Self::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
             Self::DatabaseUnavailable => ErrorCode::DatabaseUnavailable,
+            Self::DatabaseTimeout => ErrorCode::DatabaseTimeout,
+            Self::RequestTimeout => ErrorCode::RequestTimeout,
+            Self::OriginNotAllowed => ErrorCode::OriginNotAllowed,
             Self::InvalidRefreshToken => ErrorCode::InvalidRefreshToken,
             Self::WrongPassword => ErrorCode::WrongPassword,
             Self::RateLimited { .. } => ErrorCode::RateLimited,
@@ -211,11 +228,48 @@ impl Error {
 
 impl From<sea_orm::DbErr> for Error {
     fn from(err: sea_orm::DbErr) -> Self {
-        use sea_orm::DbErr;
-        match err {
+        use sea_orm::{DbErr, RuntimeErr};
+        match &err {
             DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => Self::DatabaseUnavailable,
-            other => Self::Internal(other.to_string()),
+            DbErr::Exec(RuntimeErr::SqlxError(sqlx))
+            | DbErr::Query(RuntimeErr::SqlxError(sqlx)) => {
+                from_sqlx(sqlx).unwrap_or_else(|| Self::Internal(err.to_string()))
+            }
+            _ => Self::Internal(err.to_string()),
         }
+    }
+}
+
+/// The driver errors that say "the database is down or too slow", not "this
+/// query is wrong": a server that went away mid-query, a pool that could not
+/// hand out a connection, a statement cancelled by `statement_timeout`, or
+/// SQLite still locked when its busy timeout ran out.
+fn from_sqlx(err: &sea_orm::sqlx::Error) -> Option<Error> {
+    use sea_orm::sqlx::Error as Sqlx;
+    match err {
+        Sqlx::Io(_)
+        | Sqlx::Tls(_)
+        | Sqlx::Protocol(_)
+        | Sqlx::PoolTimedOut
+        | Sqlx::PoolClosed
+        | Sqlx::WorkerCrashed => Some(Error::DatabaseUnavailable),
+        Sqlx::Database(db) => {
+            let code = db.code()?;
+            match code.as_ref() {
+                // PostgreSQL: query_canceled (statement_timeout), lock_not_available.
+                "57014" | "55P03" => Some(Error::DatabaseTimeout),
+                // PostgreSQL: shutting down, starting up, too many connections,
+                // and the connection_exception class.
+                "57P01" | "57P02" | "57P03" | "53300" => Some(Error::DatabaseUnavailable),
+                c if c.starts_with("08") => Some(Error::DatabaseUnavailable),
+                // SQLite: SQLITE_BUSY and SQLITE_LOCKED (and their extended codes).
+                c if c.parse::<i32>().is_ok_and(|n| matches!(n & 0xff, 5 | 6)) => {
+                    Some(Error::DatabaseTimeout)
+                }
+                _ => None,
+            }
+        }
+        _ => None,
     }
 }
 
@@ -250,6 +304,28 @@ mod tests {
             sea_orm::DbErr::Conn(sea_orm::RuntimeErr::Internal("refused".into())).into();
         assert_eq!(err.status(), 503);
         assert_eq!(err.code(), ErrorCode::DatabaseUnavailable);
+    }
+
+    #[test]
+    fn a_dropped_connection_mid_query_is_503_database_unavailable() {
+        let io = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        let sqlx = sea_orm::sqlx::Error::Io(io);
+        let err: Error = sea_orm::DbErr::Query(sea_orm::RuntimeErr::SqlxError(sqlx.into())).into();
+        assert_eq!(err.code(), ErrorCode::DatabaseUnavailable);
+        let err: Error = sea_orm::DbErr::Exec(sea_orm::RuntimeErr::SqlxError(
+            sea_orm::sqlx::Error::PoolTimedOut.into(),
+        ))
+        .into();
+        assert_eq!(err.status(), 503);
+    }
+
+    #[test]
+    fn a_query_bug_stays_an_internal_error() {
+        let err: Error = sea_orm::DbErr::Query(sea_orm::RuntimeErr::SqlxError(
+            sea_orm::sqlx::Error::ColumnNotFound("x".into()).into(),
+        ))
+        .into();
+        assert_eq!(err.status(), 500);
     }
 
     #[test]

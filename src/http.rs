@@ -1,16 +1,40 @@
-//! Middleware around every route: the body-size limit, and problem+json for
-//! the errors poem raises itself (unknown route, wrong method).
+//! Middleware around every route: the request deadline, the body-size
+//! limit, and problem+json for the errors poem raises itself (unknown
+//! route, wrong method, refused CORS origin).
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 
-use poem::error::{MethodNotAllowedError, NotFoundError, ReadBodyError};
+use poem::error::{CorsError, MethodNotAllowedError, NotFoundError, ReadBodyError};
 use poem::http::header;
-use poem::{Body, Endpoint, IntoResponse, Request, Response};
+use poem::{Body, Endpoint, IntoResponse, PathPattern, Request, Response};
 
 use crate::error::Error;
 
 /// Request bodies above this are refused with 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Answers 504 `request_timeout` when an API request (reading its body
+/// included) is not done within `limit`, instead of holding a worker and a
+/// database connection for a client that has likely given up. The work is
+/// dropped: an open transaction rolls back. The probes and the spec are
+/// exempt; they never wait on a client.
+pub async fn deadline<E: Endpoint>(
+    next: Arc<E>,
+    req: Request,
+    limit: Duration,
+) -> poem::Result<Response> {
+    if !req.uri().path().starts_with("/api/") {
+        return next.call(req).await.map(IntoResponse::into_response);
+    }
+    match tokio::time::timeout(limit, next.call(req)).await {
+        Ok(answer) => answer.map(IntoResponse::into_response),
+        Err(_) => {
+            tracing::warn!(limit_s = limit.as_secs_f64(), "request deadline passed");
+            Ok(Error::RequestTimeout.into_response())
+        }
+    }
+}
 
 /// Refuses a declared `Content-Length` over the limit at once, and reads
 /// any other body (chunked, or undeclared) only up to the limit. poem's
@@ -61,6 +85,23 @@ impl AllowedMethods {
         Self(Arc::new(map))
     }
 
+    /// The spec's template for a route pattern poem matched: poem-openapi
+    /// names path parameters `param0`, `param1`... so `/api/:param0/tasks`
+    /// becomes `/api/{user_id}/tasks`.
+    pub fn template_for(&self, pattern: &str) -> Option<&str> {
+        let parts: Vec<&str> = pattern.trim_end_matches('/').split('/').collect();
+        self.0
+            .keys()
+            .find(|template| {
+                let own: Vec<&str> = template.trim_end_matches('/').split('/').collect();
+                own.len() == parts.len()
+                    && own.iter().zip(&parts).all(|(t, p)| {
+                        t.starts_with('{') == p.starts_with(':') && (t.starts_with('{') || t == p)
+                    })
+            })
+            .map(String::as_str)
+    }
+
     /// `Allow` for a request path, e.g. `GET, PATCH`.
     pub fn for_path(&self, path: &str) -> String {
         let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
@@ -90,7 +131,11 @@ pub async fn problems<E: Endpoint>(next: Arc<E>, req: Request) -> poem::Result<R
         Err(err) if err.is_from_response() => return Ok(err.into_response()),
         Err(err) => err,
     };
-    let problem = if err.is::<NotFoundError>() {
+    // The matched route (if any) stays known to the request log and metrics.
+    let pattern = err.data::<PathPattern>().cloned();
+    let problem = if err.is::<CorsError>() {
+        Error::OriginNotAllowed
+    } else if err.is::<NotFoundError>() {
         Error::NotFound
     } else if err.is::<MethodNotAllowedError>() {
         Error::MethodNotAllowed {
@@ -108,7 +153,11 @@ pub async fn problems<E: Endpoint>(next: Arc<E>, req: Request) -> poem::Result<R
             _ => Error::Internal(err.to_string()),
         }
     };
-    Ok(problem.into_response())
+    let mut resp = problem.into_response();
+    if let Some(pattern) = pattern {
+        resp.set_data(pattern);
+    }
+    Ok(resp)
 }
 
 #[cfg(test)]
@@ -123,5 +172,11 @@ mod tests {
         assert_eq!(allowed.for_path("/api/abc/tasks/def"), "DELETE, GET, PUT");
         assert_eq!(allowed.for_path("/api/auth/me"), "GET");
         assert_eq!(allowed.for_path("/nowhere"), "");
+        assert_eq!(
+            allowed.template_for("/api/:param0/tasks/:param1"),
+            Some("/api/{user_id}/tasks/{task_id}")
+        );
+        assert_eq!(allowed.template_for("/api/auth/me"), Some("/api/auth/me"));
+        assert_eq!(allowed.template_for("/api/:param0/me"), None);
     }
 }

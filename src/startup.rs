@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use poem::endpoint::make_sync;
 use poem::listener::{Acceptor, TcpAcceptor};
-use poem::middleware::{Cors, Tracing};
+use poem::middleware::Cors;
 use poem::web::{Html, Redirect};
 use poem::{Endpoint, EndpointExt, Route, Server, get};
 use poem_openapi::{LicenseObject, OpenApiService, ServerObject};
@@ -17,8 +17,10 @@ use crate::api::auth::{AuthApi, SessionApi, TokenApi};
 use crate::api::{health::HealthApi, tasks::TaskApi};
 use crate::auth::{PasswordHasher, TokenService};
 use crate::config::Settings;
-use crate::http::{AllowedMethods, limit_body, problems};
+use crate::http::{AllowedMethods, deadline, limit_body, problems};
+use crate::metrics::Metrics;
 use crate::net::TrustedProxies;
+use crate::observe::observe;
 use crate::service::limits::AuthLimits;
 use crate::{db, docs, maintenance};
 
@@ -32,6 +34,7 @@ pub struct AppState {
     pub refresh_ttl: chrono::Duration,
     pub limits: AuthLimits,
     pub proxies: TrustedProxies,
+    pub metrics: Metrics,
 }
 
 pub type Api = OpenApiService<(AuthApi, SessionApi, TokenApi, TaskApi, HealthApi), ()>;
@@ -70,8 +73,16 @@ pub fn routes(state: AppState, settings: &Settings) -> anyhow::Result<impl Endpo
             "content-type",
             "if-match",
             "idempotency-key",
+            "x-request-id",
         ])
-        .expose_headers(["etag", "location", "retry-after", "www-authenticate"]);
+        .expose_headers([
+            "etag",
+            "location",
+            "retry-after",
+            "www-authenticate",
+            "x-request-id",
+        ]);
+    let limit = Duration::from_secs(settings.request_timeout_seconds);
     Ok(Route::new()
         // Nesting the API at "/" would hide the "/" redirect, so it is
         // mounted (unstripped) under each of its top-level prefixes.
@@ -91,10 +102,15 @@ pub fn routes(state: AppState, settings: &Settings) -> anyhow::Result<impl Endpo
                 spec_response("application/yaml", &spec_yaml)
             })),
         )
-        .around(problems)
+        // Innermost first: the body limit, the deadline (which covers reading
+        // the body), CORS, problem+json for poem's own errors (CORS refusals
+        // included), and outermost the request id, log line, metrics and
+        // security headers, so they see every answer.
         .around(limit_body)
+        .around(move |next, req| deadline(next, req, limit))
         .with_if(!settings.cors_origins.is_empty(), cors)
-        .with(Tracing)
+        .around(problems)
+        .around(observe)
         .data(allowed)
         .data(state))
 }
@@ -112,6 +128,10 @@ pub struct Application {
     acceptor: TcpAcceptor,
     addr: SocketAddr,
     app: poem::endpoint::BoxEndpoint<'static>,
+    /// The metrics listener, when `METRICS_ADDR` is set.
+    metrics: Option<(TcpAcceptor, SocketAddr, Metrics)>,
+    db: DatabaseConnection,
+    grace: Duration,
 }
 
 impl Application {
@@ -121,20 +141,22 @@ impl Application {
             .await
             .context("connecting to the database")?;
         db::migrate(&db).await.context("applying migrations")?;
+        let passwords = PasswordHasher::new(
+            settings.bcrypt_cost,
+            settings.bcrypt_concurrency(),
+            Duration::from_millis(settings.bcrypt_max_wait_ms),
+        )
+        .await?;
+        let metrics = Metrics::new(db.clone(), passwords.clone()).context("registering metrics")?;
         let state = AppState {
-            db,
+            db: db.clone(),
             tokens: TokenService::new(
                 &secret,
                 &settings.jwt_issuer,
                 &settings.jwt_audience,
                 settings.jwt_ttl_seconds,
             ),
-            passwords: PasswordHasher::new(
-                settings.bcrypt_cost,
-                settings.bcrypt_concurrency(),
-                Duration::from_millis(settings.bcrypt_max_wait_ms),
-            )
-            .await?,
+            passwords,
             refresh_ttl: chrono::Duration::try_seconds(
                 i64::try_from(settings.refresh_ttl_seconds).unwrap_or(i64::MAX),
             )
@@ -145,16 +167,32 @@ impl Application {
                 window_seconds: settings.auth_window_seconds,
             },
             proxies: settings.trusted_proxies.clone(),
+            metrics: metrics.clone(),
         };
         let housekeeping = tokio::spawn(maintenance::run(state.db.clone())).abort_handle();
         let app = routes(state, settings)?.map_to_response().boxed();
         let (acceptor, addr) = bind(&settings.bind_addr)?;
+        let metrics = match &settings.metrics_addr {
+            Some(metrics_addr) => {
+                let (acceptor, bound) = bind(metrics_addr).context("METRICS_ADDR")?;
+                Some((acceptor, bound, metrics))
+            }
+            None => None,
+        };
         Ok(Self {
             housekeeping,
             acceptor,
             addr,
             app,
+            metrics,
+            db,
+            grace: Duration::from_secs(settings.shutdown_grace_seconds),
         })
+    }
+
+    /// The metrics listener's address, when `METRICS_ADDR` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(|(_, addr, _)| *addr)
     }
 
     /// The address actually bound (port 0 resolved).
@@ -162,13 +200,26 @@ impl Application {
         self.addr
     }
 
-    /// Serves until `shutdown` resolves, then lets in-flight requests finish.
+    /// Serves until `shutdown` resolves; then stops accepting, lets
+    /// in-flight requests finish (for at most `SHUTDOWN_GRACE_SECONDS`), and
+    /// closes the database pool.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
+        let metrics = self.metrics.map(|(acceptor, addr, metrics)| {
+            tracing::info!(address = %addr, "serving metrics at /metrics");
+            tokio::spawn(Server::new_with_acceptor(acceptor).run(metrics.routes())).abort_handle()
+        });
         tracing::info!(address = %self.addr, docs = %format!("http://{}/docs", self.addr), "listening");
         let served = Server::new_with_acceptor(self.acceptor)
-            .run_with_graceful_shutdown(self.app, shutdown, Some(Duration::from_secs(30)))
+            .run_with_graceful_shutdown(self.app, shutdown, Some(self.grace))
             .await;
         self.housekeeping.abort();
+        if let Some(metrics) = metrics {
+            metrics.abort();
+        }
+        if let Err(err) = self.db.close().await {
+            tracing::warn!(error = %err, "closing the database pool failed");
+        }
+        tracing::info!("stopped");
         served
     }
 }
@@ -176,7 +227,7 @@ impl Application {
 /// Binds with a listen backlog of 4096: poem's own listener uses 128, and
 /// at ~1000 concurrent connections the kernel then drops SYNs, which
 /// clients only retry after a second.
-fn bind(addr: &str) -> anyhow::Result<(TcpAcceptor, SocketAddr)> {
+pub fn bind(addr: &str) -> anyhow::Result<(TcpAcceptor, SocketAddr)> {
     let addr: SocketAddr = addr
         .parse()
         .with_context(|| format!("BIND_ADDR {addr:?} is not host:port"))?;

@@ -11,7 +11,13 @@ pub fn init(format: LogFormat, filter: &str) {
         .with_writer(std::io::stderr);
     // `try_init` so tests that build several apps in one process do not panic.
     let _ = match format {
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        // One object per line: the event's fields at the top, the request
+        // span's (request_id, method, user_id) under `span`.
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_span_list(false)
+            .try_init(),
         LogFormat::Pretty => builder.try_init(),
     };
 }

@@ -6,6 +6,7 @@
 #   source scripts/lib/postgres.sh
 #   pg_start                 # exports PG_URL, PG_DIR, PG_PORT, PG_BIN
 #   trap pg_stop EXIT        # stops the server and deletes its directory
+#   pg_halt immediate; pg_resume   # an outage: stop the server, start it again
 #
 # pg_start installs Debian's `postgresql` package if no server binaries are
 # found under /usr/lib/postgresql/*/bin (set PG_BIN to use binaries elsewhere).
@@ -124,6 +125,26 @@ s.close()' 2>/dev/null)" && [ -n "$port" ]; then
   return 1
 }
 
+# Start (or restart) the server of the cluster in PG_DIR on PG_PORT.
+_pg_ctl_start() {
+  _pg_run "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -w -t 60 -l "$PG_DIR/log" \
+    -o "-p $PG_PORT -k '$PG_DIR' -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+    start >/dev/null
+}
+
+# Stop the running server but keep the cluster, to simulate an outage:
+# `pg_halt fast` (clean shutdown, connections terminated) or
+# `pg_halt immediate` (as if it crashed). `pg_resume` starts it again on the
+# same port with the same data.
+pg_halt() {
+  local mode="${1:-fast}"
+  _pg_run "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m "$mode" -w -t 30 stop >/dev/null
+}
+
+pg_resume() {
+  _pg_ctl_start
+}
+
 # Create, initialise and start a throwaway cluster. Exports PG_URL, PG_DIR,
 # PG_PORT (and PG_BIN). Layout: $PG_DIR/data (cluster), $PG_DIR/log (server
 # log), Unix socket in $PG_DIR.
@@ -166,9 +187,7 @@ pg_start() {
   local attempt
   for attempt in 1 2 3 4 5; do
     PG_PORT="$(_pg_free_port)" || { pg_stop; return 1; }
-    if _pg_run "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -w -t 60 -l "$PG_DIR/log" \
-          -o "-p $PG_PORT -k '$PG_DIR' -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
-          start >/dev/null; then
+    if _pg_ctl_start; then
       export PG_PORT
       export PG_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
       _pg_log "PostgreSQL $("$PG_BIN/pg_ctl" --version | awk '{print $3}') running at $PG_URL (dir $PG_DIR)"

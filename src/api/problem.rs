@@ -32,6 +32,10 @@ pub struct Problem {
     /// RFC 6749 §5.2 error (token endpoint 400s only); equals `code`.
     #[oai(skip_serializing_if_is_none)]
     pub error: Option<OAuthError>,
+    /// This request's id, as in the `X-Request-Id` response header: quote it
+    /// when reporting a problem, it finds the request in the server's logs.
+    #[oai(skip_serializing_if_is_none)]
+    pub request_id: Option<String>,
 }
 
 impl From<&Error> for Problem {
@@ -52,6 +56,7 @@ impl From<&Error> for Problem {
                 Error::OAuth { error, .. } => Some(*error),
                 _ => None,
             },
+            request_id: crate::observe::current_request_id(),
         }
     }
 }
@@ -91,7 +96,7 @@ impl IntoResponse for Error {
             Error::RateLimited { retry_after } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
             }
-            Error::DatabaseUnavailable | Error::ServerBusy => {
+            Error::DatabaseUnavailable | Error::DatabaseTimeout | Error::ServerBusy => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
             Error::MethodNotAllowed { allow } => {

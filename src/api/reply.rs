@@ -159,9 +159,15 @@ fn problem_meta(status: u16) -> MetaResponse {
             Some(("Retry-After", "Seconds to wait before retrying.")),
         ),
         503 => (
-            "The database is unavailable (`database_unavailable`) or too many password checks \
-             are in progress (`server_busy`); retry after `Retry-After` seconds.",
+            "The database is unavailable (`database_unavailable`) or did not answer in time \
+             (`database_timeout`), or too many password checks are in progress \
+             (`server_busy`); retry after `Retry-After` seconds.",
             Some(("Retry-After", "Seconds to wait before retrying.")),
+        ),
+        504 => (
+            "The request did not finish within the server's deadline (`request_timeout`); \
+             a write may or may not have been applied, so check before repeating it.",
+            None,
         ),
         _ => ("Error.", None),
     };

@@ -1,4 +1,5 @@
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::sync::Semaphore;
@@ -21,6 +22,10 @@ pub struct PasswordHasher {
     dummy_hash: Arc<str>,
     permits: Arc<Semaphore>,
     max_wait: Duration,
+    /// Requests waiting for a permit, and computations running: the
+    /// metrics endpoint reports both.
+    waiting: Arc<AtomicUsize>,
+    running: Arc<AtomicUsize>,
 }
 
 impl PasswordHasher {
@@ -32,7 +37,19 @@ impl PasswordHasher {
             dummy_hash: dummy_hash.into(),
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
             max_wait,
+            waiting: Arc::default(),
+            running: Arc::default(),
         })
+    }
+
+    /// Requests waiting for a bcrypt slot right now.
+    pub fn queue_len(&self) -> usize {
+        self.waiting.load(Ordering::Relaxed)
+    }
+
+    /// bcrypt computations running right now.
+    pub fn in_flight(&self) -> usize {
+        self.running.load(Ordering::Relaxed)
     }
 
     pub async fn hash(&self, password: &str) -> Result<String> {
@@ -57,15 +74,35 @@ impl PasswordHasher {
     /// moves into the work, so it is held until the computation really ends
     /// even if the request is abandoned meanwhile.
     async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+        let queued = Count::up(&self.waiting);
         let permit = tokio::time::timeout(self.max_wait, self.permits.clone().acquire_owned())
             .await
             .map_err(|_| Error::ServerBusy)?
             .map_err(|_| Error::Internal("the password hashing semaphore closed".into()))?;
+        drop(queued);
+        let running = Count::up(&self.running);
         blocking(move || {
-            let _permit = permit;
+            let (_permit, _running) = (permit, running);
             work()
         })
         .await
+    }
+}
+
+/// One unit of a gauge, given back when dropped (also when the request is
+/// abandoned while it waits).
+struct Count(Arc<AtomicUsize>);
+
+impl Count {
+    fn up(counter: &Arc<AtomicUsize>) -> Self {
+        counter.fetch_add(1, Ordering::Relaxed);
+        Self(counter.clone())
+    }
+}
+
+impl Drop for Count {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -99,6 +136,28 @@ mod tests {
         assert!(!hasher.verify("wrong horse", Some(&hash)).await.unwrap());
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn waiting_requests_are_counted_as_the_queue() {
+        let hasher = PasswordHasher::new(4, 1, Duration::from_secs(5))
+            .await
+            .unwrap();
+        let held = hasher.permits.clone().acquire_owned().await.unwrap();
+        let waiting = tokio::spawn({
+            let hasher = hasher.clone();
+            async move { hasher.hash("password").await }
+        });
+        for _ in 0..400 {
+            if hasher.queue_len() > 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!(hasher.queue_len(), 1);
+        drop(held);
+        assert!(waiting.await.unwrap().is_ok());
+        assert_eq!((hasher.queue_len(), hasher.in_flight()), (0, 0));
+    }
+
     #[tokio::test]
     async fn an_unknown_account_never_verifies() {
         let hasher = hasher().await;
@@ -114,7 +173,9 @@ mod tests {
         let held = hasher.permits.clone().acquire_owned().await.unwrap();
         let refused = hasher.verify("password", None).await;
         assert!(matches!(refused, Err(Error::ServerBusy)));
+        assert_eq!(hasher.queue_len(), 0, "a refused request leaves the queue");
         drop(held);
         assert!(hasher.hash("password").await.is_ok());
+        assert_eq!((hasher.queue_len(), hasher.in_flight()), (0, 0));
     }
 }

@@ -25,10 +25,16 @@ impl Caller {
 
 /// The caller's access token, sent as `Authorization: Bearer <token>`;
 /// the spec offers two ways to obtain it, and either works everywhere.
+///
+/// poem-openapi tries the members in order and reports the last one's error.
+/// Both read the same header, so only the last member (`Jwt`) does the real
+/// check (a signature check and one user lookup); the first answers "not
+/// me" for free. Otherwise a failing request would pay the lookup twice,
+/// and during a database outage wait out the pool's timeout twice.
 #[derive(SecurityScheme)]
 pub enum BearerAuth {
-    Jwt(JwtBearer),
     Password(PasswordFlow),
+    Jwt(JwtBearer),
 }
 
 impl BearerAuth {
@@ -58,7 +64,7 @@ pub struct JwtBearer(Caller);
     rename = "oauth2Password",
     ty = "oauth2",
     flows(password(token_url = "/api/auth/token", scopes = "Scope")),
-    checker = "authenticate"
+    checker = "defer_to_jwt"
 )]
 pub struct PasswordFlow(Caller);
 
@@ -72,6 +78,12 @@ pub enum Scope {
     Tasks,
 }
 
+/// The password flow's token is the same JWT: `JwtBearer`, tried next,
+/// authenticates it.
+async fn defer_to_jwt(_req: &Request, _bearer: Bearer) -> poem::Result<Caller> {
+    Err(reject(Error::InvalidToken))
+}
+
 async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
     let state = req
         .data::<AppState>()
@@ -81,6 +93,7 @@ async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
     if !users::exists(&state.db, user_id).await.map_err(reject)? {
         return Err(reject(Error::InvalidToken));
     }
+    crate::observe::record_user(user_id);
     Ok(Caller { user_id })
 }
 

@@ -52,7 +52,7 @@ pub struct TestApp {
 }
 
 /// The URL of a new, empty database for one test.
-async fn fresh_database(backend: Backend) -> (String, Option<tempfile::TempDir>) {
+pub async fn fresh_database(backend: Backend) -> (String, Option<tempfile::TempDir>) {
     match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir");
@@ -113,6 +113,11 @@ pub fn settings(database_url: &str) -> Settings {
         trusted_proxies: Default::default(),
         bcrypt_concurrency: None,
         bcrypt_max_wait_ms: 30_000,
+        metrics_addr: None,
+        request_timeout_seconds: 30,
+        database_statement_timeout_seconds: 10,
+        database_acquire_timeout_ms: 1000,
+        shutdown_grace_seconds: 30,
     }
 }
 
@@ -209,28 +214,33 @@ impl TestApp {
         resp.json().await.unwrap()
     }
 
-    pub async fn list(&self, session: &Session, query: &str) -> Value {
-        let resp = self
-            .authed(
-                Method::GET,
-                &format!("{}?{query}", self.tasks_path(session)),
-                session,
-            )
+    /// The raw response to a list request with this query string.
+    pub async fn list_response(&self, session: &Session, query: &str) -> Response {
+        let path = format!("{}?{query}", self.tasks_path(session));
+        self.authed(Method::GET, &path, session)
             .send()
             .await
-            .unwrap();
+            .unwrap()
+    }
+
+    pub async fn list(&self, session: &Session, query: &str) -> Value {
+        let resp = self.list_response(session, query).await;
         assert_eq!(resp.status(), StatusCode::OK, "list ?{query}");
         resp.json().await.unwrap()
     }
 }
 
 /// Asserts an `application/problem+json` answer with this status and code,
-/// and returns its body.
+/// naming the request id of its `X-Request-Id` header, and returns its body
+/// without that id (which differs on every request).
 pub async fn assert_problem(resp: Response, status: u16, code: &str) -> Value {
     assert_eq!(resp.status().as_u16(), status, "status for expected {code}");
     let content_type = resp.headers()["content-type"].to_str().unwrap().to_owned();
     assert_eq!(content_type, "application/problem+json");
-    let body: Value = resp.json().await.unwrap();
+    let request_id = resp.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let mut body: Value = resp.json().await.unwrap();
+    let named = body.as_object_mut().and_then(|b| b.remove("request_id"));
+    assert_eq!(named, Some(Value::from(request_id)), "{body}");
     assert_eq!(body["code"], code, "{body}");
     assert_eq!(body["status"], status);
     for member in ["type", "title", "detail"] {

@@ -71,3 +71,17 @@ db_test!(health_probes_answer, |app| async move {
         assert_eq!(body["status"], "ok");
     }
 });
+
+/// Several instances share one database only on PostgreSQL (SQLite is the
+/// single-instance embedded default), so this runs on PostgreSQL alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_starting_together_on_postgres_migrate_once() {
+    // Three instances on one fresh database, as a deploy starts them.
+    let (url, _dir) = crate::helpers::fresh_database(crate::helpers::Backend::Postgres).await;
+    let settings = crate::helpers::settings(&url);
+    let build = || tasks_api::startup::Application::build(&settings);
+    let (a, b, c) = tokio::join!(build(), build(), build());
+    for app in [a, b, c] {
+        app.expect("every instance starts on the shared database");
+    }
+}

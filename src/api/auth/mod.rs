@@ -23,9 +23,9 @@ pub use self::session::SessionApi;
 pub use self::token::TokenApi;
 
 error_set! {
-    SignUpErrors: 409, 413, 415, 422, 429, 500, 503;
-    LogInErrors: 401, 413, 415, 422, 429, 500, 503;
-    CurrentUserErrors: 401, 500, 503;
+    SignUpErrors: 409, 413, 415, 422, 429, 500, 503, 504;
+    LogInErrors: 401, 413, 415, 422, 429, 500, 503, 504;
+    CurrentUserErrors: 401, 500, 503, 504;
 }
 
 /// The 403 of operations that confirm the caller's password.
@@ -33,7 +33,7 @@ const WRONG_PASSWORD: &str = "The password given is wrong (`wrong_password`); no
 
 pub struct DeleteAccountErrors;
 impl ErrorSet for DeleteAccountErrors {
-    const STATUSES: &'static [u16] = &[401, 403, 413, 415, 422, 429, 500, 503];
+    const STATUSES: &'static [u16] = &[401, 403, 413, 415, 422, 429, 500, 503, 504];
     const DESCRIPTIONS: &'static [(u16, &'static str)] = &[(403, WRONG_PASSWORD)];
 }
 

@@ -14,13 +14,13 @@ use crate::service::{sessions, users};
 use crate::startup::AppState;
 
 error_set! {
-    RefreshErrors: 401, 413, 415, 422, 500, 503;
-    LogOutErrors: 413, 415, 422, 500, 503;
+    RefreshErrors: 401, 413, 415, 422, 500, 503, 504;
+    LogOutErrors: 413, 415, 422, 500, 503, 504;
 }
 
 pub struct ChangePasswordErrors;
 impl ErrorSet for ChangePasswordErrors {
-    const STATUSES: &'static [u16] = &[401, 403, 413, 415, 422, 429, 500, 503];
+    const STATUSES: &'static [u16] = &[401, 403, 413, 415, 422, 429, 500, 503, 504];
     const DESCRIPTIONS: &'static [(u16, &'static str)] = &[(403, WRONG_PASSWORD)];
 }
 

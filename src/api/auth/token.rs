@@ -16,7 +16,7 @@ use crate::startup::AppState;
 
 pub struct TokenErrors;
 impl ErrorSet for TokenErrors {
-    const STATUSES: &'static [u16] = &[400, 413, 415, 429, 500, 503];
+    const STATUSES: &'static [u16] = &[400, 413, 415, 429, 500, 503, 504];
     const DESCRIPTIONS: &'static [(u16, &'static str)] = &[(
         415,
         "The request body is not `application/x-www-form-urlencoded`.",

@@ -23,11 +23,11 @@ use crate::service::tasks;
 use crate::startup::AppState;
 
 error_set! {
-    ListTasksErrors: 401, 403, 422, 500, 503;
-    CreateTaskErrors: 401, 403, 413, 415, 422, 500, 503;
-    GetTaskErrors: 401, 403, 404, 422, 500, 503;
-    DeleteTaskErrors: 401, 403, 404, 412, 422, 500, 503;
-    WriteTaskErrors: 401, 403, 404, 412, 413, 415, 422, 500, 503;
+    ListTasksErrors: 401, 403, 422, 500, 503, 504;
+    CreateTaskErrors: 401, 403, 413, 415, 422, 500, 503, 504;
+    GetTaskErrors: 401, 403, 404, 422, 500, 503, 504;
+    DeleteTaskErrors: 401, 403, 404, 412, 422, 500, 503, 504;
+    WriteTaskErrors: 401, 403, 404, 412, 413, 415, 422, 500, 503, 504;
 }
 
 fn default_limit() -> u64 {
@@ -83,8 +83,12 @@ impl TaskApi {
             validator(minimum(value = "1"), maximum(value = "100"))
         )]
         limit: Query<u64>,
-        /// How many matching tasks to skip.
-        #[oai(default, validator(minimum(value = "0")))]
+        /// How many matching tasks to skip. At most 2^53 - 1, the largest
+        /// integer every JSON client holds exactly.
+        #[oai(
+            default,
+            validator(minimum(value = "0"), maximum(value = "9007199254740991"))
+        )]
         offset: Query<u64>,
     ) -> ApiResult<Json<TaskPage>, ListTasksErrors> {
         auth.caller().must_be(user_id.0)?;

@@ -69,7 +69,8 @@ impl From<task::Model> for TaskBody {
 /// A task as sent on create (`POST`) and full replacement (`PUT`). Omitted
 /// optional fields take their defaults.
 #[derive(Debug, Object)]
-#[oai(example)]
+// Absent fields stay absent in the examples Swagger UI pre-fills.
+#[oai(example, skip_serializing_if_is_none)]
 pub struct TaskInput {
     /// 1 to 200 characters after trimming.
     #[oai(
@@ -132,7 +133,8 @@ impl From<TaskInput> for TaskDraft {
 /// A partial update: omitted fields stay as they are; `null` clears
 /// `due_date` or `recurrence`.
 #[derive(Debug, Object)]
-#[oai(example)]
+// Absent fields stay absent in the examples Swagger UI pre-fills.
+#[oai(example, skip_serializing_if_is_none)]
 pub struct TaskUpdate {
     /// 1 to 200 characters after trimming.
     #[oai(

@@ -73,10 +73,15 @@ pub fn page_select(user_id: Uuid, query: &ListQuery) -> sea_orm::Select<task::En
 }
 
 pub async fn get(db: &impl ConnectionTrait, user_id: Uuid, task_id: Uuid) -> Result<task::Model> {
+    // Not `.one()`: its `LIMIT ?` is a bound parameter, and SQLite (3.47+)
+    // plans with a bound LIMIT's value, so rebinding it expires the cached
+    // statement and every call parsed and planned the SQL again. The
+    // primary key already bounds the result to one row.
     owned(user_id)
         .filter(task::Column::Id.eq(task_id))
-        .one(db)
+        .all(db)
         .await?
+        .pop()
         .ok_or(Error::TaskNotFound)
 }
 
@@ -97,8 +102,17 @@ pub async fn insert(
     user_id: Uuid,
     draft: &TaskDraft,
 ) -> Result<task::Model> {
-    let now = timestamp(Utc::now());
-    let created = task::ActiveModel {
+    let created = new_row(user_id, draft, timestamp(Utc::now()))
+        .insert(db)
+        .await?;
+    write_tags(db, &created, &draft.tags).await?;
+    Ok(created)
+}
+
+/// The row a new task is stored as, created at `now`; `insert` and the
+/// bulk seeder (`crate::seed`) both build tasks with it.
+pub fn new_row(user_id: Uuid, draft: &TaskDraft, now: DateTime<Utc>) -> task::ActiveModel {
+    task::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(user_id),
         title: Set(draft.title.clone()),
@@ -114,10 +128,17 @@ pub async fn insert(
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(db)
-    .await?;
-    write_tags(db, &created, &draft.tags).await?;
-    Ok(created)
+}
+
+/// The `task_tags` rows of a task (one per tag).
+pub fn tag_rows(task_id: Uuid, user_id: Uuid, tags: &[String]) -> Vec<task_tag::ActiveModel> {
+    tags.iter()
+        .map(|tag| task_tag::ActiveModel {
+            task_id: Set(task_id),
+            tag: Set(tag.clone()),
+            user_id: Set(user_id),
+        })
+        .collect()
 }
 
 /// PUT: every field is replaced; omitted ones were already defaulted.
@@ -215,11 +236,8 @@ async fn write_tags(db: &impl ConnectionTrait, task: &task::Model, tags: &[Strin
     if tags.is_empty() {
         return Ok(());
     }
-    let rows = tags.iter().map(|tag| task_tag::ActiveModel {
-        task_id: Set(task.id),
-        tag: Set(tag.clone()),
-        user_id: Set(task.user_id),
-    });
-    task_tag::Entity::insert_many(rows).exec(db).await?;
+    task_tag::Entity::insert_many(tag_rows(task.id, task.user_id, tags))
+        .exec(db)
+        .await?;
     Ok(())
 }

@@ -1,0 +1,341 @@
+#!/usr/bin/env bash
+# Load benchmark: the server's endpoints against a bare poem handler (the
+# ceiling), on loopback, with wrk.
+#
+#   scripts/bench.sh                 # SQLite, 10 s per scenario (~7 min)
+#   scripts/bench.sh --postgres      # a throwaway PostgreSQL (scripts/lib/postgres.sh)
+#   scripts/bench.sh --quick         # 5 s per scenario, 100k-task scale database
+#   scripts/bench.sh --write         # also write the table into BENCHMARKS.md
+#
+# Options: --duration 10s (per wrk run), --conns "64 1000", --users N
+# (seeded users of the main database, 100 tasks each), --scale-users N (users
+# of the scale database: 10000 = 1M tasks; 0 skips it).
+#
+# What it does: builds release, starts the ceiling (examples/ceiling.rs) and
+# measures it; seeds a database (`tasks-api seed`), starts the server on it
+# and runs get one / list 50 / patch / mixed / create / login at each
+# connection count, then reads during a login flood; seeds the scale
+# database and runs get and list on it. Every wrk run is bounded by
+# --duration; everything started is stopped on exit.
+#
+# Server settings for the run: the real bcrypt cost (12), a fixed
+# JWT_SECRET (the seeder signs the load generator's tokens with it), tokens
+# valid for a day, and the auth rate limits raised out of the way
+# (AUTH_REQUESTS_PER_IP, AUTH_FAILURES_PER_EMAIL): every request comes from
+# 127.0.0.1, and measuring the limiter's 429s is not the point. Everything
+# else is the server's default, with APP_ENV=production (JSON logs, request
+# log at INFO) written to a file.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$(pwd)"
+
+DURATION=10s
+CONNS="64 1000"
+USERS=100
+SCALE_USERS=10000
+TASKS_PER_USER=100
+BACKEND=sqlite
+WRITE=0
+FLOOD_CONNS=64
+ORIGINAL_ARGS="$*"
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --postgres) BACKEND=postgres ;;
+    --write) WRITE=1 ;;
+    --quick) DURATION=5s; SCALE_USERS=1000 ;;
+    --duration) DURATION="$2"; shift ;;
+    --conns) CONNS="$2"; shift ;;
+    --users) USERS="$2"; shift ;;
+    --scale-users) SCALE_USERS="$2"; shift ;;
+    -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+log() { printf '\n== %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+ensure_tools() {
+  if ! command -v wrk >/dev/null 2>&1; then
+    log "installing wrk (Debian package)"
+    as_root apt-get install -y wrk </dev/null || {
+      as_root apt-get update </dev/null && as_root apt-get install -y wrk </dev/null
+    }
+  fi
+  for tool in curl python3; do
+    command -v "$tool" >/dev/null || { echo "error: $tool is required" >&2; exit 1; }
+  done
+}
+
+# 1000 connections need 1000+ descriptors on each side.
+raise_file_limit() {
+  ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+  if [ "$(ulimit -n)" -lt 4096 ]; then
+    echo "error: open-file limit $(ulimit -n) is too low for 1000 connections" >&2
+    exit 1
+  fi
+}
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+ensure_tools
+raise_file_limit
+
+log "building release (server and ceiling)"
+cargo build --release --quiet --bin tasks-api --example ceiling
+TARGET_DIR="$(cargo metadata --format-version 1 --no-deps |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
+BIN="$TARGET_DIR/release/tasks-api"
+CEILING="$TARGET_DIR/release/examples/ceiling"
+
+WORK="$(mktemp -d)"
+RESULTS="$WORK/results.tsv"
+META="$WORK/meta"
+SERVER_PID=""
+FLOOD_PID=""
+: >"$RESULTS"
+: >"$WORK/server-errors"
+
+cleanup() {
+  local status=$?
+  for pid in $FLOOD_PID $SERVER_PID; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  if [ "$BACKEND" = postgres ]; then pg_stop; fi
+  if [ "$status" -ne 0 ]; then
+    for f in "$WORK"/*.log; do
+      [ -s "$f" ] && { echo "--- $f (last 20 lines)" >&2; tail -n 20 "$f" >&2; }
+    done
+  fi
+  rm -rf "$WORK"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+export JWT_SECRET="bench-secret-bench-secret-bench-secret"
+export JWT_TTL_SECONDS=86400
+export BCRYPT_COST=12
+export AUTH_REQUESTS_PER_IP=1000000000
+export AUTH_FAILURES_PER_EMAIL=1000000000
+export APP_ENV=production
+export BENCH_LUA="$ROOT/scripts/bench"
+
+if [ "$BACKEND" = postgres ]; then
+  # shellcheck source=lib/postgres.sh
+  source scripts/lib/postgres.sh
+  pg_start
+  PSQL="$PG_BIN/psql"
+  command -v psql >/dev/null && PSQL=psql
+fi
+
+# A new, empty database for one phase; prints its URL.
+database() {
+  local name="$1"
+  if [ "$BACKEND" = postgres ]; then
+    "$PSQL" "$PG_URL" -q -v ON_ERROR_STOP=1 -c "CREATE DATABASE bench_$name" >&2
+    echo "${PG_URL%/*}/bench_$name"
+  else
+    echo "sqlite://$WORK/$name.db"
+  fi
+}
+
+# seed NAME URL USERS: seeds, writes $WORK/NAME.sessions, prints the timing.
+seed() {
+  local name="$1" url="$2" users="$3"
+  # The real cost (12): hashed once, shared by every seeded user, so that
+  # the login scenario pays what a real login pays.
+  DATABASE_URL="$url" RUST_LOG=warn "$BIN" seed --users "$users" \
+    --tasks-per-user "$TASKS_PER_USER" --password-cost 12 \
+    --sessions-out "$WORK/$name.sessions" 2>"$WORK/seed-$name.log" | tail -n 1
+}
+
+# start_server NAME COMMAND...: starts it on a free port, waits for it.
+start_server() {
+  local name="$1"
+  shift
+  PORT="$(free_port)"
+  URL="http://127.0.0.1:$PORT"
+  BIND_ADDR="127.0.0.1:$PORT" "$@" >"$WORK/$name.log" 2>&1 </dev/null &
+  SERVER_PID=$!
+  for _ in $(seq 1 300); do
+    if curl -fs -o /dev/null "$URL/$HEALTH"; then return 0; fi
+    kill -0 "$SERVER_PID" 2>/dev/null || { echo "error: $name exited" >&2; exit 1; }
+    sleep 0.1
+  done
+  echo "error: $name did not answer within 30 s" >&2
+  exit 1
+}
+
+stop_server() {
+  kill "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=""
+}
+
+# The server's non-2xx answers by operation, status and problem code, from
+# its request log (for the notes under the table).
+server_errors() {
+  python3 - "$WORK/$1.log" "$1" >>"$WORK/server-errors" <<'PY'
+import collections, json, sys
+counts = collections.Counter()
+for line in open(sys.argv[1], errors="ignore"):
+    if '"status"' not in line:
+        continue
+    try:
+        event = json.loads(line)
+    except ValueError:
+        continue
+    status = event.get("status")
+    if event.get("message") == "request" and isinstance(status, int) and status >= 300:
+        counts[(event.get("operation", "?"), status)] += 1
+for (operation, status), n in sorted(counts.items()):
+    print(f"{sys.argv[2]}: {operation} answered {status} x{n}")
+PY
+}
+
+# Peak RSS per scenario: writing 5 to clear_refs resets VmHWM.
+reset_peak() { echo 5 >"/proc/$SERVER_PID/clear_refs" 2>/dev/null || true; }
+peak_kb() { awk '/^VmHWM/ {print $2}' "/proc/$SERVER_PID/status" 2>/dev/null || echo "-"; }
+
+# bench ID LABEL DB CONNS SCRIPT: one bounded wrk run, appended to RESULTS.
+bench() {
+  local id="$1" label="$2" db="$3" conns="$4" script="$5" out
+  out="$WORK/wrk-$id-$conns.out"
+  reset_peak
+  wrk -t2 -c"$conns" -d"$DURATION" --timeout 5s -s "$BENCH_LUA/$script.lua" "$URL" >"$out" 2>&1
+  record "$id" "$label" "$db" "$conns" "$out" "$(peak_kb)"
+}
+
+record() {
+  local id="$1" label="$2" db="$3" conns="$4" out="$5" rss="$6" line
+  line="$(grep '^RESULT ' "$out")" || { cat "$out" >&2; exit 1; }
+  python3 - "$id" "$label" "$db" "$conns" "$rss" "$line" >>"$RESULTS" <<'PY'
+import sys
+id_, label, db, conns, rss, line = sys.argv[1:]
+f = dict(kv.split("=", 1) for kv in line.split()[1:])
+errors = sum(int(f[k]) for k in ("connect", "read", "write", "timeout"))
+print("\t".join([id_, label, db, conns, f["requests"], f["duration_us"], f["p50_us"],
+                 f["p99_us"], f["p999_us"], str(errors), f["non2xx"], f["statuses"], rss]))
+PY
+  tail -n 1 "$RESULTS" | awk -F'\t' '{printf "   %-28s %5s conns  %8.0f req/s  p99 %6.1f ms  errors %s  non-2xx %s  rss %s kB\n",
+    $2, $4, $5 / ($6 / 1e6), $8 / 1000, $10, $11, $13}' >&2
+}
+
+# Short untimed warm-up: connections, caches, the pool.
+warm_up() { wrk -t2 -c64 -d2s -s "$BENCH_LUA/$1.lua" "$URL" >/dev/null 2>&1; }
+
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
+DB_LABEL="$BACKEND"
+
+log "ceiling: bare poem handler"
+HEALTH=""
+start_server ceiling "$CEILING"
+warm_up ceiling
+for c in $CONNS; do bench ceiling "ceiling (bare poem)" "-" "$c" ceiling; done
+stop_server
+
+HEALTH="health/live"
+log "main database: $USERS users x $TASKS_PER_USER tasks"
+SMALL_URL="$(database small)"
+SEED_SMALL="$(seed small "$SMALL_URL" "$USERS")"
+echo "   $SEED_SMALL" >&2
+export BENCH_SESSIONS="$WORK/small.sessions" BENCH_USERS="$USERS"
+start_server server-small env DATABASE_URL="$SMALL_URL" "$BIN" serve
+warm_up get
+SMALL="$DB_LABEL, $((USERS * TASKS_PER_USER)) tasks"
+for c in $CONNS; do
+  bench live "health/live (no auth, no db)" "$SMALL" "$c" live
+  bench get "get one task" "$SMALL" "$c" get
+  bench list "list 50 tasks" "$SMALL" "$c" list
+  bench patch "patch a task" "$SMALL" "$c" patch
+  bench mixed "mixed 50/30/10/10" "$SMALL" "$c" mixed
+  bench create "create a task" "$SMALL" "$c" create
+  bench login "login (bcrypt 12)" "$SMALL" "$c" login
+done
+
+log "interference: get one task while $FLOOD_CONNS connections flood login"
+# The baseline right before the flood, so both see the same machine.
+bench get-base "get one task, no flood" "$SMALL" 64 get
+FLOOD_OUT="$WORK/wrk-flood.out"
+flood_secs=$((${DURATION%s} + 4))
+wrk -t1 -c"$FLOOD_CONNS" -d"${flood_secs}s" --timeout 5s -s "$BENCH_LUA/login.lua" "$URL" \
+  >"$FLOOD_OUT" 2>&1 &
+FLOOD_PID=$!
+sleep 2
+bench get-flood "get one task, login flood" "$SMALL" 64 get
+wait "$FLOOD_PID" || true
+FLOOD_PID=""
+record login-flood "the login flood itself" "$SMALL" "$FLOOD_CONNS" "$FLOOD_OUT" "$(peak_kb)"
+stop_server
+server_errors server-small
+
+SEED_LARGE=""
+if [ "$SCALE_USERS" -gt 0 ]; then
+  log "scale database: $SCALE_USERS users x $TASKS_PER_USER tasks"
+  LARGE_URL="$(database large)"
+  SEED_LARGE="$(seed large "$LARGE_URL" "$SCALE_USERS")"
+  echo "   $SEED_LARGE" >&2
+  export BENCH_SESSIONS="$WORK/large.sessions" BENCH_USERS="$SCALE_USERS"
+  start_server server-large env DATABASE_URL="$LARGE_URL" "$BIN" serve
+  warm_up list
+  LARGE="$DB_LABEL, $((SCALE_USERS * TASKS_PER_USER)) tasks"
+  for c in $CONNS; do
+    bench get-large "get one task" "$LARGE" "$c" get
+    bench list-large "list 50 tasks" "$LARGE" "$c" list
+  done
+  stop_server
+  server_errors server-large
+fi
+
+{
+  echo "backend=$BACKEND"
+  echo "date=$(date -u +%Y-%m-%d)"
+  echo "nproc=$(nproc)"
+  echo "cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+  echo "memory=$(awk '/^MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)"
+  echo "kernel=Linux $(uname -r)"
+  echo "rustc=$(rustc --version)"
+  echo "wrk=$(wrk -v 2>&1 | head -n 1 | awk '{print $1, $2}')"
+  echo "sqlite=$(python3 - <<'PY'
+import glob, os, re
+# The SQLite that sqlx bundles: the amalgamation of the libsqlite3-sys
+# version in Cargo.lock.
+lock = open("Cargo.lock").read()
+m = re.search(r'name = "libsqlite3-sys"\nversion = "([^"]+)"', lock)
+home = os.environ.get("CARGO_HOME", os.path.expanduser("~/.cargo"))
+found = "?"
+if m:
+    for path in glob.glob(f"{home}/registry/src/*/libsqlite3-sys-{m.group(1)}/sqlite3/sqlite3.h"):
+        v = re.search(r'#define SQLITE_VERSION\s+"([^"]+)"', open(path, errors="ignore").read())
+        if v:
+            found = v.group(1)
+            break
+print(found)
+PY
+)"
+  if [ "$BACKEND" = postgres ]; then
+    echo "postgres=$("$PG_BIN/postgres" --version | sed 's/postgres (PostgreSQL)/PostgreSQL/')"
+  fi
+  echo "load_before=$LOAD_BEFORE"
+  echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "command=scripts/bench.sh${ORIGINAL_ARGS:+ $ORIGINAL_ARGS}"
+  echo "duration=$DURATION"
+  echo "seed_small=$SEED_SMALL"
+  [ -n "$SEED_LARGE" ] && echo "seed_large=$SEED_LARGE"
+} >"$META"
+
+echo
+if [ "$WRITE" -eq 1 ]; then
+  python3 scripts/bench/report.py "$RESULTS" "$META" "$WORK/server-errors" --write BENCHMARKS.md
+else
+  python3 scripts/bench/report.py "$RESULTS" "$META" "$WORK/server-errors"
+fi

@@ -1,0 +1,2 @@
+-- The bare poem handler (examples/ceiling.rs): GET / only.
+dofile(os.getenv("BENCH_LUA") .. "/common.lua")

@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""Renders scripts/bench.sh results as a Markdown table with the targets,
+and optionally writes them into BENCHMARKS.md between markers.
+
+usage: report.py RESULTS_TSV META_FILE ERRORS_FILE [--write BENCHMARKS.md]
+
+RESULTS_TSV columns: id, label, db, conns, requests, duration_us, p50_us,
+p99_us, p999_us, errors, non2xx, statuses, rss_kb.
+META_FILE: `key=value` lines (machine, versions, command, conditions).
+ERRORS_FILE: the server's non-2xx answers by operation, one line each.
+"""
+import sys
+
+NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
+
+
+def markers(backend):
+    return (f"<!-- bench:{backend}:start (written by scripts/bench.sh --write) -->",
+            f"<!-- bench:{backend}:end -->")
+
+
+def ms(us):
+    return f"{int(us) / 1000:.1f}" if int(us) < 100_000 else f"{int(us) / 1000:.0f}"
+
+
+def load(path):
+    rows = []
+    with open(path) as f:
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) < 13:
+                continue
+            keys = ["id", "label", "db", "conns", "requests", "duration_us", "p50",
+                    "p99", "p999", "errors", "non2xx", "statuses", "rss_kb"]
+            row = dict(zip(keys, parts))
+            row["rps"] = int(row["requests"]) / (int(row["duration_us"]) / 1e6)
+            rows.append(row)
+    return rows
+
+
+def table(rows):
+    out = ["| scenario | database | conns | req/s | p50 ms | p99 ms | p99.9 ms "
+           "| errors | non-2xx | statuses | server peak RSS |",
+           "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|"]
+    for r in rows:
+        rss = f"{int(r['rss_kb']) / 1024:.0f} MB" if r["rss_kb"].isdigit() else "-"
+        out.append(f"| {r['label']} | {r['db']} | {r['conns']} | {r['rps']:,.0f} "
+                   f"| {ms(r['p50'])} | {ms(r['p99'])} | {ms(r['p999'])} | {r['errors']} "
+                   f"| {r['non2xx']} | {r['statuses']} | {rss} |")
+    return "\n".join(out)
+
+
+def targets(rows):
+    by = {(r["id"], r["conns"]): r for r in rows}
+    lines = []
+
+    def verdict(ok):
+        return "**met**" if ok else "**missed**"
+
+    for c in sorted({r["conns"] for r in rows}, key=int):
+        get, ceiling = by.get(("get", c)), by.get(("ceiling", c))
+        if get and ceiling:
+            ratio = get["rps"] / ceiling["rps"]
+            lines.append(f"- get one task at {c} connections: {get['rps']:,.0f} req/s = "
+                         f"{ratio:.0%} of the ceiling's {ceiling['rps']:,.0f} (target ≥ 40 %): "
+                         f"{verdict(ratio >= 0.40)}")
+    for c in sorted({r["conns"] for r in rows}, key=int):
+        live, ceiling = by.get(("live", c)), by.get(("ceiling", c))
+        if live and ceiling:
+            lines.append(f"  - for scale: /health/live (the server's routing, middleware and "
+                         f"request log, no auth, no database) at {c} connections: "
+                         f"{live['rps'] / ceiling['rps']:.0%} of the ceiling")
+    get = by.get(("get", "1000"))
+    if get:
+        p99 = int(get["p99"]) / 1000
+        errs = int(get["errors"]) + int(get["non2xx"])
+        lines.append(f"- get one task at 1000 connections: p99 {p99:.1f} ms, {errs} errors "
+                     f"(target < 50 ms, 0 errors): {verdict(p99 < 50 and errs == 0)}")
+    for c in sorted({r["conns"] for r in rows}, key=int):
+        small, large = by.get(("list", c)), by.get(("list-large", c))
+        if small and large:
+            ratio = int(large["p99"]) / max(int(small["p99"]), 1)
+            lines.append(f"- list p99 at {c} connections, large vs small database: "
+                         f"{ms(large['p99'])} vs {ms(small['p99'])} ms = {ratio:.2f}× "
+                         f"(target ≤ 1.5×): {verdict(ratio <= 1.5)}")
+    base = by.get(("get-base", "64")) or by.get(("get", "64"))
+    flood = by.get(("get-flood", "64"))
+    if base and flood:
+        ratio = int(flood["p99"]) / max(int(base["p99"]), 1)
+        lines.append(f"- reads' p99 during a login flood: {ms(flood['p99'])} vs "
+                     f"{ms(base['p99'])} ms without = {ratio:.2f}× (target ≤ 2×): "
+                     f"{verdict(ratio <= 2)}")
+    server = [r for r in rows if r["id"] != "ceiling" and r["rss_kb"].isdigit()]
+    if server:
+        peak = max(int(r["rss_kb"]) for r in server) / 1024
+        lines.append(f"- server peak RSS under load: {peak:.0f} MB (target < 100 MB): "
+                     f"{verdict(peak < 100)}")
+    return "\n".join(lines)
+
+
+def section(rows, meta, errors):
+    m = dict(line.rstrip("\n").split("=", 1) for line in open(meta) if "=" in line)
+    answers = [f"- {line.strip()}" for line in open(errors) if line.strip()]
+    answers = "\n".join(answers) if answers else "- none"
+    start, end = markers(m.get("backend", "?"))
+    return f"""{start}
+### {NAMES.get(m.get('backend'), '?')}, {m.get('date', '?')}
+
+- Machine: {m.get('nproc', '?')} cores ({m.get('cpu', '?')}), {m.get('memory', '?')} memory,
+  {m.get('kernel', '?')}. Load generator and server share the cores.
+- Versions: {m.get('rustc', '?')}; {m.get('wrk', '?')}; SQLite {m.get('sqlite', '?')} (bundled);
+  {m.get('postgres', 'PostgreSQL not used')}.
+- Conditions: load average {m.get('load_before', '?')} before the run and
+  {m.get('load_after', '?')} after it.
+- Command: `{m.get('command', '?')}`; every scenario ran for {m.get('duration', '?')}
+  with `wrk -t2 --timeout 5s`. Seeding: {m.get('seed_small', '?')}; {m.get('seed_large', 'no large database')}.
+
+{table(rows)}
+
+Non-2xx answers, from the server's request log:
+
+{answers}
+
+Targets, as ratios from this one run:
+
+{targets(rows)}
+{end}"""
+
+
+def main():
+    rows = load(sys.argv[1])
+    text = section(rows, sys.argv[2], sys.argv[3])
+    print(text)
+    if len(sys.argv) > 5 and sys.argv[4] == "--write":
+        path = sys.argv[5]
+        start, end = text.splitlines()[0], text.splitlines()[-1]
+        doc = open(path).read()
+        if start in doc and end in doc:
+            head, rest = doc.split(start, 1)
+            doc = head + text + rest.split(end, 1)[1]
+        else:
+            doc = doc.rstrip("\n") + "\n\n" + text + "\n"
+        open(path, "w").write(doc)
+        print(f"\nwrote the table into {path}")
+
+
+if __name__ == "__main__":
+    main()

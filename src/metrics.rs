@@ -1,0 +1,168 @@
+//! Prometheus metrics: requests by operation and status, their latency,
+//! the database pool and the bcrypt queue. Served as text at `/metrics` on
+//! a listener of its own (`METRICS_ADDR`), never on the public one.
+use std::sync::Arc;
+use std::time::Duration;
+
+use poem::endpoint::make_sync;
+use poem::{Endpoint, EndpointExt, Route, get};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+    TextEncoder,
+};
+use sea_orm::{DatabaseConnection, DbBackend};
+
+use crate::auth::PasswordHasher;
+
+/// Latency buckets in seconds, up to the default request deadline.
+const BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+
+/// This process's metrics. Each `Application` has its own registry, so
+/// several servers in one process (as in the tests) never mix their counts.
+#[derive(Clone)]
+pub struct Metrics(Arc<Inner>);
+
+struct Inner {
+    registry: Registry,
+    requests: IntCounterVec,
+    latency: HistogramVec,
+    in_flight: IntGauge,
+    pool: IntGaugeVec,
+    pool_max: IntGauge,
+    bcrypt_queue: IntGauge,
+    bcrypt_running: IntGauge,
+    db: DatabaseConnection,
+    passwords: PasswordHasher,
+}
+
+impl Metrics {
+    pub fn new(db: DatabaseConnection, passwords: PasswordHasher) -> prometheus::Result<Self> {
+        let registry = Registry::new_custom(Some("tasks_api".into()), None)?;
+        let labels = &["operation", "status"];
+        let requests = IntCounterVec::new(
+            Opts::new("http_requests_total", "HTTP requests answered"),
+            labels,
+        )?;
+        let latency = HistogramVec::new(
+            HistogramOpts::new(
+                "http_request_duration_seconds",
+                "Time from receiving a request to having its response",
+            )
+            .buckets(BUCKETS.to_vec()),
+            labels,
+        )?;
+        let in_flight = IntGauge::new("http_requests_in_flight", "Requests being handled")?;
+        let pool = IntGaugeVec::new(
+            Opts::new(
+                "db_pool_connections",
+                "Open database connections, by state (idle or in_use)",
+            ),
+            &["state"],
+        )?;
+        let pool_max = IntGauge::new(
+            "db_pool_max_connections",
+            "The most connections the pool opens",
+        )?;
+        let bcrypt_queue =
+            IntGauge::new("bcrypt_queue_length", "Requests waiting for a bcrypt slot")?;
+        let bcrypt_running = IntGauge::new("bcrypt_in_flight", "bcrypt computations running")?;
+        registry.register(Box::new(requests.clone()))?;
+        registry.register(Box::new(latency.clone()))?;
+        registry.register(Box::new(in_flight.clone()))?;
+        registry.register(Box::new(pool.clone()))?;
+        registry.register(Box::new(pool_max.clone()))?;
+        registry.register(Box::new(bcrypt_queue.clone()))?;
+        registry.register(Box::new(bcrypt_running.clone()))?;
+        Ok(Self(Arc::new(Inner {
+            registry,
+            requests,
+            latency,
+            in_flight,
+            pool,
+            pool_max,
+            bcrypt_queue,
+            bcrypt_running,
+            db,
+            passwords,
+        })))
+    }
+
+    /// Counts one answered request.
+    pub fn observe(&self, operation: &str, status: u16, elapsed: Duration) {
+        let status = status.to_string();
+        let labels = [operation, status.as_str()];
+        self.0.requests.with_label_values(&labels).inc();
+        self.0
+            .latency
+            .with_label_values(&labels)
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// Counts a request as in flight until the guard is dropped.
+    pub fn in_flight(&self) -> InFlight {
+        self.0.in_flight.inc();
+        InFlight(self.0.in_flight.clone())
+    }
+
+    /// The Prometheus text exposition of every metric, gauges read now.
+    pub fn render(&self) -> String {
+        let inner = &self.0;
+        let (size, idle, max) = pool_state(&inner.db);
+        inner.pool.with_label_values(&["idle"]).set(idle as i64);
+        inner
+            .pool
+            .with_label_values(&["in_use"])
+            .set(size.saturating_sub(idle) as i64);
+        inner.pool_max.set(i64::from(max));
+        inner.bcrypt_queue.set(inner.passwords.queue_len() as i64);
+        inner.bcrypt_running.set(inner.passwords.in_flight() as i64);
+        let mut out = Vec::new();
+        if let Err(err) = TextEncoder::new().encode(&inner.registry.gather(), &mut out) {
+            tracing::error!(error = %err, "encoding metrics failed");
+        }
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// The metrics listener's routes: `GET /metrics`.
+    pub fn routes(&self) -> impl Endpoint + 'static {
+        let metrics = self.clone();
+        Route::new().at(
+            "/metrics",
+            get(make_sync(move |_| {
+                poem::Response::builder()
+                    .content_type(prometheus::TEXT_FORMAT)
+                    .body(metrics.render())
+            }))
+            .map_to_response(),
+        )
+    }
+}
+
+/// Gives its unit of the in-flight gauge back when dropped, also when the
+/// client goes away mid-request.
+pub struct InFlight(IntGauge);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
+/// (open, idle, maximum) connections of the pool.
+fn pool_state(db: &DatabaseConnection) -> (usize, usize, u32) {
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            let max = pool.options().get_max_connections();
+            (pool.size() as usize, pool.num_idle(), max)
+        }
+        DbBackend::Sqlite => {
+            let pool = db.get_sqlite_connection_pool();
+            let max = pool.options().get_max_connections();
+            (pool.size() as usize, pool.num_idle(), max)
+        }
+        _ => (0, 0, 0),
+    }
+}

@@ -1,0 +1,261 @@
+//! Issue 7, failure behaviour on the server's side: the request deadline,
+//! the statement timeout, a database outage, and graceful shutdown.
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use sea_orm::{ConnectionTrait, DatabaseTransaction, TransactionTrait};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::backend_test;
+use crate::helpers::{Backend, PASSWORD, assert_problem};
+use crate::serve::{Served, prepared, serve};
+
+/// Signs up on a served app: (user id, token).
+async fn sign_up(app: &Served) -> (String, String) {
+    let email = format!("f-{}@example.com", Uuid::now_v7().simple());
+    let resp = app
+        .client
+        .post(app.url("/api/auth/signup"))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let body: Value = resp.json().await.unwrap();
+    (
+        body["user"]["id"].as_str().unwrap().to_owned(),
+        body["access_token"].as_str().unwrap().to_owned(),
+    )
+}
+
+fn create(app: &Served, me: &str, token: &str, title: &str) -> reqwest::RequestBuilder {
+    app.client
+        .request(Method::POST, app.url(&format!("/api/{me}/tasks")))
+        .bearer_auth(token)
+        .json(&json!({"title": title}))
+}
+
+async fn total(app: &Served, me: &str, token: &str) -> u64 {
+    let resp = app
+        .client
+        .get(app.url(&format!("/api/{me}/tasks")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    resp.json::<Value>().await.unwrap()["total"]
+        .as_u64()
+        .unwrap()
+}
+
+/// Another client holding the tasks table's write lock, as a long
+/// migration or a stuck transaction would.
+async fn lock_tasks(app: &Served, backend: Backend) -> DatabaseTransaction {
+    let txn = app.db.begin().await.unwrap();
+    let sql = match backend {
+        Backend::Postgres => "LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE",
+        // Any write takes SQLite's one write lock for the whole file.
+        Backend::Sqlite => "UPDATE tasks SET title = title",
+    };
+    txn.execute_unprepared(sql).await.unwrap();
+    txn
+}
+
+backend_test!(
+    a_request_past_its_deadline_is_answered_504,
+    |backend| async move {
+        let (settings, dir) = prepared(backend, |s| s.request_timeout_seconds = 1).await;
+        let app = serve(settings, dir).await;
+        let (me, token) = sign_up(&app).await;
+        let lock = lock_tasks(&app, backend).await;
+        let started = Instant::now();
+        let resp = create(&app, &me, &token, "stuck").send().await.unwrap();
+        let waited = started.elapsed();
+        assert_problem(resp, 504, "request_timeout").await;
+        assert!(waited < Duration::from_secs(3), "answered after {waited:?}");
+        lock.rollback().await.unwrap();
+        // The abandoned write did not happen, and the server serves on.
+        assert_eq!(total(&app, &me, &token).await, 0);
+        let resp = create(&app, &me, &token, "after").send().await.unwrap();
+        assert_eq!(resp.status(), 201);
+    }
+);
+
+backend_test!(
+    a_statement_stuck_past_its_timeout_is_answered_503,
+    |backend| async move {
+        let (settings, dir) = prepared(backend, |s| s.database_statement_timeout_seconds = 1).await;
+        let app = serve(settings, dir).await;
+        let (me, token) = sign_up(&app).await;
+        let lock = lock_tasks(&app, backend).await;
+        let started = Instant::now();
+        let resp = create(&app, &me, &token, "stuck").send().await.unwrap();
+        let waited = started.elapsed();
+        assert_eq!(resp.headers()["retry-after"], "1");
+        assert_problem(resp, 503, "database_timeout").await;
+        assert!(waited < Duration::from_secs(4), "answered after {waited:?}");
+        lock.rollback().await.unwrap();
+        assert_eq!(total(&app, &me, &token).await, 0);
+        let resp = create(&app, &me, &token, "after").send().await.unwrap();
+        assert_eq!(resp.status(), 201);
+    }
+);
+
+backend_test!(
+    shutdown_finishes_requests_in_flight_and_refuses_new_ones,
+    |backend| async move {
+        let (settings, dir) = prepared(backend, |s| s.shutdown_grace_seconds = 20).await;
+        let mut app = serve(settings, dir).await;
+        let (me, token) = sign_up(&app).await;
+        let lock = lock_tasks(&app, backend).await;
+        let in_flight = tokio::spawn(create(&app, &me, &token, "in flight").send());
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let stopped = app.shutdown();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        // A new connection is no longer accepted...
+        let fresh = reqwest::Client::new();
+        assert!(fresh.get(app.url("/health/live")).send().await.is_err());
+        assert!(!stopped.is_finished(), "the server waits for its request");
+        // ...and the accepted request still completes once it can.
+        lock.rollback().await.unwrap();
+        let resp = in_flight.await.unwrap().unwrap();
+        assert_eq!(resp.status(), 201);
+        let done = tokio::time::timeout(Duration::from_secs(10), stopped).await;
+        done.expect("the server stops").unwrap().unwrap();
+        let count = app
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                app.db.get_database_backend(),
+                "SELECT COUNT(*) AS n FROM tasks",
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get::<i64>("", "n")
+            .unwrap();
+        assert_eq!(count, 1, "the acknowledged write is stored");
+    }
+);
+
+/// A TCP relay between the app and PostgreSQL that the test can cut (every
+/// connection dropped, new ones closed at once) and restore.
+mod relay {
+    use std::net::SocketAddr;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    use tokio::net::{TcpListener, TcpStream};
+    use tokio::task::AbortHandle;
+
+    #[derive(Clone)]
+    pub struct Relay {
+        pub addr: SocketAddr,
+        down: Arc<AtomicBool>,
+        links: Arc<Mutex<Vec<AbortHandle>>>,
+    }
+
+    impl Relay {
+        pub async fn start(target: SocketAddr) -> Self {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let relay = Self {
+                addr: listener.local_addr().unwrap(),
+                down: Arc::default(),
+                links: Arc::default(),
+            };
+            let shared = relay.clone();
+            tokio::spawn(async move {
+                while let Ok((mut inbound, _)) = listener.accept().await {
+                    if shared.down.load(Ordering::SeqCst) {
+                        continue; // dropped: the client sees the connection close
+                    }
+                    let link = tokio::spawn(async move {
+                        if let Ok(mut outbound) = TcpStream::connect(target).await {
+                            let _ =
+                                tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                        }
+                    });
+                    shared.links.lock().unwrap().push(link.abort_handle());
+                }
+            });
+            relay
+        }
+
+        pub fn cut(&self) {
+            self.down.store(true, Ordering::SeqCst);
+            for link in self.links.lock().unwrap().drain(..) {
+                link.abort();
+            }
+        }
+
+        pub fn restore(&self) {
+            self.down.store(false, Ordering::SeqCst);
+        }
+    }
+}
+
+/// PostgreSQL only: SQLite is a file in the process, it cannot go away.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_outage_is_503_quickly_and_recovers_without_restart_postgres() {
+    let (mut settings, dir) = prepared(Backend::Postgres, |_| {}).await;
+    let mut url = url::Url::parse(settings.database_url.expose()).unwrap();
+    let target = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432));
+    let relay = relay::Relay::start(target.parse().unwrap()).await;
+    url.set_port(Some(relay.addr.port())).unwrap();
+    settings.database_url = url.to_string().into();
+    let app = serve(settings, dir).await;
+    let (me, token) = sign_up(&app).await;
+    let resp = create(&app, &me, &token, "before").send().await.unwrap();
+    assert_eq!(resp.status(), 201);
+
+    relay.cut();
+    for attempt in 0..3 {
+        let started = Instant::now();
+        let resp = create(&app, &me, &token, "during").send().await.unwrap();
+        let waited = started.elapsed();
+        assert_eq!(resp.headers()["retry-after"], "1");
+        assert_problem(resp, 503, "database_unavailable").await;
+        assert!(
+            waited < Duration::from_millis(2500),
+            "attempt {attempt}: {waited:?}"
+        );
+    }
+    let started = Instant::now();
+    let ready = app
+        .client
+        .get(app.url("/health/ready"))
+        .send()
+        .await
+        .unwrap();
+    assert!(started.elapsed() < Duration::from_millis(2500));
+    assert_problem(ready, 503, "database_unavailable").await;
+    let live = app
+        .client
+        .get(app.url("/health/live"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.status(), 200);
+
+    relay.restore();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let resp = create(&app, &me, &token, "after").send().await.unwrap();
+        if resp.status() == 201 {
+            break;
+        }
+        assert_eq!(resp.status(), 503);
+        assert!(Instant::now() < deadline, "no recovery within 15 s");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let ready = app
+        .client
+        .get(app.url("/health/ready"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 200);
+    // Acknowledged writes are there; refused ones are not.
+    assert_eq!(total(&app, &me, &token).await, 2);
+}
