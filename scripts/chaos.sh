@@ -49,11 +49,7 @@ cleanup() {
   done
   instance_stop "$SERVER_PID"
   if [ "$status" -ne 0 ]; then
-    for log in "$WORK"/server-*.log; do
-      [ -s "$log" ] || continue
-      echo "--- $(basename "$log") (last 30 lines) ---" >&2
-      tail -n 30 "$log" >&2
-    done
+    dump_logs 30 "$WORK"/server-*.log
   fi
   pg_stop
   rm -rf "$WORK"

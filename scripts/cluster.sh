@@ -62,11 +62,7 @@ cleanup() {
     instance_stop "$pid"
   done
   if [ "$status" -ne 0 ]; then
-    for log in "$WORK"/*.log; do
-      [ -s "$log" ] || continue
-      echo "--- $(basename "$log") (last 20 lines) ---" >&2
-      tail -n 20 "$log" >&2
-    done
+    dump_logs 20 "$WORK"/*.log
   fi
   pg_stop
   rm -rf "$WORK"

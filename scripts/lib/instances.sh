@@ -84,3 +84,15 @@ instance_stop() {
   fi
   wait "$pid" 2>/dev/null || true
 }
+
+# Prints the tail of every non-empty log matching the given paths to stderr
+# (used by the scripts' cleanup after a failed run).
+dump_logs() {
+  local lines="$1" log
+  shift
+  for log in "$@"; do
+    [ -s "$log" ] || continue
+    echo "--- $(basename "$log") (last $lines lines) ---" >&2
+    tail -n "$lines" "$log" >&2
+  done
+}
