@@ -89,35 +89,31 @@ impl AllowedMethods {
     /// names path parameters `param0`, `param1`... so `/api/:param0/tasks`
     /// becomes `/api/{user_id}/tasks`.
     pub fn template_for(&self, pattern: &str) -> Option<&str> {
-        let parts: Vec<&str> = pattern.trim_end_matches('/').split('/').collect();
-        self.0
-            .keys()
-            .find(|template| {
-                let own: Vec<&str> = template.trim_end_matches('/').split('/').collect();
-                own.len() == parts.len()
-                    && own.iter().zip(&parts).all(|(t, p)| {
-                        t.starts_with('{') == p.starts_with(':') && (t.starts_with('{') || t == p)
-                    })
-            })
-            .map(String::as_str)
+        let (template, _) = self.find(pattern, |t, p| {
+            t.starts_with('{') == p.starts_with(':') && (t.starts_with('{') || t == p)
+        })?;
+        Some(template)
     }
 
     /// `Allow` for a request path, e.g. `GET, PATCH`.
     pub fn for_path(&self, path: &str) -> String {
-        let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-        let matches = |template: &str| {
-            let parts: Vec<&str> = template.trim_end_matches('/').split('/').collect();
-            parts.len() == segments.len()
-                && parts
-                    .iter()
-                    .zip(&segments)
-                    .all(|(p, s)| p.starts_with('{') || p == s)
-        };
-        self.0
-            .iter()
-            .find(|(template, _)| matches(template))
+        self.find(path, |t, s| t.starts_with('{') || t == s)
             .map(|(_, methods)| methods.join(", "))
             .unwrap_or_default()
+    }
+
+    /// The first template whose segments all match `path`'s under `same`
+    /// (template segment, path segment).
+    fn find(&self, path: &str, same: impl Fn(&str, &str) -> bool) -> Option<(&str, &[String])> {
+        let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+        self.0
+            .iter()
+            .find(|(template, _)| {
+                let parts: Vec<&str> = template.trim_end_matches('/').split('/').collect();
+                parts.len() == segments.len()
+                    && parts.iter().zip(&segments).all(|(t, s)| same(t, s))
+            })
+            .map(|(template, methods)| (template.as_str(), methods.as_slice()))
     }
 }
 
