@@ -236,6 +236,14 @@ warm_up() { wrk -t2 -c64 -d2s -s "$BENCH_LUA/$1.lua" "$URL" >/dev/null 2>&1; }
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 DB_LABEL="$BACKEND"
 
+log "main database: $USERS users x $TASKS_PER_USER tasks"
+SMALL_URL="$(database small)"
+SEED_SMALL="$(seed small "$SMALL_URL" "$USERS")"
+echo "   $SEED_SMALL" >&2
+export BENCH_SESSIONS="$WORK/small.sessions" BENCH_USERS="$USERS"
+
+# The ceiling's requests carry a seeded user's headers, like every
+# endpoint scenario's (scripts/bench/ceiling.lua).
 log "ceiling: bare poem handler"
 HEALTH=""
 start_server ceiling "$CEILING"
@@ -244,11 +252,6 @@ for c in $CONNS; do bench ceiling "ceiling (bare poem)" "-" "$c" ceiling; done
 stop_server
 
 HEALTH="health/live"
-log "main database: $USERS users x $TASKS_PER_USER tasks"
-SMALL_URL="$(database small)"
-SEED_SMALL="$(seed small "$SMALL_URL" "$USERS")"
-echo "   $SEED_SMALL" >&2
-export BENCH_SESSIONS="$WORK/small.sessions" BENCH_USERS="$USERS"
 start_server server-small env DATABASE_URL="$SMALL_URL" "$BIN" serve
 warm_up get
 SMALL="$DB_LABEL, $((USERS * TASKS_PER_USER)) tasks"

@@ -149,6 +149,17 @@ pub struct Settings {
     #[arg(long, env = "METRICS_ADDR", global = true)]
     pub metrics_addr: Option<String>,
 
+    /// API requests processed at once; more wait their turn. Auth
+    /// operations (`/api/auth/...`) have the same number of places of their
+    /// own, so a login flood never takes the places of task requests.
+    #[arg(long, env = "MAX_CONCURRENT_REQUESTS", global = true, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_concurrent_requests: u32,
+
+    /// Milliseconds a request waits for its turn before answering 503
+    /// `server_busy`.
+    #[arg(long, env = "ADMISSION_MAX_WAIT_MS", global = true, default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub admission_max_wait_ms: u64,
+
     /// Seconds a request may take before it is answered 504.
     #[arg(long, env = "REQUEST_TIMEOUT_SECONDS", global = true, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub request_timeout_seconds: u64,
@@ -298,6 +309,8 @@ mod tests {
         let settings = parse(&[]);
         assert_eq!(settings.metrics_addr, None);
         assert_eq!(settings.request_timeout_seconds, 30);
+        assert_eq!(settings.max_concurrent_requests, 32);
+        assert_eq!(settings.admission_max_wait_ms, 5000);
         assert_eq!(settings.database_statement_timeout_seconds, 10);
         assert_eq!(settings.database_acquire_timeout_ms, 1000);
         assert_eq!(settings.shutdown_grace_seconds, 30);

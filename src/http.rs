@@ -1,9 +1,8 @@
-//! Middleware around every route: the request deadline, the body-size
-//! limit, and problem+json for the errors poem raises itself (unknown
-//! route, wrong method, refused CORS origin).
+//! Middleware around every route: the body-size limit, and problem+json
+//! for the errors poem raises itself (unknown route, wrong method, refused
+//! CORS origin).
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use poem::error::{CorsError, MethodNotAllowedError, NotFoundError, ReadBodyError};
 use poem::http::header;
@@ -14,52 +13,28 @@ use crate::error::Error;
 /// Request bodies above this are refused with 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// Answers 504 `request_timeout` when an API request (reading its body
-/// included) is not done within `limit`, instead of holding a worker and a
-/// database connection for a client that has likely given up. The work is
-/// dropped: an open transaction rolls back. The probes and the spec are
-/// exempt; they never wait on a client.
-pub async fn deadline<E: Endpoint>(
-    next: Arc<E>,
-    req: Request,
-    limit: Duration,
-) -> poem::Result<Response> {
-    if !req.uri().path().starts_with("/api/") {
-        return next.call(req).await.map(IntoResponse::into_response);
-    }
-    match tokio::time::timeout(limit, next.call(req)).await {
-        Ok(answer) => answer.map(IntoResponse::into_response),
-        Err(_) => {
-            tracing::warn!(limit_s = limit.as_secs_f64(), "request deadline passed");
-            Ok(Error::RequestTimeout.into_response())
-        }
-    }
-}
-
-/// Refuses a declared `Content-Length` over the limit at once, and reads
-/// any other body (chunked, or undeclared) only up to the limit. poem's
-/// `SizeLimit` cannot be used globally: it answers 411 to every request
-/// without `Content-Length`, plain GETs included.
-pub async fn limit_body<E: Endpoint>(next: Arc<E>, mut req: Request) -> poem::Result<Response> {
+/// Reads the body whole, up to the limit, so that nothing later waits on
+/// the client: a declared `Content-Length` over the limit is refused at
+/// once, any other body (chunked, or undeclared) is read only up to the
+/// limit. poem's `SizeLimit` cannot be used globally: it answers 411 to
+/// every request without `Content-Length`, plain GETs included.
+pub async fn read_body(mut req: Request) -> Result<Request, Error> {
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    match declared {
-        Some(length) if length > MAX_BODY_BYTES as u64 => {
-            return Ok(Error::PayloadTooLarge.into_response());
-        }
-        Some(_) => {}
-        None => match req.take_body().into_bytes_limit(MAX_BODY_BYTES).await {
-            Ok(bytes) => req.set_body(Body::from(bytes)),
-            Err(ReadBodyError::PayloadTooLarge) => {
-                return Ok(Error::PayloadTooLarge.into_response());
-            }
-            Err(err) => return Ok(Error::field("body", err.to_string()).into_response()),
-        },
+    if declared.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
+        return Err(Error::PayloadTooLarge);
     }
-    next.call(req).await.map(IntoResponse::into_response)
+    match req.take_body().into_bytes_limit(MAX_BODY_BYTES).await {
+        Ok(bytes) => {
+            req.set_body(Body::from(bytes));
+            Ok(req)
+        }
+        Err(ReadBodyError::PayloadTooLarge) => Err(Error::PayloadTooLarge),
+        Err(err) => Err(Error::field("body", err.to_string())),
+    }
 }
 
 /// The methods each path template of the spec accepts, to answer 405 with
@@ -104,14 +79,22 @@ impl AllowedMethods {
 
     /// The first template whose segments all match `path`'s under `same`
     /// (template segment, path segment).
+    /// It runs for every request (the log line's route), so it compares
+    /// segment by segment without allocating.
     fn find(&self, path: &str, same: impl Fn(&str, &str) -> bool) -> Option<(&str, &[String])> {
-        let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+        let segments = || path.trim_end_matches('/').split('/');
         self.0
             .iter()
             .find(|(template, _)| {
-                let parts: Vec<&str> = template.trim_end_matches('/').split('/').collect();
-                parts.len() == segments.len()
-                    && parts.iter().zip(&segments).all(|(t, s)| same(t, s))
+                let mut parts = template.trim_end_matches('/').split('/');
+                let mut path = segments();
+                loop {
+                    match (parts.next(), path.next()) {
+                        (Some(t), Some(s)) if same(t, s) => continue,
+                        (None, None) => return true,
+                        _ => return false,
+                    }
+                }
             })
             .map(|(template, methods)| (template.as_str(), methods.as_slice()))
     }
@@ -122,7 +105,8 @@ impl AllowedMethods {
 pub async fn problems<E: Endpoint>(next: Arc<E>, req: Request) -> poem::Result<Response> {
     let path = req.uri().path().to_owned();
     let allowed = req.data::<AllowedMethods>().cloned().unwrap_or_default();
-    let err = match next.call(req).await {
+    // Boxed, like the layers below: CORS's future is several KB.
+    let err = match Box::pin(next.call(req)).await {
         Ok(resp) => return Ok(resp.into_response()),
         Err(err) if err.is_from_response() => return Ok(err.into_response()),
         Err(err) => err,

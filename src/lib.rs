@@ -1,4 +1,5 @@
 //! tasks-api: a task-management REST API on poem-openapi and sea-orm.
+pub mod admission;
 pub mod api;
 pub mod auth;
 pub mod cli;

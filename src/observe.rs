@@ -60,8 +60,10 @@ pub async fn observe<E: Endpoint>(next: Arc<E>, req: Request) -> poem::Result<Re
     let spec = req.data::<AllowedMethods>().cloned().unwrap_or_default();
     let _in_flight = metrics.as_ref().map(|m| m.in_flight());
     let span = tracing::info_span!("request", request_id = %id, method = %method, user_id = Empty);
-    let mut resp = CURRENT
-        .scope(
+    // Boxed: the layers below are a future of several KB that would
+    // otherwise be laid out (more than once) inside this one.
+    let mut resp = Box::pin(
+        CURRENT.scope(
             id.clone(),
             async move {
                 match next.call(req).await {
@@ -70,8 +72,9 @@ pub async fn observe<E: Endpoint>(next: Arc<E>, req: Request) -> poem::Result<Re
                 }
             }
             .instrument(span.clone()),
-        )
-        .await;
+        ),
+    )
+    .await;
     let elapsed = started.elapsed();
     let route = resp
         .data::<PathPattern>()

@@ -13,11 +13,12 @@ use poem::{Endpoint, EndpointExt, Route, Server, get};
 use poem_openapi::{LicenseObject, OpenApiService, ServerObject};
 use sea_orm::DatabaseConnection;
 
+use crate::admission::Admission;
 use crate::api::auth::{AuthApi, SessionApi, TokenApi};
 use crate::api::{health::HealthApi, tasks::TaskApi};
 use crate::auth::{PasswordHasher, TokenService};
 use crate::config::Settings;
-use crate::http::{AllowedMethods, deadline, limit_body, problems};
+use crate::http::{AllowedMethods, problems};
 use crate::metrics::Metrics;
 use crate::net::TrustedProxies;
 use crate::observe::observe;
@@ -82,10 +83,14 @@ pub fn routes(state: AppState, settings: &Settings) -> anyhow::Result<impl Endpo
             "www-authenticate",
             "x-request-id",
         ]);
-    let limit = Duration::from_secs(settings.request_timeout_seconds);
-    Ok(Route::new()
-        // Nesting the API at "/" would hide the "/" redirect, so it is
-        // mounted (unstripped) under each of its top-level prefixes.
+    let admission = Admission::new(
+        settings.max_concurrent_requests as usize,
+        Duration::from_millis(settings.admission_max_wait_ms),
+        Duration::from_secs(settings.request_timeout_seconds),
+    );
+    // Nesting the API at "/" would hide the "/" redirect, so it is mounted
+    // (unstripped) under each of its top-level prefixes.
+    let tree = Route::new()
         .nest_no_strip("/api", api)
         .nest_no_strip("/health", openapi())
         .at("/", get(make_sync(|_| Redirect::see_other("/docs"))))
@@ -101,13 +106,20 @@ pub fn routes(state: AppState, settings: &Settings) -> anyhow::Result<impl Endpo
             get(make_sync(move |_| {
                 spec_response("application/yaml", &spec_yaml)
             })),
-        )
-        // Innermost first: the body limit, the deadline (which covers reading
-        // the body), CORS, problem+json for poem's own errors (CORS refusals
-        // included), and outermost the request id, log line, metrics and
-        // security headers, so they see every answer.
-        .around(limit_body)
-        .around(move |next, req| deadline(next, req, limit))
+        );
+    // Innermost first: admission, the body limit and the deadline (the
+    // tree is boxed, and so is this layer, so that a request waiting for a
+    // place holds no handler future and the layers above copy no large
+    // future), CORS, problem+json for poem's own errors (CORS refusals
+    // included), and outermost the request id, log line, metrics and
+    // security headers, so they see every answer.
+    Ok(tree
+        .boxed()
+        .around(move |next, req| {
+            let admission = admission.clone();
+            async move { admission.serve(next.as_ref(), req).await }
+        })
+        .boxed()
         .with_if(!settings.cors_origins.is_empty(), cors)
         .around(problems)
         .around(observe)

@@ -5,5 +5,5 @@ mod scheme;
 mod token;
 
 pub use password::PasswordHasher;
-pub use scheme::{BearerAuth, Caller};
+pub use scheme::{BearerAuth, Caller, Reader};
 pub use token::{Claims, IssuedToken, TokenService};

@@ -1,12 +1,14 @@
 use poem::Request;
 use poem_openapi::{OAuthScopes, SecurityScheme, auth::Bearer};
+use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
 use crate::service::users;
 use crate::startup::AppState;
 
-/// The authenticated user a request acts for.
+/// The authenticated user a request acts for: the token checked out and
+/// the account still exists.
 #[derive(Debug, Clone, Copy)]
 pub struct Caller {
     pub user_id: Uuid,
@@ -23,14 +25,55 @@ impl Caller {
     }
 }
 
+/// The owner of an `/api/{user_id}` path reading its own tasks, from a
+/// valid token whose account is not yet confirmed to exist: the read
+/// itself does that (`Reader::vouched`), which saves a query on the
+/// busiest requests.
+#[derive(Debug, Clone, Copy)]
+pub struct Reader {
+    pub user_id: Uuid,
+}
+
+impl Reader {
+    /// `read` as the answer, once it is known the account still exists. A
+    /// task found proves it (an account's tasks are deleted with it, in the
+    /// same transaction, and rows cannot outlive it: the foreign key
+    /// cascades); only when `proves` says the read found nothing is the
+    /// account looked up, so that a deleted account's token is 401, not an
+    /// empty list or a 404.
+    pub async fn vouched<T>(
+        self,
+        db: &impl ConnectionTrait,
+        read: Result<T>,
+        proves: impl FnOnce(&T) -> bool,
+    ) -> Result<T> {
+        let proven = match &read {
+            Ok(value) => proves(value),
+            Err(Error::TaskNotFound) => false,
+            Err(_) => return read,
+        };
+        if !proven {
+            confirm(db, self.user_id).await?;
+        }
+        read
+    }
+}
+
+/// 401 unless the account still exists: a token outlives nothing.
+async fn confirm(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Caller> {
+    if users::exists(db, user_id).await? {
+        Ok(Caller { user_id })
+    } else {
+        Err(Error::InvalidToken)
+    }
+}
+
 /// The caller's access token, sent as `Authorization: Bearer <token>`;
 /// the spec offers two ways to obtain it, and either works everywhere.
 ///
 /// poem-openapi tries the members in order and reports the last one's error.
-/// Both read the same header, so only the last member (`Jwt`) does the real
-/// check (a signature check and one user lookup); the first answers "not
-/// me" for free. Otherwise a failing request would pay the lookup twice,
-/// and during a database outage wait out the pool's timeout twice.
+/// Both read the same header, so only the last member (`Jwt`) checks the
+/// token; the first answers "not me" for free.
 #[derive(SecurityScheme)]
 pub enum BearerAuth {
     Password(PasswordFlow),
@@ -38,10 +81,37 @@ pub enum BearerAuth {
 }
 
 impl BearerAuth {
-    pub fn caller(&self) -> Caller {
+    /// The token's user id: signed by us, unexpired, for this issuer and
+    /// audience; whether the account still exists is not known yet.
+    fn claimed(&self) -> Uuid {
         match self {
-            Self::Jwt(JwtBearer(caller)) | Self::Password(PasswordFlow(caller)) => *caller,
+            Self::Jwt(JwtBearer(user_id)) | Self::Password(PasswordFlow(user_id)) => *user_id,
         }
+    }
+
+    /// The caller, once its account is confirmed to exist (else 401).
+    pub async fn caller(&self, db: &impl ConnectionTrait) -> Result<Caller> {
+        confirm(db, self.claimed()).await
+    }
+
+    /// The caller as the owner of `/api/{user_id}`: 401 when the account is
+    /// gone, then 403 when the path names another user.
+    pub async fn owner(&self, db: &impl ConnectionTrait, user_id: Uuid) -> Result<Caller> {
+        let caller = self.caller(db).await?;
+        caller.must_be(user_id)?;
+        Ok(caller)
+    }
+
+    /// The owner of `/api/{user_id}` about to read its tasks; the read
+    /// confirms the account (`Reader::vouched`). A caller naming another
+    /// user's path is refused with 403, after its own account is confirmed
+    /// (a deleted account's token is 401 first).
+    pub async fn reader(&self, db: &impl ConnectionTrait, user_id: Uuid) -> Result<Reader> {
+        if self.claimed() == user_id {
+            return Ok(Reader { user_id });
+        }
+        self.caller(db).await?.must_be(user_id)?;
+        Ok(Reader { user_id })
     }
 }
 
@@ -54,7 +124,7 @@ impl BearerAuth {
     bearer_format = "JWT",
     checker = "authenticate"
 )]
-pub struct JwtBearer(Caller);
+pub struct JwtBearer(Uuid);
 
 /// Email (as `username`) and password exchanged at `/api/auth/token` for
 /// the same bearer token: the OAuth2 password flow, which is what Swagger
@@ -66,7 +136,7 @@ pub struct JwtBearer(Caller);
     flows(password(token_url = "/api/auth/token", scopes = "Scope")),
     checker = "defer_to_jwt"
 )]
-pub struct PasswordFlow(Caller);
+pub struct PasswordFlow(Uuid);
 
 /// OAuth2 scopes. There is one: a token grants full access to its account.
 /// (OpenAPI requires a flow to list its scopes; no operation asks for one.)
@@ -80,21 +150,21 @@ pub enum Scope {
 
 /// The password flow's token is the same JWT: `JwtBearer`, tried next,
 /// authenticates it.
-async fn defer_to_jwt(_req: &Request, _bearer: Bearer) -> poem::Result<Caller> {
+async fn defer_to_jwt(_req: &Request, _bearer: Bearer) -> poem::Result<Uuid> {
     Err(reject(Error::InvalidToken))
 }
 
-async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
+/// Checks the token alone (signature, algorithm, expiry, issuer, audience,
+/// subject). Whether its account still exists is each operation's first
+/// step (`BearerAuth::caller`, `owner`), or for reads of one's own tasks
+/// the read's (`Reader::vouched`).
+async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<Uuid> {
     let state = req
         .data::<AppState>()
         .ok_or_else(|| reject(Error::Internal("application state is not installed".into())))?;
     let user_id = state.tokens.verify(&bearer.token).map_err(reject)?;
-    // A token outlives nothing: once its user is gone it is refused.
-    if !users::exists(&state.db, user_id).await.map_err(reject)? {
-        return Err(reject(Error::InvalidToken));
-    }
     crate::observe::record_user(user_id);
-    Ok(Caller { user_id })
+    Ok(user_id)
 }
 
 /// Carries the domain error through poem so the operation's bad-request

@@ -114,6 +114,8 @@ pub fn settings(database_url: &str) -> Settings {
         bcrypt_concurrency: None,
         bcrypt_max_wait_ms: 30_000,
         metrics_addr: None,
+        max_concurrent_requests: 32,
+        admission_max_wait_ms: 5000,
         request_timeout_seconds: 30,
         database_statement_timeout_seconds: 10,
         database_acquire_timeout_ms: 1000,

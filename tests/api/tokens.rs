@@ -140,3 +140,73 @@ db_test!(a_token_whose_user_is_gone_is_rejected, |app| async move {
     assert_eq!(deleted.rows_affected, 1);
     assert_rejected(&app, session.token.clone(), "invalid_token", "deleted user").await;
 });
+
+db_test!(
+    a_token_whose_user_is_gone_is_401_on_every_task_operation,
+    |app| async move {
+        let session = app.sign_up().await;
+        let other = app.sign_up().await;
+        let task = app.create_task(&session, json!({"title": "orphan?"})).await;
+        let task_path = app.task_path(&session, task["id"].as_str().unwrap());
+        let tasks_path = app.tasks_path(&session);
+        let id = uuid::Uuid::parse_str(&session.user_id).unwrap();
+        tasks_api::entity::user::Entity::delete_by_id(id)
+            .exec(&app.db)
+            .await
+            .unwrap();
+        let body = json!({"title": "t"});
+        let requests = [
+            (Method::GET, tasks_path.clone(), None),
+            (Method::GET, format!("{tasks_path}?q=nothing-matches"), None),
+            (Method::POST, tasks_path.clone(), Some(body.clone())),
+            (
+                Method::DELETE,
+                format!("{tasks_path}?status=completed"),
+                None,
+            ),
+            (Method::GET, task_path.clone(), None),
+            (Method::PUT, task_path.clone(), Some(body.clone())),
+            (Method::PATCH, task_path.clone(), Some(body)),
+            (Method::DELETE, task_path.clone(), None),
+            (Method::PATCH, format!("{task_path}/complete"), None),
+            // Another user's path: 401 for the gone account, never 403.
+            (Method::GET, app.tasks_path(&other), None),
+            (
+                Method::GET,
+                format!(
+                    "{}/{}",
+                    app.tasks_path(&other),
+                    task["id"].as_str().unwrap()
+                ),
+                None,
+            ),
+        ];
+        for (method, path, body) in requests {
+            let mut req = app.authed(method.clone(), &path, &session);
+            if let Some(body) = body {
+                req = req.json(&body);
+            }
+            let resp = req.send().await.unwrap();
+            assert_eq!(resp.status(), 401, "{method} {path}");
+            assert_problem(resp, 401, "invalid_token").await;
+        }
+    }
+);
+
+db_test!(
+    a_live_account_reading_another_users_tasks_is_403,
+    |app| async move {
+        let session = app.sign_up().await;
+        let other = app.sign_up().await;
+        let task = app.create_task(&other, json!({"title": "theirs"})).await;
+        let task_path = app.task_path(&other, task["id"].as_str().unwrap());
+        for path in [app.tasks_path(&other), task_path] {
+            let resp = app
+                .authed(Method::GET, &path, &session)
+                .send()
+                .await
+                .unwrap();
+            assert_problem(resp, 403, "forbidden").await;
+        }
+    }
+);

@@ -93,7 +93,8 @@ impl AuthApi {
         auth: BearerAuth,
         state: Data<&AppState>,
     ) -> ApiResult<Json<UserBody>, CurrentUserErrors> {
-        let user = users::find(&state.db, auth.caller().user_id).await?;
+        let caller = auth.caller(&state.db).await?;
+        let user = users::find(&state.db, caller.user_id).await?;
         Ok(Json(UserBody::from(user)).into())
     }
 
@@ -109,7 +110,7 @@ impl AuthApi {
         state: Data<&AppState>,
         body: Json<DeleteAccountRequest>,
     ) -> ApiResult<NoContent, DeleteAccountErrors> {
-        let user_id = auth.caller().user_id;
+        let user_id = auth.caller(&state.db).await?.user_id;
         let (db, limits) = (&state.db, &state.limits);
         users::delete_account(db, &state.passwords, limits, user_id, &body.password).await?;
         Ok(NoContent::Done.into())

@@ -75,13 +75,13 @@ impl SessionApi {
         state: Data<&AppState>,
         body: Json<ChangePasswordRequest>,
     ) -> ApiResult<NoContent, ChangePasswordErrors> {
+        let user_id = auth.caller(&state.db).await?.user_id;
         let ChangePasswordRequest {
             current_password,
             new_password,
         } = body.0;
         let new = Password::parse(new_password)
             .map_err(|err| Error::field("new_password", err.message))?;
-        let user_id = auth.caller().user_id;
         let (db, limits) = (&state.db, &state.limits);
         users::change_password(
             db,

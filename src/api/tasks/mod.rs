@@ -91,7 +91,7 @@ impl TaskApi {
         )]
         offset: Query<u64>,
     ) -> ApiResult<Json<TaskPage>, ListTasksErrors> {
-        auth.caller().must_be(user_id.0)?;
+        let reader = auth.reader(&state.db, user_id.0).await?;
         let filter = TaskFilter {
             status: status.0,
             text: q.0.filter(|q| !q.trim().is_empty()),
@@ -108,7 +108,8 @@ impl TaskApi {
             limit: limit.0,
             offset: offset.0,
         };
-        let page = tasks::list(&state.db, user_id.0, &query).await?;
+        let page = tasks::list(&state.db, user_id.0, &query).await;
+        let page = reader.vouched(&state.db, page, |p| p.total > 0).await?;
         Ok(Json(TaskPage::new(page, &query)).into())
     }
 
@@ -132,7 +133,7 @@ impl TaskApi {
         #[oai(name = "status")]
         _status: Query<ClearableStatus>,
     ) -> ApiResult<Json<DeletedCount>, ListTasksErrors> {
-        auth.caller().must_be(user_id.0)?;
+        auth.owner(&state.db, user_id.0).await?;
         let deleted = tasks::delete_completed(&state.db, user_id.0).await?;
         Ok(Json(DeletedCount { deleted }).into())
     }
@@ -157,7 +158,7 @@ impl TaskApi {
         idempotency_key: Header<Option<String>>,
         body: Json<TaskInput>,
     ) -> ApiResult<CreatedTaskResponse, CreateTaskErrors> {
-        auth.caller().must_be(user_id.0)?;
+        auth.owner(&state.db, user_id.0).await?;
         Ok(
             writes::create(&state.db, user_id.0, idempotency_key.0.as_deref(), body.0)
                 .await?
@@ -182,8 +183,10 @@ impl TaskApi {
         /// The task's id.
         task_id: Path<Uuid>,
     ) -> ApiResult<TaskResponse, GetTaskErrors> {
-        auth.caller().must_be(user_id.0)?;
-        Ok(TaskResponse::from(tasks::get(&state.db, user_id.0, task_id.0).await?).into())
+        let reader = auth.reader(&state.db, user_id.0).await?;
+        let task = tasks::get(&state.db, user_id.0, task_id.0).await;
+        let task = reader.vouched(&state.db, task, |_| true).await?;
+        Ok(TaskResponse::from(task).into())
     }
 
     /// Replace a task
@@ -209,7 +212,7 @@ impl TaskApi {
         if_match: Header<Option<String>>,
         body: Json<TaskInput>,
     ) -> ApiResult<TaskResponse, WriteTaskErrors> {
-        auth.caller().must_be(user_id.0)?;
+        auth.owner(&state.db, user_id.0).await?;
         let condition = if_match.0.as_deref().map(IfMatch::parse);
         let draft = TaskDraft::from(body.0).parse()?;
         let task =
@@ -240,7 +243,7 @@ impl TaskApi {
         if_match: Header<Option<String>>,
         body: Json<TaskUpdate>,
     ) -> ApiResult<TaskResponse, WriteTaskErrors> {
-        auth.caller().must_be(user_id.0)?;
+        auth.owner(&state.db, user_id.0).await?;
         let condition = if_match.0.as_deref().map(IfMatch::parse);
         let patch = TaskPatch::from(body.0).parse()?;
         let task =
@@ -269,7 +272,7 @@ impl TaskApi {
         #[oai(name = "If-Match")]
         if_match: Header<Option<String>>,
     ) -> ApiResult<DeletedResponse, DeleteTaskErrors> {
-        auth.caller().must_be(user_id.0)?;
+        auth.owner(&state.db, user_id.0).await?;
         let condition = if_match.0.as_deref().map(IfMatch::parse);
         tasks::delete(&state.db, user_id.0, task_id.0, condition.as_ref()).await?;
         Ok(DeletedResponse::Deleted.into())
@@ -299,7 +302,7 @@ impl TaskApi {
         if_match: Header<Option<String>>,
         body: OptionalJson<CompletionRequest>,
     ) -> ApiResult<TaskResponse, WriteTaskErrors> {
-        auth.caller().must_be(user_id.0)?;
+        auth.owner(&state.db, user_id.0).await?;
         let condition = if_match.0.as_deref().map(IfMatch::parse);
         let completed = body.0.and_then(|b| b.completed);
         let task = tasks::set_completion(

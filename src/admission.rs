@@ -1,0 +1,186 @@
+//! What a request may hold of the server, and for how long: its body is
+//! read first (at most 64 KiB), then it waits for one of
+//! `MAX_CONCURRENT_REQUESTS` places (first come, first served), and the
+//! whole of it, body and wait included, must finish within
+//! `REQUEST_TIMEOUT_SECONDS`.
+//!
+//! Without the places, every open connection's request ran as far as it
+//! could and then waited for one of the pool's few database connections
+//! with its whole handler future allocated: at 1000 connections the server
+//! held ~100 MB of waiting futures (BENCHMARKS.md). Here the route tree is
+//! boxed, and so is the body read, so a waiting request holds little more
+//! than its parsed head and body, and its handler future is only allocated
+//! once it is admitted. The body is read before the wait, so a slow upload
+//! never holds a place.
+//!
+//! Auth operations (`/api/auth/...`) have places of their own, so a login
+//! flood waiting on bcrypt never takes the places task requests need. A
+//! request still waiting after `ADMISSION_MAX_WAIT_MS` is answered 503
+//! `server_busy` with `Retry-After`: an overloaded server says so quickly
+//! instead of holding every client until the deadline. The probes, the spec
+//! and the docs neither wait nor have a deadline: a saturated server still
+//! answers `/health/live`.
+use std::sync::Arc;
+use std::time::Duration;
+
+use poem::{Endpoint, IntoResponse, Request, Response};
+use tokio::sync::Semaphore;
+
+use crate::error::Error;
+use crate::http::read_body;
+
+#[derive(Clone)]
+pub struct Admission {
+    tasks: Arc<Semaphore>,
+    auth: Arc<Semaphore>,
+    max_wait: Duration,
+    deadline: Duration,
+}
+
+impl Admission {
+    /// `limit` requests at once per kind (tasks, auth), each waiting at
+    /// most `max_wait` for a place and done within `deadline`.
+    pub fn new(limit: usize, max_wait: Duration, deadline: Duration) -> Self {
+        Self {
+            tasks: Arc::new(Semaphore::new(limit.max(1))),
+            auth: Arc::new(Semaphore::new(limit.max(1))),
+            max_wait,
+            deadline,
+        }
+    }
+
+    fn places(&self, path: &str) -> Option<&Semaphore> {
+        if path.starts_with("/api/auth/") {
+            Some(&self.auth)
+        } else if path.starts_with("/api/") {
+            Some(&self.tasks)
+        } else {
+            None
+        }
+    }
+
+    /// Serves `req` with `next` (a boxed endpoint, so that its future is
+    /// only allocated once the request is admitted).
+    /// poem's own errors (no such route, ...) pass through for the
+    /// `problems` layer to turn into problems.
+    pub async fn serve<E: Endpoint>(&self, next: &E, req: Request) -> poem::Result<Response> {
+        let Some(places) = self.places(req.uri().path()) else {
+            return match Box::pin(read_body(req)).await {
+                Ok(req) => next.call(req).await.map(IntoResponse::into_response),
+                Err(err) => Ok(err.into_response()),
+            };
+        };
+        let admitted = async {
+            let req = Box::pin(read_body(req)).await?;
+            let Ok(Ok(_place)) = tokio::time::timeout(self.max_wait, places.acquire()).await else {
+                tracing::warn!(
+                    max_wait_ms = self.max_wait.as_millis() as u64,
+                    "no place for the request in time"
+                );
+                return Err(Error::ServerBusy);
+            };
+            Ok(next.call(req).await.map(IntoResponse::into_response))
+        };
+        // Past the deadline the work is dropped: an open transaction rolls
+        // back, and the database connection goes back to the pool.
+        match tokio::time::timeout(self.deadline, admitted).await {
+            Ok(Ok(answer)) => answer,
+            Ok(Err(err)) => Ok(err.into_response()),
+            Err(_) => {
+                tracing::warn!(
+                    limit_s = self.deadline.as_secs_f64(),
+                    "request deadline passed"
+                );
+                Ok(Error::RequestTimeout.into_response())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use poem::http::StatusCode;
+    use poem::{EndpointExt, handler};
+
+    #[handler]
+    async fn slow() -> &'static str {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        "done"
+    }
+
+    fn app(limit: usize, max_wait_ms: u64) -> Arc<impl Endpoint<Output = Response>> {
+        let admission = Admission::new(
+            limit,
+            Duration::from_millis(max_wait_ms),
+            Duration::from_secs(5),
+        );
+        let app = poem::Route::new()
+            .at("/api/:user/tasks", slow)
+            .at("/api/auth/login", slow)
+            .at("/health/live", slow)
+            .boxed()
+            .around(move |next, req| {
+                let admission = admission.clone();
+                async move { admission.serve(next.as_ref(), req).await }
+            });
+        Arc::new(app)
+    }
+
+    /// Sends `GET path` in a task of its own; its status when answered.
+    fn get(
+        app: &Arc<impl Endpoint<Output = Response> + 'static>,
+        path: &'static str,
+    ) -> tokio::task::JoinHandle<StatusCode> {
+        let app = app.clone();
+        tokio::spawn(async move {
+            let req = Request::builder().uri_str(path).finish();
+            app.call(req)
+                .await
+                .map_or_else(|e| e.status(), |r| r.status())
+        })
+    }
+
+    #[tokio::test]
+    async fn a_request_beyond_the_limit_waits_and_then_gets_503_server_busy() {
+        let app = app(1, 50);
+        let first = get(&app, "/api/u/tasks");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let second = app
+            .call(Request::builder().uri_str("/api/u/tasks").finish())
+            .await
+            .unwrap();
+        assert_eq!(second.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(second.headers()["retry-after"], "1");
+        assert_eq!(first.await.unwrap(), StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn auth_requests_and_probes_do_not_wait_behind_task_requests() {
+        let app = app(1, 50);
+        let busy = get(&app, "/api/u/tasks");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert_eq!(get(&app, "/api/auth/login").await.unwrap(), StatusCode::OK);
+        assert_eq!(get(&app, "/health/live").await.unwrap(), StatusCode::OK);
+        assert_eq!(busy.await.unwrap(), StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn waiting_requests_are_admitted_as_places_free_up() {
+        let app = app(2, 2_000);
+        let requests: Vec<_> = (0..6).map(|_| get(&app, "/api/u/tasks")).collect();
+        for request in requests {
+            assert_eq!(request.await.unwrap(), StatusCode::OK);
+        }
+    }
+
+    #[tokio::test]
+    async fn poems_own_errors_pass_through_for_the_problems_layer() {
+        let app = app(1, 50);
+        let err = app
+            .call(Request::builder().uri_str("/api/nowhere").finish())
+            .await
+            .unwrap_err();
+        assert_eq!(err.status(), StatusCode::NOT_FOUND);
+    }
+}
