@@ -13,9 +13,9 @@
 //! once it is admitted. The body is read before the wait, so a slow upload
 //! never holds a place.
 //!
-//! Auth operations (`/api/auth/...`) have places of their own, so a login
-//! flood waiting on bcrypt never takes the places task requests need. A
-//! request still waiting after `ADMISSION_MAX_WAIT_MS` is answered 503
+//! The operations that check a password are bounded by the bcrypt gate
+//! instead (`checks_a_password`), so a login flood never takes the places
+//! other requests need. A request still waiting after `ADMISSION_MAX_WAIT_MS` is answered 503
 //! `server_busy` with `Retry-After`: an overloaded server says so quickly
 //! instead of holding every client until the deadline. The probes, the spec
 //! and the docs neither wait nor have a deadline: a saturated server still
@@ -23,6 +23,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use poem::http::Method;
 use poem::{Endpoint, IntoResponse, Request, Response};
 use tokio::sync::Semaphore;
 
@@ -31,31 +32,28 @@ use crate::http::read_body;
 
 #[derive(Clone)]
 pub struct Admission {
-    tasks: Arc<Semaphore>,
-    auth: Arc<Semaphore>,
+    places: Arc<Semaphore>,
     max_wait: Duration,
     deadline: Duration,
 }
 
 impl Admission {
-    /// `limit` requests at once per kind (tasks, auth), each waiting at
-    /// most `max_wait` for a place and done within `deadline`.
+    /// `limit` requests at once, each waiting at most `max_wait` for a
+    /// place and done within `deadline`.
     pub fn new(limit: usize, max_wait: Duration, deadline: Duration) -> Self {
         Self {
-            tasks: Arc::new(Semaphore::new(limit.max(1))),
-            auth: Arc::new(Semaphore::new(limit.max(1))),
+            places: Arc::new(Semaphore::new(limit.max(1))),
             max_wait,
             deadline,
         }
     }
 
-    fn places(&self, path: &str) -> Option<&Semaphore> {
-        if path.starts_with("/api/auth/") {
-            Some(&self.auth)
-        } else if path.starts_with("/api/") {
-            Some(&self.tasks)
-        } else {
+    fn places(&self, req: &Request) -> Option<&Semaphore> {
+        let path = req.uri().path();
+        if !path.starts_with("/api/") || checks_a_password(req.method(), path) {
             None
+        } else {
+            Some(&self.places)
         }
     }
 
@@ -64,7 +62,7 @@ impl Admission {
     /// poem's own errors (no such route, ...) pass through for the
     /// `problems` layer to turn into problems.
     pub async fn serve<E: Endpoint>(&self, next: &E, req: Request) -> poem::Result<Response> {
-        let Some(places) = self.places(req.uri().path()) else {
+        let Some(places) = self.places(&req) else {
             return match Box::pin(read_body(req)).await {
                 Ok(req) => next.call(req).await.map(IntoResponse::into_response),
                 Err(err) => Ok(err.into_response()),
@@ -97,6 +95,20 @@ impl Admission {
     }
 }
 
+/// The operations that run bcrypt (sign-up, log-in, the token endpoint,
+/// a password change, deleting the account) take no place: the bcrypt
+/// gate already bounds them (`BCRYPT_CONCURRENCY`, and 503 after
+/// `BCRYPT_MAX_WAIT_MS`), and behind a second gate a login flood would
+/// either take the places every other request needs or queue here far
+/// longer than bcrypt's own wait.
+fn checks_a_password(method: &Method, path: &str) -> bool {
+    match path.strip_prefix("/api/auth/") {
+        Some("signup" | "login" | "token" | "password") => method == Method::POST,
+        Some("me") => method == Method::DELETE,
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,7 +129,8 @@ mod tests {
         );
         let app = poem::Route::new()
             .at("/api/:user/tasks", slow)
-            .at("/api/auth/login", slow)
+            .at("/api/auth/login", poem::post(slow))
+            .at("/api/auth/me", slow)
             .at("/health/live", slow)
             .boxed()
             .around(move |next, req| {
@@ -132,9 +145,17 @@ mod tests {
         app: &Arc<impl Endpoint<Output = Response> + 'static>,
         path: &'static str,
     ) -> tokio::task::JoinHandle<StatusCode> {
+        send(app, Method::GET, path)
+    }
+
+    fn send(
+        app: &Arc<impl Endpoint<Output = Response> + 'static>,
+        method: Method,
+        path: &'static str,
+    ) -> tokio::task::JoinHandle<StatusCode> {
         let app = app.clone();
         tokio::spawn(async move {
-            let req = Request::builder().uri_str(path).finish();
+            let req = Request::builder().method(method).uri_str(path).finish();
             app.call(req)
                 .await
                 .map_or_else(|e| e.status(), |r| r.status())
@@ -156,13 +177,30 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn auth_requests_and_probes_do_not_wait_behind_task_requests() {
+    async fn logins_and_probes_take_no_place() {
         let app = app(1, 50);
         let busy = get(&app, "/api/u/tasks");
         tokio::time::sleep(Duration::from_millis(20)).await;
-        assert_eq!(get(&app, "/api/auth/login").await.unwrap(), StatusCode::OK);
-        assert_eq!(get(&app, "/health/live").await.unwrap(), StatusCode::OK);
+        let login = send(&app, Method::POST, "/api/auth/login");
+        let live = get(&app, "/health/live");
+        // Other auth operations do take one.
+        let me = get(&app, "/api/auth/me");
+        assert_eq!(me.await.unwrap(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(login.await.unwrap(), StatusCode::OK);
+        assert_eq!(live.await.unwrap(), StatusCode::OK);
         assert_eq!(busy.await.unwrap(), StatusCode::OK);
+    }
+
+    #[test]
+    fn the_password_operations_are_the_ones_that_run_bcrypt() {
+        assert!(checks_a_password(&Method::POST, "/api/auth/login"));
+        assert!(checks_a_password(&Method::POST, "/api/auth/signup"));
+        assert!(checks_a_password(&Method::POST, "/api/auth/token"));
+        assert!(checks_a_password(&Method::POST, "/api/auth/password"));
+        assert!(checks_a_password(&Method::DELETE, "/api/auth/me"));
+        assert!(!checks_a_password(&Method::GET, "/api/auth/me"));
+        assert!(!checks_a_password(&Method::POST, "/api/auth/refresh"));
+        assert!(!checks_a_password(&Method::POST, "/api/u/tasks"));
     }
 
     #[tokio::test]

@@ -149,9 +149,9 @@ pub struct Settings {
     #[arg(long, env = "METRICS_ADDR", global = true)]
     pub metrics_addr: Option<String>,
 
-    /// API requests processed at once; more wait their turn. Auth
-    /// operations (`/api/auth/...`) have the same number of places of their
-    /// own, so a login flood never takes the places of task requests.
+    /// API requests processed at once; more wait their turn. The
+    /// operations that check a password take no place: the bcrypt limits
+    /// bound them.
     #[arg(long, env = "MAX_CONCURRENT_REQUESTS", global = true, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_concurrent_requests: u32,
 
