@@ -11,9 +11,9 @@
 # (seeded users of the main database, 100 tasks each), --scale-users N (users
 # of the scale database: 10000 = 1M tasks; 0 skips it).
 #
-# What it does: builds release, starts the ceiling (examples/ceiling.rs) and
-# measures it; seeds a database (`tasks-api seed`), starts the server on it
-# and runs get one / list 50 / patch / mixed / create / login at each
+# What it does: builds release, seeds a database (`tasks-api seed`), starts
+# the ceiling (examples/ceiling.rs) and measures it with the seeded users'
+# headers, starts the server on the database and runs get one / list 50 / patch / mixed / create / login at each
 # connection count, then reads during a login flood; seeds the scale
 # database and runs get and list on it. Every wrk run is bounded by
 # --duration; everything started is stopped on exit.
