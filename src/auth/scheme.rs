@@ -107,10 +107,9 @@ impl BearerAuth {
     /// user's path is refused with 403, after its own account is confirmed
     /// (a deleted account's token is 401 first).
     pub async fn reader(&self, db: &impl ConnectionTrait, user_id: Uuid) -> Result<Reader> {
-        if self.claimed() == user_id {
-            return Ok(Reader { user_id });
+        if self.claimed() != user_id {
+            self.owner(db, user_id).await?;
         }
-        self.caller(db).await?.must_be(user_id)?;
         Ok(Reader { user_id })
     }
 }
