@@ -48,7 +48,8 @@ pub enum ErrorCode {
     WrongPassword,
     /// Too many attempts; retry after `Retry-After` seconds.
     RateLimited,
-    /// Too many password checks in progress; retry after `Retry-After`.
+    /// Too many requests, or password checks, in progress; retry after
+    /// `Retry-After`.
     ServerBusy,
     /// OAuth2: a required parameter is missing or repeated.
     InvalidRequest,

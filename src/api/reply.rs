@@ -160,8 +160,9 @@ fn problem_meta(status: u16) -> MetaResponse {
         ),
         503 => (
             "The database is unavailable (`database_unavailable`) or did not answer in time \
-             (`database_timeout`), or too many password checks are in progress \
-             (`server_busy`); retry after `Retry-After` seconds.",
+             (`database_timeout`), or the server is at capacity (`server_busy`: too many \
+             requests, or too many password checks, are in progress); retry after \
+             `Retry-After` seconds.",
             Some(("Retry-After", "Seconds to wait before retrying.")),
         ),
         504 => (
