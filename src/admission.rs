@@ -15,9 +15,10 @@
 //!
 //! The operations that check a password are bounded by the bcrypt gate
 //! instead (`checks_a_password`), so a login flood never takes the places
-//! other requests need. A request still waiting after `ADMISSION_MAX_WAIT_MS` is answered 503
-//! `server_busy` with `Retry-After`: an overloaded server says so quickly
-//! instead of holding every client until the deadline. The probes, the spec
+//! other requests need. A request still waiting after
+//! `ADMISSION_MAX_WAIT_MS` is answered 503 `server_busy` with
+//! `Retry-After`: an overloaded server says so quickly instead of holding
+//! every client until the deadline. The probes, the spec
 //! and the docs neither wait nor have a deadline: a saturated server still
 //! answers `/health/live`.
 use std::sync::Arc;
@@ -48,29 +49,26 @@ impl Admission {
         }
     }
 
-    fn places(&self, req: &Request) -> Option<&Semaphore> {
+    /// Whether `req` must wait for a place (and meet the deadline).
+    fn takes_a_place(req: &Request) -> bool {
         let path = req.uri().path();
-        if !path.starts_with("/api/") || checks_a_password(req.method(), path) {
-            None
-        } else {
-            Some(&self.places)
-        }
+        path.starts_with("/api/") && !checks_a_password(req.method(), path)
     }
 
-    /// Serves `req` with `next` (a boxed endpoint, so that its future is
-    /// only allocated once the request is admitted).
-    /// poem's own errors (no such route, ...) pass through for the
-    /// `problems` layer to turn into problems.
+    /// Serves `req` with `next`, a boxed endpoint, so that its future is
+    /// only allocated once the request is admitted. poem's own errors (no
+    /// such route, ...) pass through for the `problems` layer.
     pub async fn serve<E: Endpoint>(&self, next: &E, req: Request) -> poem::Result<Response> {
-        let Some(places) = self.places(&req) else {
+        if !Self::takes_a_place(&req) {
             return match Box::pin(read_body(req)).await {
                 Ok(req) => next.call(req).await.map(IntoResponse::into_response),
                 Err(err) => Ok(err.into_response()),
             };
-        };
+        }
         let admitted = async {
             let req = Box::pin(read_body(req)).await?;
-            let Ok(Ok(_place)) = tokio::time::timeout(self.max_wait, places.acquire()).await else {
+            let Ok(Ok(_place)) = tokio::time::timeout(self.max_wait, self.places.acquire()).await
+            else {
                 tracing::warn!(
                     max_wait_ms = self.max_wait.as_millis() as u64,
                     "no place for the request in time"

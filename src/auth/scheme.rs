@@ -3,6 +3,7 @@ use poem_openapi::{OAuthScopes, SecurityScheme, auth::Bearer};
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
+use crate::entity::user;
 use crate::error::{Error, Result};
 use crate::service::users;
 use crate::startup::AppState;
@@ -92,6 +93,12 @@ impl BearerAuth {
     /// The caller, once its account is confirmed to exist (else 401).
     pub async fn caller(&self, db: &impl ConnectionTrait) -> Result<Caller> {
         confirm(db, self.claimed()).await
+    }
+
+    /// The caller's account itself (else 401): one query that both
+    /// confirms and reads it.
+    pub async fn account(&self, db: &impl ConnectionTrait) -> Result<user::Model> {
+        users::find(db, self.claimed()).await
     }
 
     /// The caller as the owner of `/api/{user_id}`: 401 when the account is

@@ -93,8 +93,7 @@ impl AuthApi {
         auth: BearerAuth,
         state: Data<&AppState>,
     ) -> ApiResult<Json<UserBody>, CurrentUserErrors> {
-        let caller = auth.caller(&state.db).await?;
-        let user = users::find(&state.db, caller.user_id).await?;
+        let user = auth.account(&state.db).await?;
         Ok(Json(UserBody::from(user)).into())
     }
 
