@@ -49,31 +49,32 @@ impl Admission {
         }
     }
 
-    /// Whether `req` must wait for a place (and meet the deadline).
-    fn takes_a_place(req: &Request) -> bool {
-        let path = req.uri().path();
-        path.starts_with("/api/") && !checks_a_password(req.method(), path)
-    }
-
     /// Serves `req` with `next`, a boxed endpoint, so that its future is
     /// only allocated once the request is admitted. poem's own errors (no
     /// such route, ...) pass through for the `problems` layer.
     pub async fn serve<E: Endpoint>(&self, next: &E, req: Request) -> poem::Result<Response> {
-        if !Self::takes_a_place(&req) {
+        let path = req.uri().path();
+        if !path.starts_with("/api/") {
             return match Box::pin(read_body(req)).await {
                 Ok(req) => next.call(req).await.map(IntoResponse::into_response),
                 Err(err) => Ok(err.into_response()),
             };
         }
+        let takes_a_place = !checks_a_password(req.method(), path);
         let admitted = async {
             let req = Box::pin(read_body(req)).await?;
-            let Ok(Ok(_place)) = tokio::time::timeout(self.max_wait, self.places.acquire()).await
-            else {
-                tracing::warn!(
-                    max_wait_ms = self.max_wait.as_millis() as u64,
-                    "no place for the request in time"
-                );
-                return Err(Error::ServerBusy);
+            let _place = if takes_a_place {
+                let place = tokio::time::timeout(self.max_wait, self.places.acquire()).await;
+                let Ok(Ok(place)) = place else {
+                    tracing::warn!(
+                        max_wait_ms = self.max_wait.as_millis() as u64,
+                        "no place for the request in time"
+                    );
+                    return Err(Error::ServerBusy);
+                };
+                Some(place)
+            } else {
+                None
             };
             Ok(next.call(req).await.map(IntoResponse::into_response))
         };
@@ -94,7 +95,8 @@ impl Admission {
 }
 
 /// The operations that run bcrypt (sign-up, log-in, the token endpoint,
-/// a password change, deleting the account) take no place: the bcrypt
+/// a password change, deleting the account) take no place (they still
+/// have the deadline): the bcrypt
 /// gate already bounds them (`BCRYPT_CONCURRENCY`, and 503 after
 /// `BCRYPT_MAX_WAIT_MS`), and behind a second gate a login flood would
 /// either take the places every other request needs or queue here far
@@ -120,10 +122,18 @@ mod tests {
     }
 
     fn app(limit: usize, max_wait_ms: u64) -> Arc<impl Endpoint<Output = Response>> {
+        app_with_deadline(limit, max_wait_ms, 5_000)
+    }
+
+    fn app_with_deadline(
+        limit: usize,
+        max_wait_ms: u64,
+        deadline_ms: u64,
+    ) -> Arc<impl Endpoint<Output = Response>> {
         let admission = Admission::new(
             limit,
             Duration::from_millis(max_wait_ms),
-            Duration::from_secs(5),
+            Duration::from_millis(deadline_ms),
         );
         let app = poem::Route::new()
             .at("/api/:user/tasks", slow)
@@ -187,6 +197,16 @@ mod tests {
         assert_eq!(login.await.unwrap(), StatusCode::OK);
         assert_eq!(live.await.unwrap(), StatusCode::OK);
         assert_eq!(busy.await.unwrap(), StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn every_api_request_has_the_deadline_logins_included_and_probes_not() {
+        let app = app_with_deadline(4, 50, 100);
+        let timeout = StatusCode::GATEWAY_TIMEOUT;
+        assert_eq!(get(&app, "/api/u/tasks").await.unwrap(), timeout);
+        let login = send(&app, Method::POST, "/api/auth/login");
+        assert_eq!(login.await.unwrap(), timeout);
+        assert_eq!(get(&app, "/health/live").await.unwrap(), StatusCode::OK);
     }
 
     #[test]
