@@ -13,9 +13,10 @@
 //! once it is admitted. The body is read before the wait, so a slow upload
 //! never holds a place.
 //!
-//! The operations that check a password are bounded by the bcrypt gate
-//! instead (`checks_a_password`), so a login flood never takes the places
-//! other requests need. A request still waiting after
+//! The operations that check a password wait for a turn of the bcrypt
+//! gate instead (`checks_a_password`, `PasswordHasher::turn`), so a login
+//! flood never takes the places other requests need, and waits there as
+//! cheaply as they do. A request still waiting after
 //! `ADMISSION_MAX_WAIT_MS` is answered 503 `server_busy` with
 //! `Retry-After`: an overloaded server says so quickly instead of holding
 //! every client until the deadline. The probes, the spec
@@ -28,6 +29,7 @@ use poem::http::Method;
 use poem::{Endpoint, IntoResponse, Request, Response};
 use tokio::sync::Semaphore;
 
+use crate::auth::PasswordHasher;
 use crate::error::Error;
 use crate::http::read_body;
 
@@ -36,16 +38,24 @@ pub struct Admission {
     places: Arc<Semaphore>,
     max_wait: Duration,
     deadline: Duration,
+    passwords: PasswordHasher,
 }
 
 impl Admission {
     /// `limit` requests at once, each waiting at most `max_wait` for a
-    /// place and done within `deadline`.
-    pub fn new(limit: usize, max_wait: Duration, deadline: Duration) -> Self {
+    /// place and done within `deadline`; the password operations wait for
+    /// a turn of `passwords` instead.
+    pub fn new(
+        limit: usize,
+        max_wait: Duration,
+        deadline: Duration,
+        passwords: PasswordHasher,
+    ) -> Self {
         Self {
             places: Arc::new(Semaphore::new(limit.max(1))),
             max_wait,
             deadline,
+            passwords,
         }
     }
 
@@ -60,10 +70,15 @@ impl Admission {
                 Err(err) => Ok(err.into_response()),
             };
         }
-        let takes_a_place = !checks_a_password(req.method(), path);
+        let checks_a_password = checks_a_password(req.method(), path);
         let admitted = async {
             let req = Box::pin(read_body(req)).await?;
-            let _place = if takes_a_place {
+            let (_place, _turn) = if checks_a_password {
+                let turn = self.passwords.turn().await.inspect_err(|_| {
+                    tracing::warn!("no turn for the password check in time");
+                })?;
+                (None, Some(turn))
+            } else {
                 let place = tokio::time::timeout(self.max_wait, self.places.acquire()).await;
                 let Ok(Ok(place)) = place else {
                     tracing::warn!(
@@ -72,9 +87,7 @@ impl Admission {
                     );
                     return Err(Error::ServerBusy);
                 };
-                Some(place)
-            } else {
-                None
+                (Some(place), None)
             };
             Ok(next.call(req).await.map(IntoResponse::into_response))
         };
@@ -95,12 +108,11 @@ impl Admission {
 }
 
 /// The operations that run bcrypt (sign-up, log-in, the token endpoint,
-/// a password change, deleting the account) take no place (they still
-/// have the deadline): the bcrypt
-/// gate already bounds them (`BCRYPT_CONCURRENCY`, and 503 after
-/// `BCRYPT_MAX_WAIT_MS`), and behind a second gate a login flood would
-/// either take the places every other request needs or queue here far
-/// longer than bcrypt's own wait.
+/// a password change, deleting the account) take a turn of the bcrypt
+/// gate instead of a place (they still have the deadline): that gate
+/// bounds them (`BCRYPT_CONCURRENCY`, and 503 after `BCRYPT_MAX_WAIT_MS`),
+/// and with places too a login flood would either take the places every
+/// other request needs or wait twice.
 fn checks_a_password(method: &Method, path: &str) -> bool {
     match path.strip_prefix("/api/auth/") {
         Some("signup" | "login" | "token" | "password") => method == Method::POST,
@@ -121,23 +133,30 @@ mod tests {
         "done"
     }
 
-    fn app(limit: usize, max_wait_ms: u64) -> Arc<impl Endpoint<Output = Response>> {
-        app_with_deadline(limit, max_wait_ms, 5_000)
+    async fn app(limit: usize, max_wait_ms: u64) -> Arc<impl Endpoint<Output = Response>> {
+        app_with_deadline(limit, max_wait_ms, 5_000).await
     }
 
-    fn app_with_deadline(
+    /// Places for `limit` requests; one bcrypt slot, so two turns for the
+    /// password operations; every wait at most `max_wait_ms`.
+    async fn app_with_deadline(
         limit: usize,
         max_wait_ms: u64,
         deadline_ms: u64,
     ) -> Arc<impl Endpoint<Output = Response>> {
+        let max_wait = Duration::from_millis(max_wait_ms);
+        let passwords = PasswordHasher::new(4, 1, max_wait).await.unwrap();
         let admission = Admission::new(
             limit,
-            Duration::from_millis(max_wait_ms),
+            max_wait,
             Duration::from_millis(deadline_ms),
+            passwords,
         );
         let app = poem::Route::new()
             .at("/api/:user/tasks", slow)
             .at("/api/auth/login", poem::post(slow))
+            .at("/api/auth/signup", poem::post(slow))
+            .at("/api/auth/token", poem::post(slow))
             .at("/api/auth/me", slow)
             .at("/health/live", slow)
             .boxed()
@@ -172,7 +191,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_request_beyond_the_limit_waits_and_then_gets_503_server_busy() {
-        let app = app(1, 50);
+        let app = app(1, 50).await;
         let first = get(&app, "/api/u/tasks");
         tokio::time::sleep(Duration::from_millis(20)).await;
         let second = app
@@ -185,8 +204,23 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn password_operations_beyond_their_turns_wait_and_then_get_503_server_busy() {
+        let app = app(8, 50).await;
+        let first = send(&app, Method::POST, "/api/auth/login");
+        let second = send(&app, Method::POST, "/api/auth/signup");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let third = send(&app, Method::POST, "/api/auth/token");
+        // The turns are the password operations' own: other requests go on.
+        let tasks = get(&app, "/api/u/tasks");
+        assert_eq!(third.await.unwrap(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(first.await.unwrap(), StatusCode::OK);
+        assert_eq!(second.await.unwrap(), StatusCode::OK);
+        assert_eq!(tasks.await.unwrap(), StatusCode::OK);
+    }
+
+    #[tokio::test]
     async fn logins_and_probes_take_no_place() {
-        let app = app(1, 50);
+        let app = app(1, 50).await;
         let busy = get(&app, "/api/u/tasks");
         tokio::time::sleep(Duration::from_millis(20)).await;
         let login = send(&app, Method::POST, "/api/auth/login");
@@ -201,7 +235,7 @@ mod tests {
 
     #[tokio::test]
     async fn every_api_request_has_the_deadline_logins_included_and_probes_not() {
-        let app = app_with_deadline(4, 50, 100);
+        let app = app_with_deadline(4, 50, 100).await;
         let timeout = StatusCode::GATEWAY_TIMEOUT;
         assert_eq!(get(&app, "/api/u/tasks").await.unwrap(), timeout);
         let login = send(&app, Method::POST, "/api/auth/login");
@@ -223,7 +257,7 @@ mod tests {
 
     #[tokio::test]
     async fn waiting_requests_are_admitted_as_places_free_up() {
-        let app = app(2, 2_000);
+        let app = app(2, 2_000).await;
         let requests: Vec<_> = (0..6).map(|_| get(&app, "/api/u/tasks")).collect();
         for request in requests {
             assert_eq!(request.await.unwrap(), StatusCode::OK);
@@ -232,7 +266,7 @@ mod tests {
 
     #[tokio::test]
     async fn poems_own_errors_pass_through_for_the_problems_layer() {
-        let app = app(1, 50);
+        let app = app(1, 50).await;
         let err = app
             .call(Request::builder().uri_str("/api/nowhere").finish())
             .await

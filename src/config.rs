@@ -134,7 +134,8 @@ pub struct Settings {
     #[arg(long, env = "BCRYPT_CONCURRENCY", global = true, value_parser = clap::value_parser!(u32).range(1..))]
     pub bcrypt_concurrency: Option<u32>,
 
-    /// Milliseconds a request waits for a bcrypt slot before answering 503.
+    /// Milliseconds a password operation waits for its turn, and then for a
+    /// bcrypt slot, before answering 503.
     #[arg(
         long,
         env = "BCRYPT_MAX_WAIT_MS",
@@ -150,8 +151,8 @@ pub struct Settings {
     pub metrics_addr: Option<String>,
 
     /// API requests processed at once; more wait their turn. The
-    /// operations that check a password take no place: the bcrypt limits
-    /// bound them.
+    /// operations that check a password take no place: they wait for one of
+    /// their own turns, two per bcrypt slot.
     #[arg(long, env = "MAX_CONCURRENT_REQUESTS", global = true, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_concurrent_requests: u32,
 

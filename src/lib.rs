@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod net;
 pub mod observe;
 pub mod seed;
+pub mod server;
 pub mod service;
 pub mod startup;
 pub mod telemetry;

@@ -65,8 +65,10 @@ impl Metrics {
             "db_pool_max_connections",
             "The most connections the pool opens",
         )?;
-        let bcrypt_queue =
-            IntGauge::new("bcrypt_queue_length", "Requests waiting for a bcrypt slot")?;
+        let bcrypt_queue = IntGauge::new(
+            "bcrypt_queue_length",
+            "Password operations waiting for their turn or a bcrypt slot",
+        )?;
         let bcrypt_running = IntGauge::new("bcrypt_in_flight", "bcrypt computations running")?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;

@@ -6,12 +6,12 @@ use std::time::Duration;
 
 use anyhow::Context;
 use poem::endpoint::make_sync;
-use poem::listener::{Acceptor, TcpAcceptor};
 use poem::middleware::Cors;
 use poem::web::{Html, Redirect};
-use poem::{Endpoint, EndpointExt, Route, Server, get};
+use poem::{Endpoint, EndpointExt, Route, get};
 use poem_openapi::{LicenseObject, OpenApiService, ServerObject};
 use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
 
 use crate::admission::Admission;
 use crate::api::auth::{AuthApi, SessionApi, TokenApi};
@@ -23,7 +23,7 @@ use crate::metrics::Metrics;
 use crate::net::TrustedProxies;
 use crate::observe::observe;
 use crate::service::limits::AuthLimits;
-use crate::{db, docs, maintenance};
+use crate::{db, docs, maintenance, server};
 
 /// What every request handler shares.
 #[derive(Clone)]
@@ -87,6 +87,7 @@ pub fn routes(state: AppState, settings: &Settings) -> anyhow::Result<impl Endpo
         settings.max_concurrent_requests as usize,
         Duration::from_millis(settings.admission_max_wait_ms),
         Duration::from_secs(settings.request_timeout_seconds),
+        state.passwords.clone(),
     );
     // Nesting the API at "/" would hide the "/" redirect, so it is mounted
     // (unstripped) under each of its top-level prefixes.
@@ -137,11 +138,11 @@ fn spec_response(content_type: &str, spec: &str) -> poem::Response {
 pub struct Application {
     /// Background housekeeping, stopped with the server.
     housekeeping: tokio::task::AbortHandle,
-    acceptor: TcpAcceptor,
+    listener: TcpListener,
     addr: SocketAddr,
     app: poem::endpoint::BoxEndpoint<'static>,
     /// The metrics listener, when `METRICS_ADDR` is set.
-    metrics: Option<(TcpAcceptor, SocketAddr, Metrics)>,
+    metrics: Option<(TcpListener, SocketAddr, Metrics)>,
     db: DatabaseConnection,
     grace: Duration,
 }
@@ -183,17 +184,17 @@ impl Application {
         };
         let housekeeping = tokio::spawn(maintenance::run(state.db.clone())).abort_handle();
         let app = routes(state, settings)?.map_to_response().boxed();
-        let (acceptor, addr) = bind(&settings.bind_addr)?;
+        let (listener, addr) = server::bind(&settings.bind_addr)?;
         let metrics = match &settings.metrics_addr {
             Some(metrics_addr) => {
-                let (acceptor, bound) = bind(metrics_addr).context("METRICS_ADDR")?;
-                Some((acceptor, bound, metrics))
+                let (listener, bound) = server::bind(metrics_addr).context("METRICS_ADDR")?;
+                Some((listener, bound, metrics))
             }
             None => None,
         };
         Ok(Self {
             housekeeping,
-            acceptor,
+            listener,
             addr,
             app,
             metrics,
@@ -216,14 +217,13 @@ impl Application {
     /// in-flight requests finish (for at most `SHUTDOWN_GRACE_SECONDS`), and
     /// closes the database pool.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
-        let metrics = self.metrics.map(|(acceptor, addr, metrics)| {
+        let metrics = self.metrics.map(|(listener, addr, metrics)| {
             tracing::info!(address = %addr, "serving metrics at /metrics");
-            tokio::spawn(Server::new_with_acceptor(acceptor).run(metrics.routes())).abort_handle()
+            let unending = std::future::pending();
+            tokio::spawn(server::serve(listener, metrics.routes(), unending, None)).abort_handle()
         });
         tracing::info!(address = %self.addr, docs = %format!("http://{}/docs", self.addr), "listening");
-        let served = Server::new_with_acceptor(self.acceptor)
-            .run_with_graceful_shutdown(self.app, shutdown, Some(self.grace))
-            .await;
+        let served = server::serve(self.listener, self.app, shutdown, Some(self.grace)).await;
         self.housekeeping.abort();
         if let Some(metrics) = metrics {
             metrics.abort();
@@ -234,32 +234,6 @@ impl Application {
         tracing::info!("stopped");
         served
     }
-}
-
-/// Binds with a listen backlog of 4096: poem's own listener uses 128, and
-/// at ~1000 concurrent connections the kernel then drops SYNs, which
-/// clients only retry after a second.
-pub fn bind(addr: &str) -> anyhow::Result<(TcpAcceptor, SocketAddr)> {
-    let addr: SocketAddr = addr
-        .parse()
-        .with_context(|| format!("BIND_ADDR {addr:?} is not host:port"))?;
-    let socket = if addr.is_ipv4() {
-        tokio::net::TcpSocket::new_v4()?
-    } else {
-        tokio::net::TcpSocket::new_v6()?
-    };
-    socket.set_reuseaddr(true)?;
-    socket
-        .bind(addr)
-        .with_context(|| format!("binding {addr}"))?;
-    let listener = socket.listen(4096)?;
-    let acceptor = TcpAcceptor::from_tokio(listener)?;
-    let bound = acceptor
-        .local_addr()
-        .first()
-        .and_then(|a| a.as_socket_addr().copied())
-        .unwrap_or(addr);
-    Ok((acceptor, bound))
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -4,6 +4,6 @@ mod password;
 mod scheme;
 mod token;
 
-pub use password::PasswordHasher;
+pub use password::{PasswordHasher, PasswordTurn};
 pub use scheme::{BearerAuth, Caller, Reader};
 pub use token::{Claims, IssuedToken, TokenService};

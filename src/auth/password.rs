@@ -2,7 +2,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::{Error, Result};
 
@@ -14,6 +14,12 @@ use crate::error::{Error, Result};
 /// more would only share the cores and make every login slower. A request
 /// that cannot start within `max_wait` gets `ServerBusy` (503) instead of
 /// queueing without bound.
+///
+/// The operations that check a password also take a turn (`turn`) before
+/// any of their work, database steps included: at most two per computation
+/// slot are in progress (one hashing, one getting ready), and the others
+/// wait up to `max_wait` holding only their request, not a handler future
+/// parked in the database pool's queue.
 #[derive(Clone)]
 pub struct PasswordHasher {
     cost: u32,
@@ -21,6 +27,7 @@ pub struct PasswordHasher {
     /// unknown email verify against it so they take as long as real ones.
     dummy_hash: Arc<str>,
     permits: Arc<Semaphore>,
+    turns: Arc<Semaphore>,
     max_wait: Duration,
     /// Requests waiting for a permit, and computations running: the
     /// metrics endpoint reports both.
@@ -36,13 +43,26 @@ impl PasswordHasher {
             cost,
             dummy_hash: dummy_hash.into(),
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            turns: Arc::new(Semaphore::new(2 * concurrency.max(1))),
             max_wait,
             waiting: Arc::default(),
             running: Arc::default(),
         })
     }
 
-    /// Requests waiting for a bcrypt slot right now.
+    /// A turn for an operation that checks a password, held until it is
+    /// done; `ServerBusy` when none is free within `max_wait`.
+    pub async fn turn(&self) -> Result<PasswordTurn> {
+        let queued = Count::up(&self.waiting);
+        let turn = tokio::time::timeout(self.max_wait, self.turns.clone().acquire_owned())
+            .await
+            .map_err(|_| Error::ServerBusy)?
+            .map_err(|_| Error::Internal("the password operations' semaphore closed".into()))?;
+        drop(queued);
+        Ok(PasswordTurn { _turn: turn })
+    }
+
+    /// Requests waiting for a turn or for a bcrypt slot right now.
     pub fn queue_len(&self) -> usize {
         self.waiting.load(Ordering::Relaxed)
     }
@@ -87,6 +107,11 @@ impl PasswordHasher {
         })
         .await
     }
+}
+
+/// One of the password operations in progress (`PasswordHasher::turn`).
+pub struct PasswordTurn {
+    _turn: OwnedSemaphorePermit,
 }
 
 /// One unit of a gauge, given back when dropped (also when the request is
