@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use poem::error::{CorsError, MethodNotAllowedError, NotFoundError, ReadBodyError};
-use poem::http::header;
+use poem::http::{Method, header};
 use poem::{Body, Endpoint, IntoResponse, PathPattern, Request, Response};
 
 use crate::error::Error;
@@ -37,27 +37,52 @@ pub async fn read_body(mut req: Request) -> Result<Request, Error> {
     }
 }
 
-/// The methods each path template of the spec accepts, to answer 405 with
-/// an `Allow` header.
+/// The methods each path template of the spec accepts, with their
+/// operationIds: to answer 405 with an `Allow` header, and to name the
+/// operation of a request answered before routing.
 #[derive(Clone, Default)]
-pub struct AllowedMethods(Arc<BTreeMap<String, Vec<String>>>);
+pub struct AllowedMethods(Arc<BTreeMap<String, Vec<Operation>>>);
+
+/// One method of a path template, and its operationId.
+struct Operation {
+    method: String,
+    id: String,
+}
 
 impl AllowedMethods {
-    /// Reads the path templates and their methods from the OpenAPI spec.
+    /// Reads the path templates and their operations from the OpenAPI spec.
     pub fn from_spec(spec: &str) -> Self {
         let spec: serde_json::Value = serde_json::from_str(spec).unwrap_or_default();
         let paths = spec["paths"].as_object().cloned().unwrap_or_default();
         let map = paths
             .into_iter()
             .map(|(path, ops)| {
-                let methods = ops
+                let operations = ops
                     .as_object()
-                    .map(|o| o.keys().map(|m| m.to_uppercase()).collect())
+                    .map(|o| {
+                        o.iter()
+                            .map(|(method, op)| Operation {
+                                method: method.to_uppercase(),
+                                id: op["operationId"].as_str().unwrap_or_default().to_owned(),
+                            })
+                            .collect()
+                    })
                     .unwrap_or_default();
-                (path, methods)
+                (path, operations)
             })
             .collect();
         Self(Arc::new(map))
+    }
+
+    /// The spec's template and operationId for a request path that no
+    /// route has matched yet (one refused before routing: 503
+    /// `server_busy`, 504, 413...), when the spec has that operation.
+    pub fn operation_at(&self, method: &Method, path: &str) -> Option<(&str, &str)> {
+        let (template, operations) = self.find(path, |t, s| t.starts_with('{') || t == s)?;
+        operations
+            .iter()
+            .find(|op| op.method == method.as_str() && !op.id.is_empty())
+            .map(|op| (template, op.id.as_str()))
     }
 
     /// The spec's template for a route pattern poem matched: poem-openapi
@@ -73,7 +98,10 @@ impl AllowedMethods {
     /// `Allow` for a request path, e.g. `GET, PATCH`.
     pub fn for_path(&self, path: &str) -> String {
         self.find(path, |t, s| t.starts_with('{') || t == s)
-            .map(|(_, methods)| methods.join(", "))
+            .map(|(_, operations)| {
+                let methods: Vec<_> = operations.iter().map(|op| op.method.as_str()).collect();
+                methods.join(", ")
+            })
             .unwrap_or_default()
     }
 
@@ -81,7 +109,7 @@ impl AllowedMethods {
     /// (template segment, path segment).
     /// It runs for every request (the log line's route), so it compares
     /// segment by segment without allocating.
-    fn find(&self, path: &str, same: impl Fn(&str, &str) -> bool) -> Option<(&str, &[String])> {
+    fn find(&self, path: &str, same: impl Fn(&str, &str) -> bool) -> Option<(&str, &[Operation])> {
         let segments = || path.trim_end_matches('/').split('/');
         self.0
             .iter()
@@ -96,7 +124,7 @@ impl AllowedMethods {
                     }
                 }
             })
-            .map(|(template, methods)| (template.as_str(), methods.as_slice()))
+            .map(|(template, operations)| (template.as_str(), operations.as_slice()))
     }
 }
 
@@ -158,5 +186,22 @@ mod tests {
         );
         assert_eq!(allowed.template_for("/api/auth/me"), Some("/api/auth/me"));
         assert_eq!(allowed.template_for("/api/:param0/me"), None);
+    }
+
+    #[test]
+    fn a_request_not_routed_yet_is_named_by_the_spec_operation_at_its_path() {
+        let spec = r#"{"paths": {"/api/{user_id}/tasks": {"get": {"operationId": "listTasks"}},
+                                "/api/auth/login": {"post": {"operationId": "logIn"}}}}"#;
+        let allowed = AllowedMethods::from_spec(spec);
+        assert_eq!(
+            allowed.operation_at(&Method::POST, "/api/auth/login"),
+            Some(("/api/auth/login", "logIn"))
+        );
+        assert_eq!(
+            allowed.operation_at(&Method::GET, "/api/abc/tasks"),
+            Some(("/api/{user_id}/tasks", "listTasks"))
+        );
+        assert_eq!(allowed.operation_at(&Method::GET, "/api/auth/login"), None);
+        assert_eq!(allowed.operation_at(&Method::GET, "/nowhere"), None);
     }
 }

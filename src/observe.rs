@@ -55,6 +55,8 @@ pub async fn observe<E: Endpoint>(next: Arc<E>, req: Request) -> poem::Result<Re
         .and_then(accepted)
         .unwrap_or_else(|| Uuid::now_v7().to_string().into());
     let method = req.method().clone();
+    // A clone shares the request's bytes; read only if no route matched.
+    let uri = req.uri().clone();
     let is_auth = req.uri().path().starts_with("/api/auth/");
     let metrics = req.data::<AppState>().map(|state| state.metrics.clone());
     let spec = req.data::<AllowedMethods>().cloned().unwrap_or_default();
@@ -76,16 +78,25 @@ pub async fn observe<E: Endpoint>(next: Arc<E>, req: Request) -> poem::Result<Re
     )
     .await;
     let elapsed = started.elapsed();
-    let route = resp
-        .data::<PathPattern>()
-        .map(|p| match spec.template_for(&p.0) {
-            Some(template) => template.to_owned(),
-            None => template(&p.0),
-        });
-    let operation = match (resp.data::<OperationId>(), &route) {
-        (Some(op), _) => op.0.to_owned(),
-        (None, Some(route)) => format!("{} {route}", method_label(&method)),
-        (None, None) => "unmatched".to_owned(),
+    let (route, operation) = match (resp.data::<OperationId>(), resp.data::<PathPattern>()) {
+        (op, Some(pattern)) => {
+            let route = match spec.template_for(&pattern.0) {
+                Some(template) => template.to_owned(),
+                None => template(&pattern.0),
+            };
+            let operation = match op {
+                Some(op) => op.0.to_owned(),
+                None => format!("{} {route}", method_label(&method)),
+            };
+            (Some(route), operation)
+        }
+        (Some(op), None) => (None, op.0.to_owned()),
+        // Answered before routing (no place or turn in time, the deadline,
+        // a body too large): named after the spec's operation at the path.
+        (None, None) => match spec.operation_at(&method, uri.path()) {
+            Some((route, op)) => (Some(route.to_owned()), op.to_owned()),
+            None => (None, "unmatched".to_owned()),
+        },
     };
     let status = resp.status().as_u16();
     let route = route.as_deref().unwrap_or("");

@@ -360,3 +360,46 @@ async fn metrics_show_requests_queueing_for_bcrypt() {
     );
     assert_eq!(sample(&text, "tasks_api_bcrypt_in_flight", ""), Some(0.0));
 }
+
+backend_test!(
+    requests_refused_before_routing_are_counted_under_their_operation,
+    |backend| async move {
+        let (settings, dir) = prepared(backend, |s| {
+            s.metrics_addr = Some("127.0.0.1:0".into());
+            s.bcrypt_cost = 12;
+            s.bcrypt_concurrency = Some(1);
+            s.bcrypt_max_wait_ms = 0;
+        })
+        .await;
+        let app = serve(settings, dir).await;
+        let addr = app.metrics.expect("a metrics listener");
+        // One bcrypt slot gives two turns: of six logins at once, the ones
+        // without a turn are refused before any route has seen them.
+        let logins: Vec<_> = (0..6)
+            .map(|i| {
+                let body = json!({"email": format!("busy{i}@example.com"), "password": PASSWORD});
+                tokio::spawn(
+                    app.client
+                        .post(app.url("/api/auth/login"))
+                        .json(&body)
+                        .send(),
+                )
+            })
+            .collect();
+        let mut busy = 0.0;
+        for login in logins {
+            if login.await.unwrap().unwrap().status() == 503 {
+                busy += 1.0;
+            }
+        }
+        assert!(busy >= 1.0, "no login was refused");
+        let text = scrape(&app.client, addr).await;
+        let requests = "tasks_api_http_requests_total";
+        assert_eq!(
+            sample(&text, requests, r#"{operation="logIn",status="503"}"#),
+            Some(busy),
+            "{text}"
+        );
+        assert!(!text.contains(r#"operation="unmatched""#), "{text}");
+    }
+);
