@@ -75,6 +75,8 @@ where
     loop {
         let (stream, peer) = tokio::select! {
             () = &mut shutdown => break,
+            // A finished connection's task is freed once it is joined.
+            Some(_) = connections.join_next(), if !connections.is_empty() => continue,
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(err) => {
@@ -86,8 +88,6 @@ where
                 }
             },
         };
-        // Reap finished connections so the set holds only open ones.
-        while connections.try_join_next().is_some() {}
         let remote = RemoteAddr(Addr::SocketAddr(peer));
         let (ep, local) = (ep.clone(), local.clone());
         let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
