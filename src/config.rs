@@ -241,7 +241,7 @@ impl Settings {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use clap::Parser;
 
     use super::*;
@@ -252,7 +252,9 @@ mod tests {
         settings: Settings,
     }
 
-    fn parse(args: &[&str]) -> Settings {
+    /// The settings these command-line arguments give, with defaults for
+    /// the rest.
+    pub(crate) fn parse(args: &[&str]) -> Settings {
         let mut argv = vec!["tasks-api"];
         argv.extend_from_slice(args);
         Cli::try_parse_from(argv).unwrap().settings

@@ -91,16 +91,10 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 
 #[cfg(test)]
 mod tests {
-    use clap::Parser;
     use sea_orm::Statement;
 
     use super::*;
-
-    #[derive(Parser)]
-    struct Cli {
-        #[command(flatten)]
-        settings: Settings,
-    }
+    use crate::config::tests::parse;
 
     async fn pragma(db: &DatabaseConnection, name: &str) -> sea_orm::QueryResult {
         let sql = format!("PRAGMA {name}");
@@ -114,10 +108,7 @@ mod tests {
     async fn a_sqlite_file_is_opened_with_wal_foreign_keys_and_a_small_page_cache() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}/tasks.db", dir.path().display());
-        let settings = Cli::try_parse_from(["tasks-api", "--database-url", &url])
-            .unwrap()
-            .settings;
-        let db = connect(&settings).await.unwrap();
+        let db = connect(&parse(&["--database-url", &url])).await.unwrap();
         let journal: String = pragma(&db, "journal_mode")
             .await
             .try_get_by_index(0)

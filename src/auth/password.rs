@@ -53,13 +53,18 @@ impl PasswordHasher {
     /// A turn for an operation that checks a password, held until it is
     /// done; `ServerBusy` when none is free within `max_wait`.
     pub async fn turn(&self) -> Result<PasswordTurn> {
-        let queued = Count::up(&self.waiting);
-        let turn = tokio::time::timeout(self.max_wait, self.turns.clone().acquire_owned())
+        let turn = self.wait_for(&self.turns).await?;
+        Ok(PasswordTurn { _turn: turn })
+    }
+
+    /// A permit of `gate` within `max_wait` (else `ServerBusy`), counted in
+    /// the queue while it waits.
+    async fn wait_for(&self, gate: &Arc<Semaphore>) -> Result<OwnedSemaphorePermit> {
+        let _queued = Count::up(&self.waiting);
+        tokio::time::timeout(self.max_wait, gate.clone().acquire_owned())
             .await
             .map_err(|_| Error::ServerBusy)?
-            .map_err(|_| Error::Internal("the password operations' semaphore closed".into()))?;
-        drop(queued);
-        Ok(PasswordTurn { _turn: turn })
+            .map_err(|_| Error::Internal("a password hashing semaphore closed".into()))
     }
 
     /// Requests waiting for a turn or for a bcrypt slot right now.
@@ -94,12 +99,7 @@ impl PasswordHasher {
     /// moves into the work, so it is held until the computation really ends
     /// even if the request is abandoned meanwhile.
     async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
-        let queued = Count::up(&self.waiting);
-        let permit = tokio::time::timeout(self.max_wait, self.permits.clone().acquire_owned())
-            .await
-            .map_err(|_| Error::ServerBusy)?
-            .map_err(|_| Error::Internal("the password hashing semaphore closed".into()))?;
-        drop(queued);
+        let permit = self.wait_for(&self.permits).await?;
         let running = Count::up(&self.running);
         blocking(move || {
             let (_permit, _running) = (permit, running);
