@@ -10,7 +10,7 @@
 use poem::web::Json;
 use poem::{Route, get, handler};
 use serde_json::{Value, json};
-use tasks_api::server::{bind, serve};
+use tasks_api::http::server::{bind, serve};
 use tasks_api::startup::shutdown_signal;
 
 #[handler]

@@ -7,11 +7,11 @@ use sea_orm::{
     ActiveModelTrait, ConnectionTrait, Database, DbBackend, QueryTrait, Set, Statement,
     TransactionTrait,
 };
-use tasks_api::db;
 use tasks_api::domain::query::{ListQuery, SortField, SortOrder, StatusFilter, TaskFilter};
-use tasks_api::domain::{Priority, Recurrence, TaskDraft};
+use tasks_api::domain::{Priority, Recurrence, TaskDraft, TaskFields};
 use tasks_api::entity::user;
 use tasks_api::service::tasks;
+use tasks_api::startup;
 use uuid::Uuid;
 
 const TASKS: usize = 10_000;
@@ -20,7 +20,7 @@ const TASKS: usize = 10_000;
 async fn main() -> anyhow::Result<()> {
     let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| "sqlite://query-plans.db".into());
     let conn = Database::connect(&url).await?;
-    db::migrate(&conn).await?;
+    startup::migrate(&conn).await?;
     let user = seed(&conn).await?;
     let backend = conn.get_database_backend();
     let base = ListQuery {
@@ -143,7 +143,7 @@ async fn seed(conn: &sea_orm::DatabaseConnection) -> anyhow::Result<Uuid> {
         .await?;
         let txn = conn.begin().await?;
         for i in 0..TASKS {
-            let draft = TaskDraft {
+            let draft = TaskDraft::parse(TaskFields {
                 title: format!(
                     "task {i} {}",
                     if i % 100 == 0 { "buy milk" } else { "chores" }
@@ -159,7 +159,7 @@ async fn seed(conn: &sea_orm::DatabaseConnection) -> anyhow::Result<Uuid> {
                 tags: vec![format!("a{}", i % 7), format!("b{}", i % 11)],
                 due_date: (i % 5 != 0).then(|| Utc::now() + Duration::hours(i as i64 - 5000)),
                 recurrence: (i % 50 == 0).then_some(Recurrence::Weekly),
-            };
+            })?;
             tasks::insert(&txn, id, &draft).await?;
         }
         txn.commit().await?;

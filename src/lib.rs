@@ -1,21 +1,17 @@
 //! tasks-api: a task-management REST API on poem-openapi and sea-orm.
-pub mod admission;
+//!
+//! A request flows one way: `http` (the connection loop and the middleware
+//! every request passes) → `api` (typed operations, the caller's id from
+//! `auth`'s bearer scheme) → `service` (the rules and the queries) →
+//! `entity`, with `domain` values in between. `startup` assembles the parts;
+//! `cli`, `config` and `telemetry` are the entry.
 pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod config;
-pub mod db;
-mod docs;
 pub mod domain;
 pub mod entity;
-pub mod error;
-mod http;
-pub mod maintenance;
-pub mod metrics;
-pub mod net;
-pub mod observe;
-pub mod seed;
-pub mod server;
+pub mod http;
 pub mod service;
 pub mod startup;
 pub mod telemetry;

@@ -1,12 +1,12 @@
 //! Liveness and readiness probes for load balancers and orchestrators.
-use poem::web::Data;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
+use sea_orm::DatabaseConnection;
 
 use super::ApiTags;
-use super::problem::Problem;
-use crate::error::Error;
-use crate::startup::AppState;
+use super::error::{ApiError, Problem};
+use crate::domain::Error;
+use crate::service;
 
 /// A probe's answer.
 #[derive(Debug, Object)]
@@ -31,7 +31,17 @@ pub enum ReadinessResponse {
     Unavailable(Json<Problem>, #[oai(header = "Retry-After")] String),
 }
 
-pub struct HealthApi;
+/// The probes; readiness asks the database.
+#[derive(Clone)]
+pub struct HealthApi {
+    db: DatabaseConnection,
+}
+
+impl HealthApi {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
 
 #[OpenApi(prefix_path = "/health", tag = "ApiTags::Health")]
 impl HealthApi {
@@ -47,14 +57,12 @@ impl HealthApi {
     ///
     /// 200 when the database answers a query, else 503.
     #[oai(path = "/ready", method = "get", operation_id = "checkReadiness")]
-    async fn ready(&self, state: Data<&AppState>) -> ReadinessResponse {
-        match state.db.ping().await {
-            Ok(()) => ReadinessResponse::Ready(ok()),
-            Err(err) => {
-                tracing::warn!(error = %err, "readiness check failed");
-                let problem = Problem::from(&Error::DatabaseUnavailable);
-                ReadinessResponse::Unavailable(Json(problem), "1".into())
-            }
+    async fn ready(&self) -> ReadinessResponse {
+        if service::database_answers(&self.db).await {
+            ReadinessResponse::Ready(ok())
+        } else {
+            let problem = Problem::from(&ApiError::from(Error::DatabaseUnavailable));
+            ReadinessResponse::Unavailable(Json(problem), "1".into())
         }
     }
 }

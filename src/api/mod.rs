@@ -1,22 +1,18 @@
-//! The HTTP surface: one module per tag, each with its `#[OpenApi]` impl and
-//! its request and response schemas.
+//! The HTTP surface: one `#[OpenApi]` struct per tag, owning what it needs
+//! as fields; each operation turns typed input into domain values, calls
+//! the service, and turns the result (or the error) into a response.
 pub mod auth;
+pub mod error;
 pub mod health;
-mod nullable;
-mod optional_json;
-pub mod problem;
-pub mod reply;
-mod strict;
+mod schema;
 pub mod tasks;
-mod timestamp;
 
 use poem_openapi::{Object, Tags};
 use uuid::Uuid;
 
-pub use nullable::Nullable;
-pub use timestamp::Timestamp;
+pub use schema::{Nullable, Timestamp};
 
-use crate::entity::user;
+use crate::domain::Account;
 
 #[derive(Tags)]
 pub enum ApiTags {
@@ -43,13 +39,13 @@ pub struct UserBody {
     pub created_at: Timestamp,
 }
 
-impl From<user::Model> for UserBody {
-    fn from(user: user::Model) -> Self {
+impl From<Account> for UserBody {
+    fn from(account: Account) -> Self {
         Self {
-            id: user.id,
-            email: user.email,
-            name: user.name.into(),
-            created_at: user.created_at.into(),
+            id: account.id,
+            email: account.email,
+            name: account.name.into(),
+            created_at: account.created_at.into(),
         }
     }
 }

@@ -2,9 +2,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OnceCell, OwnedSemaphorePermit, Semaphore};
 
-use crate::error::{Error, Result};
+use crate::domain::{Error, Result};
 
 /// bcrypt hashing and verification on tokio's blocking pool: a hash at cost
 /// 12 takes ~250 ms of CPU, which would stall every request sharing an async
@@ -23,9 +23,10 @@ use crate::error::{Error, Result};
 #[derive(Clone)]
 pub struct PasswordHasher {
     cost: u32,
-    /// A hash of a random password at the configured cost. Logins for an
-    /// unknown email verify against it so they take as long as real ones.
-    dummy_hash: Arc<str>,
+    /// A hash of a random password at the configured cost, made once
+    /// (`prepare`). Logins for an unknown email verify against it so they
+    /// take as long as real ones.
+    dummy_hash: Arc<OnceCell<String>>,
     permits: Arc<Semaphore>,
     turns: Arc<Semaphore>,
     max_wait: Duration,
@@ -36,18 +37,36 @@ pub struct PasswordHasher {
 }
 
 impl PasswordHasher {
-    pub async fn new(cost: u32, concurrency: usize, max_wait: Duration) -> Result<Self> {
-        let secret: [u8; 32] = rand::random();
-        let dummy_hash = blocking(move || bcrypt::hash(secret, cost)).await??;
-        Ok(Self {
+    pub fn new(cost: u32, concurrency: usize, max_wait: Duration) -> Self {
+        Self {
             cost,
-            dummy_hash: dummy_hash.into(),
+            dummy_hash: Arc::default(),
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
             turns: Arc::new(Semaphore::new(2 * concurrency.max(1))),
             max_wait,
             waiting: Arc::default(),
             running: Arc::default(),
-        })
+        }
+    }
+
+    /// Makes the dummy hash now, before the first request, so that the
+    /// first login for an unknown email costs what every other login does.
+    pub async fn prepare(&self) -> Result<()> {
+        self.dummy_hash().await.map(|_| ())
+    }
+
+    async fn dummy_hash(&self) -> Result<&str> {
+        let cost = self.cost;
+        let hash = self
+            .dummy_hash
+            .get_or_try_init(|| async move {
+                let secret: [u8; 32] = rand::random();
+                blocking(move || bcrypt::hash(secret, cost))
+                    .await?
+                    .map_err(Error::from)
+            })
+            .await?;
+        Ok(hash)
     }
 
     /// A turn for an operation that checks a password, held until it is
@@ -87,7 +106,10 @@ impl PasswordHasher {
     /// an over-long password simply does not match.
     pub async fn verify(&self, password: &str, hash: Option<&str>) -> Result<bool> {
         let matched_account = hash.is_some();
-        let hash = hash.map_or_else(|| self.dummy_hash.to_string(), str::to_owned);
+        let hash = match hash {
+            Some(hash) => hash.to_owned(),
+            None => self.dummy_hash().await?.to_owned(),
+        };
         let password = password.to_owned();
         let ok = self
             .run(move || bcrypt::verify(password, &hash).unwrap_or(false))
@@ -147,15 +169,13 @@ impl From<bcrypt::BcryptError> for Error {
 mod tests {
     use super::*;
 
-    async fn hasher() -> PasswordHasher {
+    fn hasher() -> PasswordHasher {
         PasswordHasher::new(4, 2, Duration::from_secs(5))
-            .await
-            .unwrap()
     }
 
     #[tokio::test]
     async fn a_hash_verifies_only_its_own_password() {
-        let hasher = hasher().await;
+        let hasher = hasher();
         let hash = hasher.hash("correct horse").await.unwrap();
         assert!(hasher.verify("correct horse", Some(&hash)).await.unwrap());
         assert!(!hasher.verify("wrong horse", Some(&hash)).await.unwrap());
@@ -163,9 +183,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn waiting_requests_are_counted_as_the_queue() {
-        let hasher = PasswordHasher::new(4, 1, Duration::from_secs(5))
-            .await
-            .unwrap();
+        let hasher = PasswordHasher::new(4, 1, Duration::from_secs(5));
         let held = hasher.permits.clone().acquire_owned().await.unwrap();
         let waiting = tokio::spawn({
             let hasher = hasher.clone();
@@ -185,15 +203,14 @@ mod tests {
 
     #[tokio::test]
     async fn an_unknown_account_never_verifies() {
-        let hasher = hasher().await;
+        let hasher = hasher();
         assert!(!hasher.verify("anything at all", None).await.unwrap());
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_check_that_cannot_start_in_time_is_refused_as_busy() {
-        let hasher = PasswordHasher::new(4, 1, Duration::from_millis(20))
-            .await
-            .unwrap();
+        let hasher = PasswordHasher::new(4, 1, Duration::from_millis(20));
+        hasher.prepare().await.unwrap();
         // Hold the only permit, as a long computation would.
         let held = hasher.permits.clone().acquire_owned().await.unwrap();
         let refused = hasher.verify("password", None).await;

@@ -5,7 +5,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, erro
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::error::{Error, Result};
+use crate::domain::{Error, Result};
 
 /// Seconds of clock skew tolerated on `exp`.
 const LEEWAY_SECONDS: u64 = 5;

@@ -1,6 +1,17 @@
-use crate::error::{Error, FieldError};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
 
-use super::char_len;
+use super::{Error, FieldError, char_len, invalid};
+
+/// A user account as the rules see it (never its password hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: Uuid,
+    /// Lower-cased.
+    pub email: String,
+    pub name: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
 
 /// A trimmed, lower-cased address that looks like an email.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,12 +120,7 @@ impl NewAccount {
                 password,
                 name,
             }),
-            (email, password, name) => Err(Error::Validation(
-                [email.err(), password.err(), name.err()]
-                    .into_iter()
-                    .flatten()
-                    .collect(),
-            )),
+            (email, password, name) => Err(invalid([email.err(), password.err(), name.err()])),
         }
     }
 }

@@ -1,42 +1,26 @@
-//! Domain values that validate themselves when built: once a handler holds
-//! an `Email` or a `TaskDraft`, the data in it is known to be valid.
+//! The values the rules work with, and the domain error. A value that
+//! validates itself is a type of its own (`Email`, `TaskDraft`): once code
+//! holds one, the data in it is known to be valid. Nothing here knows HTTP.
 mod account;
-
-pub use account::{Email, NewAccount, Password};
-pub mod precondition;
+mod error;
 pub mod query;
-pub mod task;
-pub use task::{Priority, Recurrence, Tags, TaskDraft, TaskPatch, Title, normalise_tag};
+mod task;
+mod version;
 
-use crate::error::{Error, FieldError};
-
-/// Collects every field error of one request, so a client learns about all
-/// of them at once.
-#[derive(Default)]
-pub struct Problems(Vec<FieldError>);
-
-impl Problems {
-    pub fn check<T>(&mut self, result: Result<T, FieldError>) -> Option<T> {
-        match result {
-            Ok(value) => Some(value),
-            Err(err) => {
-                self.0.push(err);
-                None
-            }
-        }
-    }
-
-    /// `Ok(value)` when no check failed, else the collected 422.
-    pub fn finish<T>(self, value: impl FnOnce() -> T) -> Result<T, Error> {
-        if self.0.is_empty() {
-            Ok(value())
-        } else {
-            Err(Error::Validation(self.0))
-        }
-    }
-}
+pub use account::{Account, Email, NewAccount, Password};
+pub use error::{Error, FieldError, Result};
+pub use task::{
+    Description, Priority, Recurrence, Tags, Task, TaskChanges, TaskDraft, TaskFields, TaskPatch,
+    Title, normalise_tag, timestamp,
+};
+pub use version::Precondition;
 
 /// Counts Unicode code points, as every length limit in the contract does.
 pub(crate) fn char_len(value: &str) -> usize {
     value.chars().count()
+}
+
+/// The 422 naming every field that failed, in order.
+pub(crate) fn invalid(failures: impl IntoIterator<Item = Option<FieldError>>) -> Error {
+    Error::Validation(failures.into_iter().flatten().collect())
 }

@@ -1,11 +1,10 @@
+//! Which tasks a list returns, in what order, and which page.
 use chrono::{DateTime, Utc};
-use poem_openapi::Enum;
 
 use super::Priority;
 
 /// Which tasks a list returns by completion.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Enum)]
-#[oai(rename = "TaskStatusFilter", rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum StatusFilter {
     #[default]
     All,
@@ -14,8 +13,7 @@ pub enum StatusFilter {
 }
 
 /// The field a task list is ordered by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Enum)]
-#[oai(rename = "TaskSortField", rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SortField {
     #[default]
     CreatedAt,
@@ -26,8 +24,7 @@ pub enum SortField {
 }
 
 /// Ascending or descending.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Enum)]
-#[oai(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SortOrder {
     Asc,
     #[default]

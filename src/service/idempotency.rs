@@ -8,54 +8,61 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::tasks;
-use crate::domain::TaskDraft;
-use crate::domain::task::timestamp;
-use crate::entity::{idempotency_key, task};
-use crate::error::{Error, Result};
+use super::tasks::{self, Created};
+use crate::domain::{Error, FieldError, Result, Task, TaskDraft, timestamp};
+use crate::entity::idempotency_key;
 
 /// How long a key is remembered.
 pub fn retention() -> Duration {
     Duration::hours(24)
 }
 
-/// A create under an idempotency key.
-pub struct KeyedRequest<'a> {
-    pub key: &'a str,
-    /// A digest of the request body as a JSON value.
-    pub request_hash: String,
+/// A create's key, and a fingerprint of its request body: two requests are
+/// the same when their fingerprints are.
+pub struct IdempotencyKey {
+    key: String,
+    fingerprint: String,
 }
 
-pub enum Outcome {
-    /// The task was created now.
-    Created(task::Model),
-    /// An earlier request with this key created the task; its response.
-    Replayed { task_id: Uuid, response: String },
+impl IdempotencyKey {
+    /// Keys are printable ASCII (their length is the API's to check).
+    pub fn parse(key: &str, fingerprint: String) -> Result<Self, FieldError> {
+        if !key.chars().all(|c| c.is_ascii_graphic() || c == ' ') {
+            return Err(FieldError::new(
+                "Idempotency-Key",
+                "must be printable ASCII",
+            ));
+        }
+        Ok(Self {
+            key: key.to_owned(),
+            fingerprint,
+        })
+    }
 }
 
-/// Creates the task unless this key was seen; `render` gives the response
-/// body to remember for retries.
-pub async fn create<C>(
+/// Creates the task unless this key was seen, remembering the task made.
+pub(super) async fn create<C>(
     db: &C,
     user_id: Uuid,
-    request: KeyedRequest<'_>,
+    request: IdempotencyKey,
     draft: &TaskDraft,
-    render: impl Fn(&task::Model) -> String,
-) -> Result<Outcome>
+) -> Result<Created>
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    if let Some(seen) = find(db, user_id, request.key).await? {
+    if let Some(seen) = find(db, user_id, &request.key).await? {
         return replay(seen, &request);
     }
     let txn = db.begin().await?;
     let created = tasks::insert(&txn, user_id, draft).await?;
+    let kept = serde_json::to_string(&created)
+        .map_err(|err| Error::Internal(format!("keeping a created task failed: {err}")))?;
     let remembered = idempotency_key::ActiveModel {
         user_id: Set(user_id),
-        key: Set(request.key.to_owned()),
-        request_hash: Set(request.request_hash.clone()),
+        key: Set(request.key.clone()),
+        request_hash: Set(request.fingerprint.clone()),
         task_id: Set(created.id),
-        response: Set(render(&created)),
+        response: Set(kept),
         created_at: Set(timestamp(Utc::now())),
     }
     .insert(&txn)
@@ -63,13 +70,13 @@ where
     match remembered {
         Ok(_) => {
             txn.commit().await?;
-            Ok(Outcome::Created(created))
+            Ok(Created::New(created))
         }
         // A concurrent request with the same key committed first: drop our
         // task and answer as a retry of theirs.
         Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
             txn.rollback().await?;
-            let seen = find(db, user_id, request.key).await?;
+            let seen = find(db, user_id, &request.key).await?;
             replay(
                 seen.ok_or_else(|| Error::Internal("idempotency key vanished".into()))?,
                 &request,
@@ -79,14 +86,14 @@ where
     }
 }
 
-fn replay(seen: idempotency_key::Model, request: &KeyedRequest<'_>) -> Result<Outcome> {
-    if seen.request_hash != request.request_hash {
+/// The first request's task, if this one is the same request.
+fn replay(seen: idempotency_key::Model, request: &IdempotencyKey) -> Result<Created> {
+    if seen.request_hash != request.fingerprint {
         return Err(Error::IdempotencyKeyReused);
     }
-    Ok(Outcome::Replayed {
-        task_id: seen.task_id,
-        response: seen.response,
-    })
+    let task: Task = serde_json::from_str(&seen.response)
+        .map_err(|err| Error::Internal(format!("a kept task is unreadable: {err}")))?;
+    Ok(Created::Replayed(task))
 }
 
 /// The live (unexpired) record of a key.

@@ -13,8 +13,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use sha2::{Digest, Sha256};
 
 use crate::domain::Email;
+use crate::domain::{Error, Result};
 use crate::entity::auth_rate_limit::{Column, Entity};
-use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Copy)]
 pub struct AuthLimits {

@@ -1,8 +1,22 @@
-//! The rules and the queries. Functions take a connection and plain domain
-//! values and know nothing of HTTP; ownership is part of every task query,
-//! so another user's task is simply not found.
+//! The rules and the queries. Functions take a connection and domain values
+//! and know nothing of HTTP: who may act (401, 403), whether a task exists
+//! (404), preconditions (412) and idempotent creates are decided here.
+pub mod access;
+mod db_error;
+pub mod housekeeping;
 pub mod idempotency;
 pub mod limits;
 pub mod sessions;
 pub mod tasks;
 pub mod users;
+
+/// Whether the database answers (the readiness probe).
+pub async fn database_answers(db: &sea_orm::DatabaseConnection) -> bool {
+    match db.ping().await {
+        Ok(()) => true,
+        Err(err) => {
+            tracing::warn!(error = %err, "readiness check failed");
+            false
+        }
+    }
+}

@@ -13,13 +13,14 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::domain::task::timestamp;
+use super::users;
+use crate::domain::{Account, Error, Result, timestamp};
 use crate::entity::refresh_token::{self, Column, Entity};
-use crate::error::{Error, Result};
 
-/// A refresh token just issued: the only time its clear text exists.
-pub struct IssuedRefresh {
-    pub user_id: Uuid,
+/// A refresh token just issued, and its account: the only time the token's
+/// clear text exists.
+pub struct Refreshed {
+    pub account: Account,
     pub token: String,
 }
 
@@ -28,10 +29,23 @@ pub async fn start(db: &impl ConnectionTrait, user_id: Uuid, ttl: Duration) -> R
     insert(db, user_id, Uuid::now_v7(), ttl).await
 }
 
+/// Exchanges `presented` for a new token of the same family, for an account
+/// that still exists.
+pub async fn refresh<C>(db: &C, presented: &str, ttl: Duration) -> Result<Refreshed>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let (user_id, token) = rotate(db, presented, ttl).await?;
+    let account = users::find(db, user_id)
+        .await
+        .map_err(|_| Error::InvalidRefreshToken)?;
+    Ok(Refreshed { account, token })
+}
+
 /// Exchanges `presented` for a new token of the same family. The exchange
 /// is a conditional update (`used_at IS NULL`), so of two concurrent
 /// refreshes with one token exactly one wins; the other sees a used token.
-pub async fn rotate<C>(db: &C, presented: &str, ttl: Duration) -> Result<IssuedRefresh>
+async fn rotate<C>(db: &C, presented: &str, ttl: Duration) -> Result<(Uuid, String)>
 where
     C: ConnectionTrait + TransactionTrait,
 {
@@ -50,10 +64,7 @@ where
         let row = find(&txn, &hash).await?.ok_or(Error::InvalidRefreshToken)?;
         let token = insert(&txn, row.user_id, row.family_id, ttl).await?;
         txn.commit().await?;
-        return Ok(IssuedRefresh {
-            user_id: row.user_id,
-            token,
-        });
+        return Ok((row.user_id, token));
     }
     txn.rollback().await?;
     // Unknown, expired, revoked or reused: all are 401, but reuse of a live

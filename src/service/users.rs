@@ -1,3 +1,5 @@
+//! Accounts: signing up, checking a password, changing it, deleting the
+//! account.
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -9,15 +11,14 @@ use uuid::Uuid;
 use super::limits::AuthLimits;
 use super::sessions;
 use crate::auth::PasswordHasher;
-use crate::domain::{Email, NewAccount, Password, task::timestamp};
+use crate::domain::{Account, Email, Error, NewAccount, Password, Result, timestamp};
 use crate::entity::{refresh_token, task, user};
-use crate::error::{Error, Result};
 
 pub async fn sign_up(
     db: &impl ConnectionTrait,
     hasher: &PasswordHasher,
     account: NewAccount,
-) -> Result<user::Model> {
+) -> Result<Account> {
     let password_hash = hasher.hash(account.password.expose()).await?;
     let account = user::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -26,10 +27,14 @@ pub async fn sign_up(
         name: Set(account.name),
         created_at: Set(timestamp(Utc::now())),
     };
-    account.insert(db).await.map_err(|err| match err.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(_)) => Error::EmailTaken,
-        _ => err.into(),
-    })
+    let created = account
+        .insert(db)
+        .await
+        .map_err(|err| match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => Error::EmailTaken,
+            _ => err.into(),
+        })?;
+    Ok(created.into())
 }
 
 /// The account for these credentials. An unknown email and a wrong password
@@ -41,7 +46,7 @@ pub async fn log_in(
     limits: &AuthLimits,
     email: &str,
     password: &str,
-) -> Result<user::Model> {
+) -> Result<Account> {
     limits.begin_password_check(db, email).await?;
     let account = user::Entity::find()
         .filter(user::Column::Email.eq(Email::normalise(email)))
@@ -51,24 +56,28 @@ pub async fn log_in(
     let verified = hasher.verify(password, hash).await;
     settle(db, limits, email, &verified).await?;
     match (verified?, account) {
-        (true, Some(account)) => Ok(account),
+        (true, Some(account)) => Ok(account.into()),
         _ => Err(Error::InvalidCredentials),
     }
 }
 
-/// Sets a new password and revokes every refresh token of the user.
+/// Sets a new password and revokes every refresh token of the user, once
+/// the caller's account is known to exist (else 401), the new password is
+/// valid (else 422) and `current` is its password (else 403).
 pub async fn change_password<C>(
     db: &C,
     hasher: &PasswordHasher,
     limits: &AuthLimits,
     user_id: Uuid,
     current: &str,
-    new: Password,
+    new: Result<Password>,
 ) -> Result<()>
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    confirm_password(db, hasher, limits, user_id, current).await?;
+    let account = find_row(db, user_id).await?;
+    let new = new?;
+    check_password(db, hasher, limits, &account, current).await?;
     let hash = hasher.hash(new.expose()).await?;
     let txn = db.begin().await?;
     user::Entity::update_many()
@@ -81,8 +90,8 @@ where
     Ok(())
 }
 
-/// Deletes the account with its tasks and refresh tokens, in one
-/// transaction (rows other features keep per user go by `ON DELETE
+/// Deletes the caller's account (401 if it is already gone; 403 for a wrong
+/// password) with its tasks and refresh tokens, in one transaction (rows other features keep per user go by `ON DELETE
 /// CASCADE`).
 pub async fn delete_account<C>(
     db: &C,
@@ -94,7 +103,8 @@ pub async fn delete_account<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    confirm_password(db, hasher, limits, user_id, password).await?;
+    let account = find_row(db, user_id).await?;
+    check_password(db, hasher, limits, &account, password).await?;
     let txn = db.begin().await?;
     refresh_token::Entity::delete_many()
         .filter(refresh_token::Column::UserId.eq(user_id))
@@ -111,14 +121,13 @@ where
 
 /// A signed-in user's password, checked under the same per-email failure
 /// limit as log-in, so a stolen access token cannot be used to guess it.
-async fn confirm_password(
+async fn check_password(
     db: &impl ConnectionTrait,
     hasher: &PasswordHasher,
     limits: &AuthLimits,
-    user_id: Uuid,
+    account: &user::Model,
     password: &str,
 ) -> Result<()> {
-    let account = find(db, user_id).await?;
     limits.begin_password_check(db, &account.email).await?;
     let verified = hasher.verify(password, Some(&account.password_hash)).await;
     settle(db, limits, &account.email, &verified).await?;
@@ -143,7 +152,12 @@ async fn settle(
     Ok(())
 }
 
-pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<user::Model> {
+/// The caller's account; 401 when it no longer exists.
+pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Account> {
+    Ok(find_row(db, id).await?.into())
+}
+
+async fn find_row(db: &impl ConnectionTrait, id: Uuid) -> Result<user::Model> {
     user::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -152,4 +166,15 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<user::Model> {
 
 pub async fn exists(db: &impl ConnectionTrait, id: Uuid) -> Result<bool> {
     Ok(user::Entity::find_by_id(id).count(db).await? > 0)
+}
+
+impl From<user::Model> for Account {
+    fn from(user: user::Model) -> Self {
+        Self {
+            id: user.id,
+            email: user.email,
+            name: user.name,
+            created_at: user.created_at,
+        }
+    }
 }

@@ -4,8 +4,8 @@ use reqwest::{Method, StatusCode};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 use tasks_api::auth::TokenService;
+use tasks_api::cli::seed;
 use tasks_api::entity::{task, task_tag, user};
-use tasks_api::seed;
 
 use crate::db_test;
 use crate::helpers::{JWT_SECRET, Session};

@@ -1,43 +1,68 @@
 //! Accounts and sessions: sign up, log in, refresh, log out, change the
 //! password, delete the account, and the OAuth2 token endpoint.
 mod schema;
-mod session;
 mod token;
 
 use poem::Request;
-use poem::web::Data;
 use poem_openapi::OpenApi;
-use poem_openapi::payload::Json;
+use poem_openapi::payload::{Form, Json};
+use sea_orm::DatabaseConnection;
 
 use self::schema::*;
-use super::reply::{ApiResult, ErrorSet, error_set};
+use self::token::{AccessToken, TokenErrors, TokenRequest, TokenResponse};
+use super::error::{ApiError, ApiResult, ErrorSet, OAuthError, error_set};
 use super::{ApiTags, UserBody};
-use crate::auth::BearerAuth;
-use crate::domain::NewAccount;
-use crate::entity::user;
-use crate::error::Result;
+use crate::auth::{BearerAuth, PasswordHasher, TokenService};
+use crate::domain::{Account, Error, NewAccount, Password, Result};
+use crate::http::TrustedProxies;
+use crate::service::limits::AuthLimits;
 use crate::service::{sessions, users};
-use crate::startup::AppState;
-
-pub use self::session::SessionApi;
-pub use self::token::TokenApi;
 
 error_set! {
     SignUpErrors: 409, 413, 415, 422, 429, 500, 503, 504;
     LogInErrors: 401, 413, 415, 422, 429, 500, 503, 504;
     CurrentUserErrors: 401, 500, 503, 504;
+    RefreshErrors: 401, 413, 415, 422, 500, 503, 504;
+    LogOutErrors: 413, 415, 422, 500, 503, 504;
 }
 
 /// The 403 of operations that confirm the caller's password.
 const WRONG_PASSWORD: &str = "The password given is wrong (`wrong_password`); nothing changed.";
 
-pub struct DeleteAccountErrors;
-impl ErrorSet for DeleteAccountErrors {
+/// The errors of the operations that confirm the caller's password.
+pub struct PasswordCheckErrors;
+impl ErrorSet for PasswordCheckErrors {
     const STATUSES: &'static [u16] = &[401, 403, 413, 415, 422, 429, 500, 503, 504];
     const DESCRIPTIONS: &'static [(u16, &'static str)] = &[(403, WRONG_PASSWORD)];
 }
 
-pub struct AuthApi;
+/// The account and session operations, and what they need.
+#[derive(Clone)]
+pub struct AuthApi {
+    pub db: DatabaseConnection,
+    pub passwords: PasswordHasher,
+    pub tokens: TokenService,
+    pub limits: AuthLimits,
+    /// Whose `X-Forwarded-For` names the client the limits count.
+    pub proxies: TrustedProxies,
+    /// How long a refresh token stays valid.
+    pub refresh_ttl: chrono::Duration,
+}
+
+impl AuthApi {
+    /// Counts an auth request against the client address's limit.
+    async fn admit(&self, req: &Request) -> Result<()> {
+        let client = self.proxies.client_of(req);
+        self.limits.admit_ip(&self.db, client).await
+    }
+
+    /// A new session (refresh-token family) and access token for `account`.
+    async fn open_session(&self, account: Account) -> Result<AuthSession> {
+        let refresh_token = sessions::start(&self.db, account.id, self.refresh_ttl).await?;
+        let token = self.tokens.issue(account.id)?;
+        Ok(AuthSession::new(account.into(), token, refresh_token))
+    }
+}
 
 #[OpenApi(prefix_path = "/api/auth", tag = "ApiTags::Auth")]
 impl AuthApi {
@@ -49,18 +74,17 @@ impl AuthApi {
     async fn sign_up(
         &self,
         req: &Request,
-        state: Data<&AppState>,
         body: Json<SignUpRequest>,
     ) -> ApiResult<SignUpResponse, SignUpErrors> {
-        admit(req, &state).await?;
+        self.admit(req).await?;
         let SignUpRequest {
             email,
             password,
             name,
         } = body.0;
         let account = NewAccount::parse(&email, password, name)?;
-        let user = users::sign_up(&state.db, &state.passwords, account).await?;
-        let session = open_session(&state, user).await?;
+        let account = users::sign_up(&self.db, &self.passwords, account).await?;
+        let session = self.open_session(account).await?;
         let location = "/api/auth/me".into();
         Ok(SignUpResponse::Created(Json(session), location, NO_STORE.into()).into())
     }
@@ -75,26 +99,22 @@ impl AuthApi {
     async fn log_in(
         &self,
         req: &Request,
-        state: Data<&AppState>,
         body: Json<LogInRequest>,
     ) -> ApiResult<SessionResponse, LogInErrors> {
-        admit(req, &state).await?;
-        let (db, limits) = (&state.db, &state.limits);
-        let user = users::log_in(db, &state.passwords, limits, &body.email, &body.password).await?;
-        Ok(SessionResponse::from(open_session(&state, user).await?).into())
+        self.admit(req).await?;
+        let (passwords, limits) = (&self.passwords, &self.limits);
+        let account =
+            users::log_in(&self.db, passwords, limits, &body.email, &body.password).await?;
+        Ok(SessionResponse::from(self.open_session(account).await?).into())
     }
 
     /// Get the current user
     ///
     /// The account the bearer token was issued to.
     #[oai(path = "/me", method = "get", operation_id = "getCurrentUser")]
-    async fn current_user(
-        &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
-    ) -> ApiResult<Json<UserBody>, CurrentUserErrors> {
-        let user = auth.account(&state.db).await?;
-        Ok(Json(UserBody::from(user)).into())
+    async fn current_user(&self, auth: BearerAuth) -> ApiResult<Json<UserBody>, CurrentUserErrors> {
+        let account = users::find(&self.db, auth.caller()).await?;
+        Ok(Json(UserBody::from(account)).into())
     }
 
     /// Delete the account
@@ -106,25 +126,88 @@ impl AuthApi {
     async fn delete_account(
         &self,
         auth: BearerAuth,
-        state: Data<&AppState>,
         body: Json<DeleteAccountRequest>,
-    ) -> ApiResult<NoContent, DeleteAccountErrors> {
-        let user_id = auth.caller(&state.db).await?.user_id;
-        let (db, limits) = (&state.db, &state.limits);
-        users::delete_account(db, &state.passwords, limits, user_id, &body.password).await?;
+    ) -> ApiResult<NoContent, PasswordCheckErrors> {
+        let (passwords, limits) = (&self.passwords, &self.limits);
+        users::delete_account(&self.db, passwords, limits, auth.caller(), &body.password).await?;
         Ok(NoContent::Done.into())
     }
-}
 
-/// Counts an auth request against the client address's limit.
-async fn admit(req: &Request, state: &AppState) -> Result<()> {
-    let client = state.proxies.client_of(req);
-    state.limits.admit_ip(&state.db, client).await
-}
+    /// Refresh the session
+    ///
+    /// Exchanges a refresh token for a new access token and a new refresh
+    /// token; the one presented stops working. Presenting a refresh token
+    /// that was already used is treated as theft: 401, and every token of
+    /// that session is revoked.
+    #[oai(path = "/refresh", method = "post", operation_id = "refreshSession")]
+    async fn refresh(
+        &self,
+        body: Json<RefreshRequest>,
+    ) -> ApiResult<SessionResponse, RefreshErrors> {
+        let refreshed = sessions::refresh(&self.db, &body.refresh_token, self.refresh_ttl).await?;
+        let token = self.tokens.issue(refreshed.account.id)?;
+        let session = AuthSession::new(refreshed.account.into(), token, refreshed.token);
+        Ok(SessionResponse::from(session).into())
+    }
 
-/// A new session (refresh-token family) and access token for `user`.
-async fn open_session(state: &AppState, user: user::Model) -> Result<AuthSession> {
-    let refresh_token = sessions::start(&state.db, user.id, state.refresh_ttl).await?;
-    let token = state.tokens.issue(user.id)?;
-    Ok(AuthSession::new(user.into(), token, refresh_token))
+    /// Log out
+    ///
+    /// Revokes the session the refresh token belongs to. Access tokens
+    /// already issued stay valid until they expire. An unknown token is
+    /// not an error.
+    #[oai(path = "/logout", method = "post", operation_id = "logOut")]
+    async fn log_out(&self, body: Json<RefreshRequest>) -> ApiResult<NoContent, LogOutErrors> {
+        sessions::end(&self.db, &body.refresh_token).await?;
+        Ok(NoContent::Done.into())
+    }
+
+    /// Change the password
+    ///
+    /// Sets a new password (sign-up rules apply) after confirming the
+    /// current one, and revokes every refresh token of the account.
+    #[oai(path = "/password", method = "post", operation_id = "changePassword")]
+    async fn change_password(
+        &self,
+        auth: BearerAuth,
+        body: Json<ChangePasswordRequest>,
+    ) -> ApiResult<NoContent, PasswordCheckErrors> {
+        let ChangePasswordRequest {
+            current_password,
+            new_password,
+        } = body.0;
+        let new =
+            Password::parse(new_password).map_err(|err| Error::field("new_password", err.message));
+        let (db, passwords, limits) = (&self.db, &self.passwords, &self.limits);
+        users::change_password(db, passwords, limits, auth.caller(), &current_password, new)
+            .await?;
+        Ok(NoContent::Done.into())
+    }
+
+    /// Get a token (OAuth2 password grant)
+    ///
+    /// Takes `grant_type=password`, `username` (the email) and `password` as
+    /// a form and answers with an access token: the token URL of the
+    /// `oauth2Password` security scheme. Failures are 400 with RFC 6749's
+    /// `error` member: `invalid_request`, `invalid_grant` (wrong email or
+    /// password) or `unsupported_grant_type`. Rate limited like log-in.
+    #[oai(path = "/token", method = "post", operation_id = "issueToken")]
+    async fn issue_token(
+        &self,
+        req: &Request,
+        body: Form<TokenRequest>,
+    ) -> ApiResult<TokenResponse, TokenErrors> {
+        self.admit(req).await?;
+        let (email, password) = body.credentials()?;
+        let (passwords, limits) = (&self.passwords, &self.limits);
+        let account = users::log_in(&self.db, passwords, limits, email, password)
+            .await
+            .map_err(|err| match err {
+                Error::InvalidCredentials => {
+                    ApiError::oauth(OAuthError::InvalidGrant, "the email or password is wrong")
+                }
+                other => other.into(),
+            })?;
+        let token = AccessToken::from(self.tokens.issue(account.id)?);
+        Ok(TokenResponse::Ok(Json(token), NO_STORE.into()).into())
+    }
 }

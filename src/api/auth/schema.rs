@@ -3,7 +3,8 @@ use poem_openapi::payload::Json;
 use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Enum, Object};
 
-use crate::api::{UserBody, strict};
+use crate::api::UserBody;
+use crate::api::schema::strict;
 use crate::auth::IssuedToken;
 
 /// Token responses must not be stored by caches (RFC 6749 §5.1).

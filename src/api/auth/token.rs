@@ -1,18 +1,13 @@
-//! `POST /api/auth/token`: the OAuth2 password grant (RFC 6749 §4.3), so
-//! Swagger UI's Authorize dialog can log in with email and password.
-use poem::Request;
-use poem::web::Data;
-use poem_openapi::payload::{Form, Json};
-use poem_openapi::{ApiResponse, Object, OpenApi};
+//! The schemas of `POST /api/auth/token`: the OAuth2 password grant (RFC
+//! 6749 §4.3), so Swagger UI's Authorize dialog can log in with email and
+//! password.
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object};
 use serde::Deserialize;
 
-use super::admit;
-use super::schema::{NO_STORE, TokenType};
-use crate::api::ApiTags;
-use crate::api::reply::{ApiResult, ErrorSet};
-use crate::error::{Error, OAuthError, Result};
-use crate::service::users;
-use crate::startup::AppState;
+use super::schema::TokenType;
+use crate::api::error::{ApiError, ErrorSet, OAuthError};
+use crate::auth::IssuedToken;
 
 pub struct TokenErrors;
 impl ErrorSet for TokenErrors {
@@ -74,8 +69,8 @@ impl From<Vec<(String, String)>> for TokenRequest {
 
 impl TokenRequest {
     /// The email and password of a well-formed password grant.
-    fn credentials(&self) -> Result<(&str, &str)> {
-        let invalid = |detail: String| Error::oauth(OAuthError::InvalidRequest, detail);
+    pub fn credentials(&self) -> Result<(&str, &str), ApiError> {
+        let invalid = |detail: String| ApiError::oauth(OAuthError::InvalidRequest, detail);
         if let Some(name) = &self.repeated {
             return Err(invalid(format!("`{name}` was sent more than once")));
         }
@@ -83,7 +78,7 @@ impl TokenRequest {
             "" => return Err(invalid("`grant_type` is required".into())),
             "password" => {}
             _ => {
-                return Err(Error::oauth(
+                return Err(ApiError::oauth(
                     OAuthError::UnsupportedGrantType,
                     "only `grant_type=password` is supported",
                 ));
@@ -121,40 +116,12 @@ pub enum TokenResponse {
     ),
 }
 
-pub struct TokenApi;
-
-#[OpenApi(prefix_path = "/api/auth", tag = "ApiTags::Auth")]
-impl TokenApi {
-    /// Get a token (OAuth2 password grant)
-    ///
-    /// Takes `grant_type=password`, `username` (the email) and `password` as
-    /// a form and answers with an access token: the token URL of the
-    /// `oauth2Password` security scheme. Failures are 400 with RFC 6749's
-    /// `error` member: `invalid_request`, `invalid_grant` (wrong email or
-    /// password) or `unsupported_grant_type`. Rate limited like log-in.
-    #[oai(path = "/token", method = "post", operation_id = "issueToken")]
-    async fn issue_token(
-        &self,
-        req: &Request,
-        state: Data<&AppState>,
-        body: Form<TokenRequest>,
-    ) -> ApiResult<TokenResponse, TokenErrors> {
-        admit(req, &state).await?;
-        let (email, password) = body.credentials()?;
-        let user = users::log_in(&state.db, &state.passwords, &state.limits, email, password)
-            .await
-            .map_err(|err| match err {
-                Error::InvalidCredentials => {
-                    Error::oauth(OAuthError::InvalidGrant, "the email or password is wrong")
-                }
-                other => other,
-            })?;
-        let token = state.tokens.issue(user.id)?;
-        let body = AccessToken {
+impl From<IssuedToken> for AccessToken {
+    fn from(token: IssuedToken) -> Self {
+        Self {
             access_token: token.access_token,
             token_type: TokenType::Bearer,
             expires_in: token.expires_in,
-        };
-        Ok(TokenResponse::Ok(Json(body), NO_STORE.into()).into())
+        }
     }
 }

@@ -1,26 +1,29 @@
 //! Each user's own tasks, under `/api/{user_id}/tasks`.
+mod enums;
+mod etag;
+mod responses;
 mod schema;
-mod writes;
 
-use poem::web::Data;
 use poem_openapi::OpenApi;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
+use poem_openapi::types::ToJSON;
+use sea_orm::DatabaseConnection;
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use schema::{ClearableStatus, CreatedTaskResponse, DeletedResponse, TaskResponse};
-pub use schema::{CompletionRequest, DeletedCount, TaskBody, TaskInput, TaskPage, TaskUpdate};
+pub use enums::{Priority, Recurrence, SortField, SortOrder, StatusFilter};
+use responses::{ClearableStatus, CreatedTaskResponse, DeletedResponse, TaskResponse, tag_filter};
+pub use responses::{DeletedCount, TaskPage};
+pub use schema::{CompletionRequest, TaskBody, TaskInput, TaskUpdate};
 
 use super::ApiTags;
-use super::Timestamp;
-use super::optional_json::OptionalJson;
-use super::reply::{ApiResult, error_set};
+use super::error::{ApiResult, error_set};
+use super::schema::{OptionalJson, Timestamp};
 use crate::auth::BearerAuth;
-use crate::domain::precondition::IfMatch;
-use crate::domain::query::{ListQuery, SortField, SortOrder, StatusFilter, TaskFilter};
-use crate::domain::{Priority, TaskDraft, TaskPatch};
-use crate::service::tasks;
-use crate::startup::AppState;
+use crate::domain::query::{ListQuery, TaskFilter};
+use crate::domain::{Error, Precondition, TaskDraft, TaskPatch};
+use crate::service::tasks::{self, IdempotencyKey, NewTask, Target};
 
 error_set! {
     ListTasksErrors: 401, 403, 422, 500, 503, 504;
@@ -34,7 +37,33 @@ fn default_limit() -> u64 {
     50
 }
 
-pub struct TaskApi;
+/// The task operations; they own the database handle.
+#[derive(Clone)]
+pub struct TaskApi {
+    db: DatabaseConnection,
+}
+
+impl TaskApi {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    /// The task a write at `/api/{owner}/tasks/{task_id}` targets, under
+    /// the versions its `If-Match` header names.
+    fn target<'a>(
+        auth: &BearerAuth,
+        owner: Uuid,
+        task_id: Uuid,
+        expected: &'a Option<Precondition>,
+    ) -> Target<'a> {
+        Target {
+            caller: auth.caller(),
+            owner,
+            task_id,
+            expected: expected.as_ref(),
+        }
+    }
+}
 
 #[OpenApi(prefix_path = "/api", tag = "ApiTags::Tasks")]
 impl TaskApi {
@@ -50,7 +79,6 @@ impl TaskApi {
     async fn list_tasks(
         &self,
         auth: BearerAuth,
-        state: Data<&AppState>,
         /// The caller's user id.
         user_id: Path<Uuid>,
         /// Completion filter.
@@ -91,25 +119,29 @@ impl TaskApi {
         )]
         offset: Query<u64>,
     ) -> ApiResult<Json<TaskPage>, ListTasksErrors> {
-        let reader = auth.reader(&state.db, user_id.0).await?;
         let filter = TaskFilter {
-            status: status.0,
+            status: status.0.into(),
             text: q.0.filter(|q| !q.trim().is_empty()),
-            priorities: priority.0.unwrap_or_default(),
-            tags: schema::tag_filter(tag.0.unwrap_or_default()),
+            priorities: priority
+                .0
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            tags: tag_filter(tag.0.unwrap_or_default()),
             due_before: due_before.0.map(|t| t.0),
             due_after: due_after.0.map(|t| t.0),
             overdue_at: overdue.0.unwrap_or(false).then(tasks::now),
         };
+        let (sort, order, limit, offset) = (sort.0.into(), order.0.into(), limit.0, offset.0);
         let query = ListQuery {
             filter,
-            sort: sort.0,
-            order: order.0,
-            limit: limit.0,
-            offset: offset.0,
+            sort,
+            order,
+            limit,
+            offset,
         };
-        let page = tasks::list(&state.db, user_id.0, &query).await;
-        let page = reader.vouched(&state.db, page, |p| p.total > 0).await?;
+        let page = tasks::list(&self.db, auth.caller(), user_id.0, &query).await?;
         Ok(Json(TaskPage::new(page, &query)).into())
     }
 
@@ -126,15 +158,13 @@ impl TaskApi {
     async fn delete_completed_tasks(
         &self,
         auth: BearerAuth,
-        state: Data<&AppState>,
         /// The caller's user id.
         user_id: Path<Uuid>,
         /// Must be `completed`.
         #[oai(name = "status")]
         _status: Query<ClearableStatus>,
     ) -> ApiResult<Json<DeletedCount>, ListTasksErrors> {
-        auth.owner(&state.db, user_id.0).await?;
-        let deleted = tasks::delete_completed(&state.db, user_id.0).await?;
+        let deleted = tasks::delete_completed(&self.db, auth.caller(), user_id.0).await?;
         Ok(Json(DeletedCount { deleted }).into())
     }
 
@@ -149,7 +179,6 @@ impl TaskApi {
     async fn create_task(
         &self,
         auth: BearerAuth,
-        state: Data<&AppState>,
         /// The caller's user id.
         user_id: Path<Uuid>,
         /// A client-chosen key (1 to 255 printable ASCII characters) that makes
@@ -158,12 +187,21 @@ impl TaskApi {
         idempotency_key: Header<Option<String>>,
         body: Json<TaskInput>,
     ) -> ApiResult<CreatedTaskResponse, CreateTaskErrors> {
-        auth.owner(&state.db, user_id.0).await?;
-        Ok(
-            writes::create(&state.db, user_id.0, idempotency_key.0.as_deref(), body.0)
-                .await?
-                .into(),
-        )
+        // The body as a JSON value, serialised with sorted keys: two requests
+        // match when their values do, however their bytes differ.
+        let fingerprint = format!("{:x}", Sha256::digest(body.0.to_json_string()));
+        let request = TaskDraft::parse(body.0.into()).and_then(|draft| {
+            let key = idempotency_key.0.as_deref();
+            let key = key
+                .map(|k| IdempotencyKey::parse(k, fingerprint))
+                .transpose();
+            Ok(NewTask {
+                draft,
+                key: key.map_err(|e| Error::Validation(vec![e]))?,
+            })
+        });
+        let created = tasks::create(&self.db, auth.caller(), user_id.0, request).await?;
+        Ok(CreatedTaskResponse::from(created).into())
     }
 
     /// Get a task
@@ -177,15 +215,12 @@ impl TaskApi {
     async fn get_task(
         &self,
         auth: BearerAuth,
-        state: Data<&AppState>,
         /// The caller's user id.
         user_id: Path<Uuid>,
         /// The task's id.
         task_id: Path<Uuid>,
     ) -> ApiResult<TaskResponse, GetTaskErrors> {
-        let reader = auth.reader(&state.db, user_id.0).await?;
-        let task = tasks::get(&state.db, user_id.0, task_id.0).await;
-        let task = reader.vouched(&state.db, task, |_| true).await?;
+        let task = tasks::get(&self.db, auth.caller(), user_id.0, task_id.0).await?;
         Ok(TaskResponse::from(task).into())
     }
 
@@ -202,7 +237,6 @@ impl TaskApi {
     async fn replace_task(
         &self,
         auth: BearerAuth,
-        state: Data<&AppState>,
         /// The caller's user id.
         user_id: Path<Uuid>,
         /// The task's id.
@@ -212,12 +246,10 @@ impl TaskApi {
         if_match: Header<Option<String>>,
         body: Json<TaskInput>,
     ) -> ApiResult<TaskResponse, WriteTaskErrors> {
-        auth.owner(&state.db, user_id.0).await?;
-        let condition = if_match.0.as_deref().map(IfMatch::parse);
-        let draft = TaskDraft::from(body.0).parse()?;
-        let task =
-            tasks::replace(&state.db, user_id.0, task_id.0, draft, condition.as_ref()).await?;
-        Ok(TaskResponse::from(task).into())
+        let expected = if_match.0.map(|h| etag::if_match(&h, task_id.0));
+        let draft = TaskDraft::parse(body.0.into());
+        let target = Self::target(&auth, user_id.0, task_id.0, &expected);
+        Ok(TaskResponse::from(tasks::replace(&self.db, target, draft).await?).into())
     }
 
     /// Update a task
@@ -233,7 +265,6 @@ impl TaskApi {
     async fn update_task(
         &self,
         auth: BearerAuth,
-        state: Data<&AppState>,
         /// The caller's user id.
         user_id: Path<Uuid>,
         /// The task's id.
@@ -243,12 +274,10 @@ impl TaskApi {
         if_match: Header<Option<String>>,
         body: Json<TaskUpdate>,
     ) -> ApiResult<TaskResponse, WriteTaskErrors> {
-        auth.owner(&state.db, user_id.0).await?;
-        let condition = if_match.0.as_deref().map(IfMatch::parse);
-        let patch = TaskPatch::from(body.0).parse()?;
-        let task =
-            tasks::update(&state.db, user_id.0, task_id.0, patch, condition.as_ref()).await?;
-        Ok(TaskResponse::from(task).into())
+        let expected = if_match.0.map(|h| etag::if_match(&h, task_id.0));
+        let patch = TaskPatch::parse(body.0.into());
+        let target = Self::target(&auth, user_id.0, task_id.0, &expected);
+        Ok(TaskResponse::from(tasks::update(&self.db, target, patch).await?).into())
     }
 
     /// Delete a task
@@ -263,7 +292,6 @@ impl TaskApi {
     async fn delete_task(
         &self,
         auth: BearerAuth,
-        state: Data<&AppState>,
         /// The caller's user id.
         user_id: Path<Uuid>,
         /// The task's id.
@@ -272,9 +300,9 @@ impl TaskApi {
         #[oai(name = "If-Match")]
         if_match: Header<Option<String>>,
     ) -> ApiResult<DeletedResponse, DeleteTaskErrors> {
-        auth.owner(&state.db, user_id.0).await?;
-        let condition = if_match.0.as_deref().map(IfMatch::parse);
-        tasks::delete(&state.db, user_id.0, task_id.0, condition.as_ref()).await?;
+        let expected = if_match.0.map(|h| etag::if_match(&h, task_id.0));
+        let target = Self::target(&auth, user_id.0, task_id.0, &expected);
+        tasks::delete(&self.db, target).await?;
         Ok(DeletedResponse::Deleted.into())
     }
 
@@ -292,7 +320,6 @@ impl TaskApi {
     async fn set_task_completion(
         &self,
         auth: BearerAuth,
-        state: Data<&AppState>,
         /// The caller's user id.
         user_id: Path<Uuid>,
         /// The task's id.
@@ -302,17 +329,10 @@ impl TaskApi {
         if_match: Header<Option<String>>,
         body: OptionalJson<CompletionRequest>,
     ) -> ApiResult<TaskResponse, WriteTaskErrors> {
-        auth.owner(&state.db, user_id.0).await?;
-        let condition = if_match.0.as_deref().map(IfMatch::parse);
+        let expected = if_match.0.map(|h| etag::if_match(&h, task_id.0));
         let completed = body.0.and_then(|b| b.completed);
-        let task = tasks::set_completion(
-            &state.db,
-            user_id.0,
-            task_id.0,
-            completed,
-            condition.as_ref(),
-        )
-        .await?;
+        let target = Self::target(&auth, user_id.0, task_id.0, &expected);
+        let task = tasks::set_completion(&self.db, target, completed).await?;
         Ok(TaskResponse::from(task).into())
     }
 }

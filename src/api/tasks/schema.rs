@@ -1,14 +1,12 @@
-//! Request and response schemas of the task operations.
-use poem_openapi::payload::Json;
+//! The task schemas: a task as clients see it, and the bodies that create
+//! or change one.
+use poem_openapi::Object;
 use poem_openapi::types::{Example, MaybeUndefined};
-use poem_openapi::{ApiResponse, Enum, Object};
 use uuid::Uuid;
 
-use crate::api::{Nullable, Timestamp, strict};
-use crate::domain::query::ListQuery;
-use crate::domain::{Priority, Recurrence, TaskDraft, TaskPatch, normalise_tag};
-use crate::entity::task;
-use crate::service::tasks;
+use super::enums::{Priority, Recurrence};
+use crate::api::schema::{Nullable, Timestamp, strict};
+use crate::domain::{Task, TaskChanges, TaskFields};
 
 /// A task, owned by one user.
 #[derive(Debug, Clone, Object)]
@@ -42,8 +40,8 @@ pub struct TaskBody {
     pub next_task_id: Nullable<Uuid>,
 }
 
-impl From<task::Model> for TaskBody {
-    fn from(task: task::Model) -> Self {
+impl From<Task> for TaskBody {
+    fn from(task: Task) -> Self {
         Self {
             id: task.id,
             user_id: task.user_id,
@@ -51,14 +49,10 @@ impl From<task::Model> for TaskBody {
             description: task.description,
             completed: task.completed,
             completed_at: task.completed_at.map(Timestamp).into(),
-            priority: Priority::from_rank(task.priority),
-            tags: serde_json::from_str(&task.tags).unwrap_or_default(),
+            priority: task.priority.into(),
+            tags: task.tags,
             due_date: task.due_date.map(Timestamp).into(),
-            recurrence: task
-                .recurrence
-                .as_deref()
-                .and_then(Recurrence::parse_stored)
-                .into(),
+            recurrence: task.recurrence.map(Recurrence::from).into(),
             created_at: task.created_at.into(),
             updated_at: task.updated_at.into(),
             next_task_id: task.next_task_id.into(),
@@ -116,16 +110,16 @@ impl Example for TaskInput {
     }
 }
 
-impl From<TaskInput> for TaskDraft {
+impl From<TaskInput> for TaskFields {
     fn from(input: TaskInput) -> Self {
         Self {
             title: input.title,
             description: input.description.unwrap_or_default(),
             completed: input.completed.unwrap_or(false),
-            priority: input.priority.unwrap_or_default(),
+            priority: input.priority.unwrap_or_default().into(),
             tags: input.tags.unwrap_or_default(),
             due_date: input.due_date.map(|t| t.0),
-            recurrence: input.recurrence,
+            recurrence: input.recurrence.map(Into::into),
         }
     }
 }
@@ -187,16 +181,16 @@ fn present<T>(value: MaybeUndefined<T>) -> Option<Option<T>> {
     }
 }
 
-impl From<TaskUpdate> for TaskPatch {
+impl From<TaskUpdate> for TaskChanges {
     fn from(update: TaskUpdate) -> Self {
         Self {
             title: update.title,
             description: update.description,
             completed: update.completed,
-            priority: update.priority,
+            priority: update.priority.map(Into::into),
             tags: update.tags,
             due_date: present(update.due_date).map(|d| d.map(|t| t.0)),
-            recurrence: present(update.recurrence),
+            recurrence: present(update.recurrence).map(|r| r.map(Into::into)),
         }
     }
 }
@@ -207,111 +201,4 @@ pub struct CompletionRequest {
     /// `true` to complete, `false` to reopen; omitted toggles.
     #[oai(deserialize_with = "strict::completed")]
     pub completed: Option<bool>,
-}
-
-/// One page of tasks.
-#[derive(Debug, Object)]
-pub struct TaskPage {
-    /// The tasks on this page.
-    pub items: Vec<TaskBody>,
-    /// How many tasks match the filters, across all pages.
-    pub total: u64,
-    /// The page size used.
-    pub limit: u64,
-    /// How many matching tasks were skipped.
-    pub offset: u64,
-}
-
-#[derive(ApiResponse)]
-pub enum TaskResponse {
-    /// The task.
-    #[oai(status = 200)]
-    Ok(
-        Json<TaskBody>,
-        /// The task's current version, for `If-Match`.
-        #[oai(header = "ETag")]
-        String,
-    ),
-}
-
-impl From<task::Model> for TaskResponse {
-    fn from(task: task::Model) -> Self {
-        let tag = tasks::etag(&task);
-        Self::Ok(Json(task.into()), tag)
-    }
-}
-
-#[derive(ApiResponse)]
-pub enum CreatedTaskResponse {
-    /// The task was created.
-    #[oai(status = 201)]
-    Created(
-        Json<TaskBody>,
-        /// The new task's URL.
-        #[oai(header = "Location")]
-        String,
-        /// The task's current version, for `If-Match`.
-        #[oai(header = "ETag")]
-        String,
-    ),
-}
-
-fn location(user_id: Uuid, task_id: Uuid) -> String {
-    format!("/api/{user_id}/tasks/{task_id}")
-}
-
-impl From<task::Model> for CreatedTaskResponse {
-    fn from(task: task::Model) -> Self {
-        let (location, tag) = (location(task.user_id, task.id), tasks::etag(&task));
-        Self::Created(Json(task.into()), location, tag)
-    }
-}
-
-impl CreatedTaskResponse {
-    /// The first response to an idempotent create, sent again. A task is
-    /// created at version 1, so that is the version its body shows.
-    pub fn replayed(user_id: Uuid, task_id: Uuid, body: Json<TaskBody>) -> Self {
-        Self::Created(body, location(user_id, task_id), tasks::etag_of(task_id, 1))
-    }
-}
-
-/// The only status `DELETE /tasks` accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename_all = "lowercase")]
-pub enum ClearableStatus {
-    Completed,
-}
-
-/// How many tasks a bulk delete removed.
-#[derive(Debug, Object)]
-pub struct DeletedCount {
-    /// The number of tasks deleted.
-    pub deleted: u64,
-}
-
-impl TaskPage {
-    pub fn new(page: tasks::Page, query: &ListQuery) -> Self {
-        Self {
-            items: page.items.into_iter().map(TaskBody::from).collect(),
-            total: page.total,
-            limit: query.limit,
-            offset: query.offset,
-        }
-    }
-}
-
-/// Normalises `tag` query values like stored tags; blank ones are dropped
-/// (no stored tag is blank, so they could only ever match nothing).
-pub fn tag_filter(raw: Vec<String>) -> Vec<String> {
-    raw.iter()
-        .map(|t| normalise_tag(t))
-        .filter(|t| !t.is_empty())
-        .collect()
-}
-
-#[derive(ApiResponse)]
-pub enum DeletedResponse {
-    /// The task was deleted.
-    #[oai(status = 204)]
-    Deleted,
 }

@@ -1,48 +1,55 @@
 //! Tasks: every query is scoped to its owner, so another user's task is
-//! simply not found.
+//! simply not found. Each operation takes the caller (from the verified
+//! token) and the path's owner, and decides 401, 403 and 404 itself.
+mod change;
+mod create;
+mod delete;
 mod filter;
 mod write;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Order};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
-pub use write::modify;
+pub use create::{Created, IdempotencyKey, NewTask, create, insert, new_row, tag_rows};
+pub use delete::{delete, delete_completed};
+pub use write::{Target, replace, set_completion, update};
 
-use crate::domain::precondition::IfMatch;
+use super::access;
 use crate::domain::query::{ListQuery, SortField, SortOrder};
-use crate::domain::{TaskDraft, TaskPatch, task::timestamp};
-use crate::entity::{task, task_tag};
-use crate::error::{Error, Result};
+use crate::domain::{Priority, Recurrence, Result, Task, timestamp};
+use crate::entity::task;
 
+/// One page of a list, and how many tasks match across all pages.
 pub struct Page {
-    pub items: Vec<task::Model>,
+    pub items: Vec<Task>,
     pub total: u64,
 }
 
-/// The entity tag of a task's current state; it changes on every write.
-pub fn etag(task: &task::Model) -> String {
-    etag_of(task.id, task.version)
+/// One page of the caller's tasks at `/api/{owner}/tasks`.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    caller: Uuid,
+    owner: Uuid,
+    query: &ListQuery,
+) -> Result<Page> {
+    access::before_read(db, caller, owner).await?;
+    let page = read_page(db, owner, query).await;
+    access::after_read(db, caller, page, |p| p.total > 0).await
 }
 
-pub fn etag_of(task_id: Uuid, version: i64) -> String {
-    format!("\"{}-{}\"", task_id.simple(), version)
-}
-
-fn owned(user_id: Uuid) -> sea_orm::Select<task::Entity> {
-    task::Entity::find().filter(task::Column::UserId.eq(user_id))
-}
-
-pub async fn list(db: &impl ConnectionTrait, user_id: Uuid, query: &ListQuery) -> Result<Page> {
-    let total = filter::apply(owned(user_id), user_id, &query.filter)
+async fn read_page(db: &impl ConnectionTrait, owner: Uuid, query: &ListQuery) -> Result<Page> {
+    let total = filter::apply(owned(owner), owner, &query.filter)
         .count(db)
         .await?;
-    let items = page_select(user_id, query).all(db).await?;
-    Ok(Page { items, total })
+    let rows = page_select(owner, query).all(db).await?;
+    Ok(Page {
+        items: rows.into_iter().map(Task::from).collect(),
+        total,
+    })
 }
 
 /// The query for one page of a list: filters, order and bounds.
@@ -72,7 +79,24 @@ pub fn page_select(user_id: Uuid, query: &ListQuery) -> sea_orm::Select<task::En
         .offset(query.offset)
 }
 
-pub async fn get(db: &impl ConnectionTrait, user_id: Uuid, task_id: Uuid) -> Result<task::Model> {
+/// One of the caller's tasks at `/api/{owner}/tasks/{task_id}`.
+pub async fn get(
+    db: &impl ConnectionTrait,
+    caller: Uuid,
+    owner: Uuid,
+    task_id: Uuid,
+) -> Result<Task> {
+    access::before_read(db, caller, owner).await?;
+    let task = find(db, owner, task_id).await;
+    Ok(access::after_read(db, caller, task, |_| true).await?.into())
+}
+
+fn owned(user_id: Uuid) -> sea_orm::Select<task::Entity> {
+    task::Entity::find().filter(task::Column::UserId.eq(user_id))
+}
+
+/// The stored row of one of `user_id`'s tasks.
+async fn find(db: &impl ConnectionTrait, user_id: Uuid, task_id: Uuid) -> Result<task::Model> {
     // Not `.one()`: its `LIMIT ?` is a bound parameter, and SQLite (3.47+)
     // plans with a bound LIMIT's value, so rebinding it expires the cached
     // statement and every call parsed and planned the SQL again. The
@@ -82,145 +106,7 @@ pub async fn get(db: &impl ConnectionTrait, user_id: Uuid, task_id: Uuid) -> Res
         .all(db)
         .await?
         .pop()
-        .ok_or(Error::TaskNotFound)
-}
-
-pub async fn create(
-    db: &impl TransactionTrait,
-    user_id: Uuid,
-    draft: &TaskDraft,
-) -> Result<task::Model> {
-    let txn = db.begin().await?;
-    let created = insert(&txn, user_id, draft).await?;
-    txn.commit().await?;
-    Ok(created)
-}
-
-/// Inserts a new task and its tags on a connection the caller commits.
-pub async fn insert(
-    db: &impl ConnectionTrait,
-    user_id: Uuid,
-    draft: &TaskDraft,
-) -> Result<task::Model> {
-    let created = new_row(user_id, draft, timestamp(Utc::now()))
-        .insert(db)
-        .await?;
-    write_tags(db, &created, &draft.tags).await?;
-    Ok(created)
-}
-
-/// The row a new task is stored as, created at `now`; `insert` and the
-/// bulk seeder (`crate::seed`) both build tasks with it.
-pub fn new_row(user_id: Uuid, draft: &TaskDraft, now: DateTime<Utc>) -> task::ActiveModel {
-    task::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        user_id: Set(user_id),
-        title: Set(draft.title.clone()),
-        description: Set(draft.description.clone()),
-        completed: Set(draft.completed),
-        completed_at: Set(draft.completed.then_some(now)),
-        priority: Set(draft.priority.rank()),
-        tags: Set(tags_json(&draft.tags)),
-        due_date: Set(draft.due_date),
-        recurrence: Set(draft.recurrence.map(|r| r.as_str().to_owned())),
-        next_task_id: Set(None),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-}
-
-/// The `task_tags` rows of a task (one per tag).
-pub fn tag_rows(task_id: Uuid, user_id: Uuid, tags: &[String]) -> Vec<task_tag::ActiveModel> {
-    tags.iter()
-        .map(|tag| task_tag::ActiveModel {
-            task_id: Set(task_id),
-            tag: Set(tag.clone()),
-            user_id: Set(user_id),
-        })
-        .collect()
-}
-
-/// PUT: every field is replaced; omitted ones were already defaulted.
-pub async fn replace<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
-    user_id: Uuid,
-    task_id: Uuid,
-    draft: TaskDraft,
-    if_match: Option<&IfMatch>,
-) -> Result<task::Model> {
-    let patch = TaskPatch {
-        title: Some(draft.title),
-        description: Some(draft.description),
-        completed: Some(draft.completed),
-        priority: Some(draft.priority),
-        tags: Some(draft.tags),
-        due_date: Some(draft.due_date),
-        recurrence: Some(draft.recurrence),
-    };
-    modify(db, user_id, task_id, if_match, |_| patch.clone()).await
-}
-
-/// PATCH: only the fields present change.
-pub async fn update<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
-    user_id: Uuid,
-    task_id: Uuid,
-    patch: TaskPatch,
-    if_match: Option<&IfMatch>,
-) -> Result<task::Model> {
-    modify(db, user_id, task_id, if_match, |_| patch.clone()).await
-}
-
-/// Sets completion (`Some`) or toggles it (`None`).
-pub async fn set_completion<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
-    user_id: Uuid,
-    task_id: Uuid,
-    completed: Option<bool>,
-    if_match: Option<&IfMatch>,
-) -> Result<task::Model> {
-    modify(db, user_id, task_id, if_match, |current| TaskPatch {
-        completed: Some(completed.unwrap_or(!current.completed)),
-        ..TaskPatch::default()
-    })
-    .await
-}
-
-pub async fn delete(
-    db: &impl ConnectionTrait,
-    user_id: Uuid,
-    task_id: Uuid,
-    if_match: Option<&IfMatch>,
-) -> Result<()> {
-    let mut delete = task::Entity::delete_many()
-        .filter(task::Column::UserId.eq(user_id))
-        .filter(task::Column::Id.eq(task_id));
-    if let Some(condition) = if_match {
-        let current = get(db, user_id, task_id).await?;
-        if !condition.matches(&etag(&current)) {
-            return Err(Error::PreconditionFailed);
-        }
-        delete = delete.filter(task::Column::Version.eq(current.version));
-    }
-    if delete.exec(db).await?.rows_affected > 0 {
-        return Ok(());
-    }
-    match (if_match, get(db, user_id, task_id).await) {
-        // Changed between the check and the delete.
-        (Some(_), Ok(_)) => Err(Error::PreconditionFailed),
-        _ => Err(Error::TaskNotFound),
-    }
-}
-
-/// Deletes every completed task of the user; answers how many.
-pub async fn delete_completed(db: &impl ConnectionTrait, user_id: Uuid) -> Result<u64> {
-    let deleted = task::Entity::delete_many()
-        .filter(task::Column::UserId.eq(user_id))
-        .filter(task::Column::Completed.eq(true))
-        .exec(db)
-        .await?;
-    Ok(deleted.rows_affected)
+        .ok_or(crate::domain::Error::TaskNotFound)
 }
 
 /// The instant `overdue` compares due dates with.
@@ -228,16 +114,33 @@ pub fn now() -> DateTime<Utc> {
     timestamp(Utc::now())
 }
 
+impl From<task::Model> for Task {
+    fn from(row: task::Model) -> Self {
+        Self {
+            id: row.id,
+            user_id: row.user_id,
+            title: row.title,
+            description: row.description,
+            completed: row.completed,
+            completed_at: row.completed_at,
+            priority: Priority::from_rank(row.priority),
+            tags: stored_tags(&row.tags),
+            due_date: row.due_date,
+            recurrence: row.recurrence.as_deref().and_then(Recurrence::parse_stored),
+            next_task_id: row.next_task_id,
+            version: row.version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// Tags are stored on the row as a JSON array (and in `task_tags` for
+/// filtering).
 fn tags_json(tags: &[String]) -> String {
     serde_json::to_string(tags).unwrap_or_else(|_| "[]".into())
 }
 
-async fn write_tags(db: &impl ConnectionTrait, task: &task::Model, tags: &[String]) -> Result<()> {
-    if tags.is_empty() {
-        return Ok(());
-    }
-    task_tag::Entity::insert_many(tag_rows(task.id, task.user_id, tags))
-        .exec(db)
-        .await?;
-    Ok(())
+fn stored_tags(json: &str) -> Vec<String> {
+    serde_json::from_str(json).unwrap_or_default()
 }

@@ -2,7 +2,7 @@
 //! read, so a concurrent change is detected rather than overwritten, and the
 //! tags and a recurring task's next occurrence are written in the same
 //! transaction.
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
@@ -10,39 +10,81 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{etag, get, tags_json, write_tags};
-use crate::domain::precondition::IfMatch;
-use crate::domain::{Recurrence, TaskPatch, task::timestamp};
+use super::change::{apply, next_occurrence};
+use super::create::write_tags;
+use super::{find, stored_tags};
+use crate::domain::{Error, Precondition, Result, Task, TaskDraft, TaskPatch, timestamp};
 use crate::entity::{task, task_tag};
-use crate::error::{Error, Result};
+use crate::service::access;
 
 /// Without `If-Match`, a write that loses a race re-reads and re-applies
 /// this often before it takes the row's write lock (`locked_modify`).
 const OPTIMISTIC_ATTEMPTS: usize = 3;
 
-/// Applies the patch `edit` derives from the current task, provided the
-/// task still matches `if_match` (else 412, nothing changed).
-pub async fn modify<C, F>(
-    db: &C,
-    user_id: Uuid,
-    task_id: Uuid,
-    if_match: Option<&IfMatch>,
-    edit: F,
-) -> Result<task::Model>
+/// The task at `/api/{owner}/tasks/{task_id}`, changed under a condition.
+pub struct Target<'a> {
+    pub caller: Uuid,
+    pub owner: Uuid,
+    pub task_id: Uuid,
+    /// Change it only at a version this admits (else 412, nothing changed).
+    pub expected: Option<&'a Precondition>,
+}
+
+/// PUT: every field is replaced; omitted ones were already defaulted. The
+/// draft's own validation failure (422) is reported after 401 and 403.
+pub async fn replace<C>(db: &C, target: Target<'_>, draft: Result<TaskDraft>) -> Result<Task>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let patch = draft.map(TaskDraft::into_patch);
+    modify(db, target, patch.map(|p| move |_: &task::Model| p.clone())).await
+}
+
+/// PATCH: only the fields present change. The patch's own validation
+/// failure (422) is reported after 401 and 403.
+pub async fn update<C>(db: &C, target: Target<'_>, patch: Result<TaskPatch>) -> Result<Task>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    modify(db, target, patch.map(|p| move |_: &task::Model| p.clone())).await
+}
+
+/// Sets completion (`Some`) or toggles it (`None`).
+pub async fn set_completion<C>(db: &C, target: Target<'_>, completed: Option<bool>) -> Result<Task>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let edit =
+        move |current: &task::Model| TaskPatch::completion(completed.unwrap_or(!current.completed));
+    modify(db, target, Ok(edit)).await
+}
+
+/// Applies the patch `edit` derives from the current task, once the caller
+/// may (401, 403), the edit itself is valid (422), and provided the task
+/// still matches (412).
+async fn modify<C, F>(db: &C, target: Target<'_>, edit: Result<F>) -> Result<Task>
 where
     C: ConnectionTrait + TransactionTrait,
     F: Fn(&task::Model) -> TaskPatch,
 {
+    let Target {
+        caller,
+        owner,
+        task_id,
+        expected,
+    } = target;
+    access::owner(db, caller, owner).await?;
+    let edit = edit?;
     for _ in 0..OPTIMISTIC_ATTEMPTS {
-        let current = get(db, user_id, task_id).await?;
-        if if_match.is_some_and(|m| !m.matches(&etag(&current))) {
+        let current = find(db, owner, task_id).await?;
+        if expected.is_some_and(|m| !m.admits(current.version)) {
             return Err(Error::PreconditionFailed);
         }
         let patch = edit(&current);
         if let Some(saved) = write_if_unchanged(db, &current, &patch).await? {
-            return Ok(saved);
+            return Ok(saved.into());
         }
-        if if_match.is_some() {
+        if expected.is_some() {
             // The version the client named was replaced under us.
             return Err(Error::PreconditionFailed);
         }
@@ -50,7 +92,7 @@ where
     // Optimism alone can lose any number of races: with 1000 connections
     // patching 1000 tasks, 8 attempts still ran out (500) a dozen times in
     // ten seconds. Taking the lock first cannot lose.
-    locked_modify(db, user_id, task_id, edit).await
+    Ok(locked_modify(db, owner, task_id, edit).await?.into())
 }
 
 /// Read-modify-write under the row's write lock, taken first by a no-op
@@ -71,7 +113,7 @@ where
     if locked.rows_affected == 0 {
         return Err(Error::TaskNotFound);
     }
-    let current = get(&txn, user_id, task_id).await?;
+    let current = find(&txn, user_id, task_id).await?;
     let saved = write_if_unchanged(&txn, &current, &edit(&current))
         .await?
         .ok_or_else(|| Error::Internal("a locked task changed".into()))?;
@@ -116,145 +158,17 @@ where
             .filter(task_tag::Column::TaskId.eq(current.id))
             .exec(&txn)
             .await?;
-        write_tags(&txn, &next, &stored_tags(&next)).await?;
+        write_tags(&txn, next.id, next.user_id, &stored_tags(&next.tags)).await?;
     }
     if let Some(follow_up) = follow_up {
-        let tags = stored_tags(&follow_up);
+        let tags = stored_tags(&follow_up.tags);
         let created = follow_up
             .into_active_model()
             .reset_all()
             .insert(&txn)
             .await?;
-        write_tags(&txn, &created, &tags).await?;
+        write_tags(&txn, created.id, created.user_id, &tags).await?;
     }
     txn.commit().await?;
     Ok(Some(next))
-}
-
-/// The task as it will be once `patch` is applied at `now`.
-fn apply(current: &task::Model, patch: &TaskPatch, now: DateTime<Utc>) -> task::Model {
-    let mut next = current.clone();
-    if let Some(title) = &patch.title {
-        next.title.clone_from(title);
-    }
-    if let Some(description) = &patch.description {
-        next.description.clone_from(description);
-    }
-    // `completed_at` records when the task became complete; re-asserting
-    // completion keeps the original time.
-    if let Some(completed) = patch.completed.filter(|c| *c != current.completed) {
-        next.completed = completed;
-        next.completed_at = completed.then_some(now);
-    }
-    if let Some(priority) = patch.priority {
-        next.priority = priority.rank();
-    }
-    if let Some(tags) = &patch.tags {
-        next.tags = tags_json(tags);
-    }
-    if let Some(due_date) = patch.due_date {
-        next.due_date = due_date;
-    }
-    if let Some(recurrence) = patch.recurrence {
-        next.recurrence = recurrence.map(|r| r.as_str().to_owned());
-    }
-    next.version = current.version + 1;
-    next.updated_at = now;
-    next
-}
-
-/// The next occurrence of a recurring task that was just completed.
-fn next_occurrence(task: &task::Model, now: DateTime<Utc>) -> Option<task::Model> {
-    let recurrence = Recurrence::parse_stored(task.recurrence.as_deref()?)?;
-    Some(task::Model {
-        id: Uuid::now_v7(),
-        completed: false,
-        completed_at: None,
-        due_date: Some(recurrence.next_due(task.due_date.unwrap_or(now))),
-        next_task_id: None,
-        version: 1,
-        created_at: now,
-        updated_at: now,
-        ..task.clone()
-    })
-}
-
-fn stored_tags(task: &task::Model) -> Vec<String> {
-    serde_json::from_str(&task.tags).unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn task() -> task::Model {
-        let at = "2026-01-31T09:00:00Z".parse().unwrap();
-        task::Model {
-            id: Uuid::now_v7(),
-            user_id: Uuid::now_v7(),
-            title: "Pay rent".into(),
-            description: String::new(),
-            completed: false,
-            completed_at: None,
-            priority: 3,
-            tags: r#"["home"]"#.into(),
-            due_date: Some(at),
-            recurrence: Some("monthly".into()),
-            next_task_id: None,
-            version: 4,
-            created_at: at,
-            updated_at: at,
-        }
-    }
-
-    #[test]
-    fn the_next_occurrence_copies_the_task_one_period_later() {
-        let now = Utc::now();
-        let next = next_occurrence(&task(), now).unwrap();
-        assert_eq!(next.due_date, Some("2026-02-28T09:00:00Z".parse().unwrap()));
-        assert_eq!(
-            (next.title.as_str(), next.priority, next.tags.as_str()),
-            ("Pay rent", 3, r#"["home"]"#)
-        );
-        assert!(
-            !next.completed && next.version == 1 && next.recurrence.as_deref() == Some("monthly")
-        );
-    }
-
-    #[test]
-    fn a_task_without_a_due_date_recurs_from_now() {
-        let now: DateTime<Utc> = "2026-11-24T12:00:00Z".parse().unwrap();
-        let undated = task::Model {
-            due_date: None,
-            recurrence: Some("daily".into()),
-            ..task()
-        };
-        let next = next_occurrence(&undated, now).unwrap();
-        assert_eq!(next.due_date, Some("2026-11-25T12:00:00Z".parse().unwrap()));
-    }
-
-    #[test]
-    fn every_write_bumps_the_version_and_keeps_completion_time_on_reassertion() {
-        let now = Utc::now();
-        let done = apply(
-            &task(),
-            &TaskPatch {
-                completed: Some(true),
-                ..Default::default()
-            },
-            now,
-        );
-        assert_eq!((done.version, done.completed_at), (5, Some(now)));
-        let later = now + chrono::Duration::seconds(5);
-        let again = apply(
-            &done,
-            &TaskPatch {
-                completed: Some(true),
-                ..Default::default()
-            },
-            later,
-        );
-        assert_eq!(again.completed_at, Some(now));
-        assert_eq!(again.version, 6);
-    }
 }

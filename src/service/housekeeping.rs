@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use sea_orm::DatabaseConnection;
 
-use crate::service::{idempotency, limits, sessions};
+use super::{idempotency, limits, sessions};
 
 const EVERY: Duration = Duration::from_secs(15 * 60);
 

@@ -4,7 +4,7 @@
 //! (`{"title": false}` would become the title "false") and names no field
 //! when a value has the wrong type. Each function here checks the JSON kind
 //! first and prefixes any failure with "field `name`", which
-//! `problem::payload_error` turns into the 422's `errors[].field`.
+//! `api::error` turns into the 422's `errors[].field`.
 use poem_openapi::types::{ParseError, ParseFromJSON, ParseResult};
 use serde_json::Value;
 

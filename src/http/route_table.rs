@@ -1,47 +1,15 @@
-//! Middleware around every route: the body-size limit, and problem+json
-//! for the errors poem raises itself (unknown route, wrong method, refused
-//! CORS origin).
+//! The spec's routes: which methods each path template accepts, and their
+//! operationIds, to answer 405 with an `Allow` header and to name in logs
+//! and metrics the operation of a request answered before routing.
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use poem::error::{CorsError, MethodNotAllowedError, NotFoundError, ReadBodyError};
-use poem::http::{Method, header};
-use poem::{Body, Endpoint, IntoResponse, PathPattern, Request, Response};
-
-use crate::error::Error;
-
-/// Request bodies above this are refused with 413.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
-
-/// Reads the body whole, up to the limit, so that nothing later waits on
-/// the client: a declared `Content-Length` over the limit is refused at
-/// once, any other body (chunked, or undeclared) is read only up to the
-/// limit. poem's `SizeLimit` cannot be used globally: it answers 411 to
-/// every request without `Content-Length`, plain GETs included.
-pub async fn read_body(mut req: Request) -> Result<Request, Error> {
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
-        return Err(Error::PayloadTooLarge);
-    }
-    match req.take_body().into_bytes_limit(MAX_BODY_BYTES).await {
-        Ok(bytes) => {
-            req.set_body(Body::from(bytes));
-            Ok(req)
-        }
-        Err(ReadBodyError::PayloadTooLarge) => Err(Error::PayloadTooLarge),
-        Err(err) => Err(Error::field("body", err.to_string())),
-    }
-}
+use poem::http::Method;
 
 /// The methods each path template of the spec accepts, with their
-/// operationIds: to answer 405 with an `Allow` header, and to name the
-/// operation of a request answered before routing.
+/// operationIds.
 #[derive(Clone, Default)]
-pub struct AllowedMethods(Arc<BTreeMap<String, Vec<Operation>>>);
+pub struct RouteTable(Arc<BTreeMap<String, Vec<Operation>>>);
 
 /// One method of a path template, and its operationId.
 struct Operation {
@@ -49,7 +17,7 @@ struct Operation {
     id: String,
 }
 
-impl AllowedMethods {
+impl RouteTable {
     /// Reads the path templates and their operations from the OpenAPI spec.
     pub fn from_spec(spec: &str) -> Self {
         let spec: serde_json::Value = serde_json::from_str(spec).unwrap_or_default();
@@ -128,46 +96,6 @@ impl AllowedMethods {
     }
 }
 
-/// Turns poem's own plain-text errors into problems; responses our
-/// handlers already built pass through untouched.
-pub async fn problems<E: Endpoint>(next: Arc<E>, req: Request) -> poem::Result<Response> {
-    let path = req.uri().path().to_owned();
-    let allowed = req.data::<AllowedMethods>().cloned().unwrap_or_default();
-    // Boxed, like the layers below: CORS's future is several KB.
-    let err = match Box::pin(next.call(req)).await {
-        Ok(resp) => return Ok(resp.into_response()),
-        Err(err) if err.is_from_response() => return Ok(err.into_response()),
-        Err(err) => err,
-    };
-    // The matched route (if any) stays known to the request log and metrics.
-    let pattern = err.data::<PathPattern>().cloned();
-    let problem = if err.is::<CorsError>() {
-        Error::OriginNotAllowed
-    } else if err.is::<NotFoundError>() {
-        Error::NotFound
-    } else if err.is::<MethodNotAllowedError>() {
-        Error::MethodNotAllowed {
-            allow: allowed.for_path(&path),
-        }
-    } else {
-        match err.status().as_u16() {
-            404 => Error::NotFound,
-            405 => Error::MethodNotAllowed {
-                allow: allowed.for_path(&path),
-            },
-            413 => Error::PayloadTooLarge,
-            415 => Error::UnsupportedMediaType,
-            400..=499 => Error::field("request", err.to_string()),
-            _ => Error::Internal(err.to_string()),
-        }
-    };
-    let mut resp = problem.into_response();
-    if let Some(pattern) = pattern {
-        resp.set_data(pattern);
-    }
-    Ok(resp)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,32 +104,32 @@ mod tests {
     fn allow_lists_the_methods_of_the_matching_template() {
         let spec = r#"{"paths": {"/api/{user_id}/tasks/{task_id}": {"get": {}, "put": {}, "delete": {}},
                                 "/api/auth/me": {"get": {}}}}"#;
-        let allowed = AllowedMethods::from_spec(spec);
-        assert_eq!(allowed.for_path("/api/abc/tasks/def"), "DELETE, GET, PUT");
-        assert_eq!(allowed.for_path("/api/auth/me"), "GET");
-        assert_eq!(allowed.for_path("/nowhere"), "");
+        let routes = RouteTable::from_spec(spec);
+        assert_eq!(routes.for_path("/api/abc/tasks/def"), "DELETE, GET, PUT");
+        assert_eq!(routes.for_path("/api/auth/me"), "GET");
+        assert_eq!(routes.for_path("/nowhere"), "");
         assert_eq!(
-            allowed.template_for("/api/:param0/tasks/:param1"),
+            routes.template_for("/api/:param0/tasks/:param1"),
             Some("/api/{user_id}/tasks/{task_id}")
         );
-        assert_eq!(allowed.template_for("/api/auth/me"), Some("/api/auth/me"));
-        assert_eq!(allowed.template_for("/api/:param0/me"), None);
+        assert_eq!(routes.template_for("/api/auth/me"), Some("/api/auth/me"));
+        assert_eq!(routes.template_for("/api/:param0/me"), None);
     }
 
     #[test]
     fn a_request_not_routed_yet_is_named_by_the_spec_operation_at_its_path() {
         let spec = r#"{"paths": {"/api/{user_id}/tasks": {"get": {"operationId": "listTasks"}},
                                 "/api/auth/login": {"post": {"operationId": "logIn"}}}}"#;
-        let allowed = AllowedMethods::from_spec(spec);
+        let routes = RouteTable::from_spec(spec);
         assert_eq!(
-            allowed.operation_at(&Method::POST, "/api/auth/login"),
+            routes.operation_at(&Method::POST, "/api/auth/login"),
             Some(("/api/auth/login", "logIn"))
         );
         assert_eq!(
-            allowed.operation_at(&Method::GET, "/api/abc/tasks"),
+            routes.operation_at(&Method::GET, "/api/abc/tasks"),
             Some(("/api/{user_id}/tasks", "listTasks"))
         );
-        assert_eq!(allowed.operation_at(&Method::GET, "/api/auth/login"), None);
-        assert_eq!(allowed.operation_at(&Method::GET, "/nowhere"), None);
+        assert_eq!(routes.operation_at(&Method::GET, "/api/auth/login"), None);
+        assert_eq!(routes.operation_at(&Method::GET, "/nowhere"), None);
     }
 }

@@ -1,4 +1,6 @@
 //! The command line: serve (default), migrate, openapi, seed.
+pub mod seed;
+
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
@@ -6,8 +8,8 @@ use migration::{Migrator, MigratorTrait};
 
 use crate::auth::TokenService;
 use crate::config::Settings;
-use crate::startup::{Application, openapi, shutdown_signal};
-use crate::{db, seed, telemetry};
+use crate::startup::{self, Application, openapi, shutdown_signal};
+use crate::telemetry;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -84,9 +86,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Migrate { action } => {
             telemetry::init(settings.log_format(), &settings.rust_log);
-            let conn = db::connect(&settings).await?;
+            let conn = startup::connect(&settings).await?;
             match action {
-                MigrateAction::Up => db::migrate(&conn).await?,
+                MigrateAction::Up => startup::migrate(&conn).await?,
                 MigrateAction::Down => Migrator::down(&conn, Some(1)).await?,
                 MigrateAction::Status => Migrator::status(&conn).await?,
                 MigrateAction::Fresh => Migrator::fresh(&conn).await?,
@@ -128,8 +130,8 @@ async fn run_seed(
         )),
         None => None,
     };
-    let conn = db::connect(settings).await?;
-    db::migrate(&conn).await?;
+    let conn = startup::connect(settings).await?;
+    startup::migrate(&conn).await?;
     let seeded = seed::run(&conn, plan).await?;
     let secs = seeded.elapsed.as_secs_f64();
     println!(

@@ -16,13 +16,3 @@ pub fn swagger_page(html: &str) -> Option<String> {
         )
     })
 }
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn persist_authorization_is_injected_into_poem_openapis_page() {
-        let html = crate::startup::openapi().swagger_ui_html();
-        let page = super::swagger_page(&html).expect("the Swagger UI page changed shape");
-        assert!(page.contains("persistAuthorization: true"));
-    }
-}

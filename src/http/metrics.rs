@@ -10,9 +10,6 @@ use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
     TextEncoder,
 };
-use sea_orm::{DatabaseConnection, DbBackend};
-
-use crate::auth::PasswordHasher;
 
 /// Latency buckets in seconds, up to the default request deadline.
 const BUCKETS: &[f64] = &[
@@ -33,12 +30,29 @@ struct Inner {
     pool_max: IntGauge,
     bcrypt_queue: IntGauge,
     bcrypt_running: IntGauge,
-    db: DatabaseConnection,
-    passwords: PasswordHasher,
+    read_gauges: Box<dyn Fn() -> PoolGauges + Send + Sync>,
+}
+
+/// The resources' state when metrics are read: the database pool and the
+/// password-check queue.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct PoolGauges {
+    /// Open database connections, idle or in use.
+    pub db_open: usize,
+    pub db_idle: usize,
+    /// The most connections the pool opens.
+    pub db_max: u32,
+    /// Password operations waiting for their turn or a bcrypt slot.
+    pub bcrypt_queue: usize,
+    /// bcrypt computations running.
+    pub bcrypt_running: usize,
 }
 
 impl Metrics {
-    pub fn new(db: DatabaseConnection, passwords: PasswordHasher) -> prometheus::Result<Self> {
+    /// Metrics whose resource gauges `read_gauges` reads when scraped.
+    pub fn new(
+        read_gauges: impl Fn() -> PoolGauges + Send + Sync + 'static,
+    ) -> prometheus::Result<Self> {
         let registry = Registry::new_custom(Some("tasks_api".into()), None)?;
         let labels = &["operation", "status"];
         let requests = IntCounterVec::new(
@@ -86,8 +100,7 @@ impl Metrics {
             pool_max,
             bcrypt_queue,
             bcrypt_running,
-            db,
-            passwords,
+            read_gauges: Box::new(read_gauges),
         })))
     }
 
@@ -111,15 +124,18 @@ impl Metrics {
     /// The Prometheus text exposition of every metric, gauges read now.
     pub fn render(&self) -> String {
         let inner = &self.0;
-        let (size, idle, max) = pool_state(&inner.db);
-        inner.pool.with_label_values(&["idle"]).set(idle as i64);
+        let now = (inner.read_gauges)();
+        inner
+            .pool
+            .with_label_values(&["idle"])
+            .set(now.db_idle as i64);
         inner
             .pool
             .with_label_values(&["in_use"])
-            .set(size.saturating_sub(idle) as i64);
-        inner.pool_max.set(i64::from(max));
-        inner.bcrypt_queue.set(inner.passwords.queue_len() as i64);
-        inner.bcrypt_running.set(inner.passwords.in_flight() as i64);
+            .set(now.db_open.saturating_sub(now.db_idle) as i64);
+        inner.pool_max.set(i64::from(now.db_max));
+        inner.bcrypt_queue.set(now.bcrypt_queue as i64);
+        inner.bcrypt_running.set(now.bcrypt_running as i64);
         let mut out = Vec::new();
         if let Err(err) = TextEncoder::new().encode(&inner.registry.gather(), &mut out) {
             tracing::error!(error = %err, "encoding metrics failed");
@@ -149,22 +165,5 @@ pub struct InFlight(IntGauge);
 impl Drop for InFlight {
     fn drop(&mut self) {
         self.0.dec();
-    }
-}
-
-/// (open, idle, maximum) connections of the pool.
-fn pool_state(db: &DatabaseConnection) -> (usize, usize, u32) {
-    match db.get_database_backend() {
-        DbBackend::Postgres => {
-            let pool = db.get_postgres_connection_pool();
-            let max = pool.options().get_max_connections();
-            (pool.size() as usize, pool.num_idle(), max)
-        }
-        DbBackend::Sqlite => {
-            let pool = db.get_sqlite_connection_pool();
-            let max = pool.options().get_max_connections();
-            (pool.size() as usize, pool.num_idle(), max)
-        }
-        _ => (0, 0, 0),
     }
 }

@@ -1,4 +1,5 @@
-//! Connecting to SQLite or PostgreSQL, and applying migrations.
+//! Connecting to SQLite or PostgreSQL, applying migrations, and reading the
+//! pool's state for the metrics.
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
@@ -8,7 +9,9 @@ use sea_orm::{
     TransactionTrait,
 };
 
+use crate::auth::PasswordHasher;
 use crate::config::Settings;
+use crate::http::PoolGauges;
 
 pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
     let url = settings.database_url.expose();
@@ -87,6 +90,30 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     let migrated = Migrator::up(&lock, None).await;
     lock.commit().await?;
     migrated
+}
+
+/// The database pool's and the password queue's state, for `/metrics`.
+pub fn gauges(db: &DatabaseConnection, passwords: &PasswordHasher) -> PoolGauges {
+    let (db_open, db_idle, db_max) = match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            let max = pool.options().get_max_connections();
+            (pool.size() as usize, pool.num_idle(), max)
+        }
+        DbBackend::Sqlite => {
+            let pool = db.get_sqlite_connection_pool();
+            let max = pool.options().get_max_connections();
+            (pool.size() as usize, pool.num_idle(), max)
+        }
+        _ => (0, 0, 0),
+    };
+    PoolGauges {
+        db_open,
+        db_idle,
+        db_max,
+        bcrypt_queue: passwords.queue_len(),
+        bcrypt_running: passwords.in_flight(),
+    }
 }
 
 #[cfg(test)]

@@ -8,12 +8,14 @@
 use std::marker::PhantomData;
 
 use poem::{IntoResponse, Response};
+use poem_openapi::ApiResponse;
 use poem_openapi::registry::{MetaHeader, MetaMediaType, MetaResponse, MetaResponses, Registry};
 use poem_openapi::types::Type;
-use poem_openapi::{ApiResponse, types::ToJSON};
 
-use super::problem::{PROBLEM_JSON, Problem, from_request_error};
-use crate::error::Error;
+use super::ApiError;
+use super::problem::{PROBLEM_JSON, Problem};
+use super::request::from_request_error;
+use crate::domain::Error;
 
 pub type ApiResult<T, E> = Result<Reply<T>, Problems<E>>;
 
@@ -21,7 +23,7 @@ pub type ApiResult<T, E> = Result<Reply<T>, Problems<E>>;
 /// parsed.
 pub enum Reply<T> {
     Ok(T),
-    Rejected(Error),
+    Rejected(ApiError),
 }
 
 impl<T> From<T> for Reply<T> {
@@ -63,15 +65,15 @@ pub trait ErrorSet: Send + Sync + 'static {
     const DESCRIPTIONS: &'static [(u16, &'static str)] = &[];
 }
 
-/// A domain error, answered as problem+json, declared with the statuses of
-/// the set `E`.
+/// An error, answered as problem+json, declared with the statuses of the
+/// set `E`.
 pub struct Problems<E> {
-    error: Error,
+    error: ApiError,
     set: PhantomData<E>,
 }
 
-impl<E> From<Error> for Problems<E> {
-    fn from(error: Error) -> Self {
+impl<E> From<ApiError> for Problems<E> {
+    fn from(error: ApiError) -> Self {
         Self {
             error,
             set: PhantomData,
@@ -79,9 +81,9 @@ impl<E> From<Error> for Problems<E> {
     }
 }
 
-impl<E> From<sea_orm::DbErr> for Problems<E> {
-    fn from(err: sea_orm::DbErr) -> Self {
-        Error::from(err).into()
+impl<E> From<Error> for Problems<E> {
+    fn from(error: Error) -> Self {
+        ApiError::from(error).into()
     }
 }
 
@@ -199,16 +201,10 @@ macro_rules! error_set {
         $(
             $(#[$doc])*
             pub struct $name;
-            impl $crate::api::reply::ErrorSet for $name {
+            impl $crate::api::error::ErrorSet for $name {
                 const STATUSES: &'static [u16] = &[$($status),+];
             }
         )+
     };
 }
 pub(crate) use error_set;
-
-// Serialising a problem is needed by the JSON helpers too.
-#[allow(dead_code)]
-fn _assert_problem_is_json(p: &Problem) -> Option<serde_json::Value> {
-    p.to_json()
-}

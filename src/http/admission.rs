@@ -29,9 +29,8 @@ use poem::http::Method;
 use poem::{Endpoint, IntoResponse, Request, Response};
 use tokio::sync::Semaphore;
 
+use super::{Refusal, read_body};
 use crate::auth::PasswordHasher;
-use crate::error::Error;
-use crate::http::read_body;
 
 #[derive(Clone)]
 pub struct Admission {
@@ -60,22 +59,21 @@ impl Admission {
     }
 
     /// Serves `req` with `next`, a boxed endpoint, so that its future is
-    /// only allocated once the request is admitted. poem's own errors (no
-    /// such route, ...) pass through for the `problems` layer.
+    /// only allocated once the request is admitted. Refusals, and poem's own
+    /// errors (no such route, ...), go up as errors for the problem layer.
     pub async fn serve<E: Endpoint>(&self, next: &E, req: Request) -> poem::Result<Response> {
         let path = req.uri().path();
         if !path.starts_with("/api/") {
-            return match Box::pin(read_body(req)).await {
-                Ok(req) => next.call(req).await.map(IntoResponse::into_response),
-                Err(err) => Ok(err.into_response()),
-            };
+            let req = Box::pin(read_body(req)).await?;
+            return next.call(req).await.map(IntoResponse::into_response);
         }
         let checks_a_password = checks_a_password(req.method(), path);
         let admitted = async {
             let req = Box::pin(read_body(req)).await?;
             let (_place, _turn) = if checks_a_password {
-                let turn = self.passwords.turn().await.inspect_err(|_| {
+                let turn = self.passwords.turn().await.map_err(|_| {
                     tracing::warn!("no turn for the password check in time");
+                    Refusal::ServerBusy
                 })?;
                 (None, Some(turn))
             } else {
@@ -85,7 +83,7 @@ impl Admission {
                         max_wait_ms = self.max_wait.as_millis() as u64,
                         "no place for the request in time"
                     );
-                    return Err(Error::ServerBusy);
+                    return Err(Refusal::ServerBusy);
                 };
                 (Some(place), None)
             };
@@ -95,13 +93,13 @@ impl Admission {
         // back, and the database connection goes back to the pool.
         match tokio::time::timeout(self.deadline, admitted).await {
             Ok(Ok(answer)) => answer,
-            Ok(Err(err)) => Ok(err.into_response()),
+            Ok(Err(refusal)) => Err(refusal.into()),
             Err(_) => {
                 tracing::warn!(
                     limit_s = self.deadline.as_secs_f64(),
                     "request deadline passed"
                 );
-                Ok(Error::RequestTimeout.into_response())
+                Err(Refusal::RequestTimeout.into())
             }
         }
     }
@@ -145,7 +143,7 @@ mod tests {
         deadline_ms: u64,
     ) -> Arc<impl Endpoint<Output = Response>> {
         let max_wait = Duration::from_millis(max_wait_ms);
-        let passwords = PasswordHasher::new(4, 1, max_wait).await.unwrap();
+        let passwords = PasswordHasher::new(4, 1, max_wait);
         let admission = Admission::new(
             limit,
             max_wait,
@@ -197,9 +195,12 @@ mod tests {
         let second = app
             .call(Request::builder().uri_str("/api/u/tasks").finish())
             .await
-            .unwrap();
+            .unwrap_err();
         assert_eq!(second.status(), StatusCode::SERVICE_UNAVAILABLE);
-        assert_eq!(second.headers()["retry-after"], "1");
+        assert!(matches!(
+            second.downcast_ref::<Refusal>(),
+            Some(Refusal::ServerBusy)
+        ));
         assert_eq!(first.await.unwrap(), StatusCode::OK);
     }
 

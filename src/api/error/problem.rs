@@ -1,0 +1,180 @@
+//! `application/problem+json` (RFC 9457): the body every error is answered
+//! with, and the response an `ApiError` becomes.
+use poem::http::{HeaderValue, StatusCode, header};
+use poem::{IntoResponse, Response};
+use poem_openapi::Object;
+
+use super::{ApiError, ErrorCode, OAuthError};
+use crate::domain::{Error, FieldError};
+use crate::http::current_request_id;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// A problem detail (RFC 9457). `code` is the stable name to branch on.
+#[derive(Debug, Clone, Object)]
+#[oai(rename = "Problem")]
+pub struct Problem {
+    /// Always `about:blank`: `code` identifies the problem.
+    #[oai(rename = "type")]
+    pub kind: String,
+    /// The HTTP status phrase.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// A human-readable explanation of this occurrence.
+    pub detail: String,
+    /// Machine-readable problem name.
+    pub code: ErrorCode,
+    /// The fields that failed validation (422 only).
+    #[oai(skip_serializing_if_is_none)]
+    pub errors: Option<Vec<FieldErrorBody>>,
+    /// RFC 6749 §5.2 error (token endpoint 400s only); equals `code`.
+    #[oai(skip_serializing_if_is_none)]
+    pub error: Option<OAuthError>,
+    /// This request's id, as in the `X-Request-Id` response header: quote it
+    /// when reporting a problem, it finds the request in the server's logs.
+    #[oai(skip_serializing_if_is_none)]
+    pub request_id: Option<String>,
+}
+
+/// One field that failed validation.
+#[derive(Debug, Clone, PartialEq, Eq, Object)]
+#[oai(rename = "FieldError")]
+pub struct FieldErrorBody {
+    /// The field (or query/path parameter) at fault, e.g. `title`.
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl From<&FieldError> for FieldErrorBody {
+    fn from(err: &FieldError) -> Self {
+        Self {
+            field: err.field.clone(),
+            message: err.message.clone(),
+        }
+    }
+}
+
+impl From<&ApiError> for Problem {
+    fn from(err: &ApiError) -> Self {
+        let status =
+            StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        Self {
+            kind: "about:blank".into(),
+            title: status.canonical_reason().unwrap_or("Error").into(),
+            status: status.as_u16(),
+            detail: err.detail(),
+            code: err.code(),
+            errors: match err {
+                ApiError::Domain(Error::Validation(fields)) => {
+                    Some(fields.iter().map(FieldErrorBody::from).collect())
+                }
+                _ => None,
+            },
+            error: match err {
+                ApiError::OAuth { error, .. } => Some(*error),
+                _ => None,
+            },
+            request_id: current_request_id(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Domain(Error::Internal(cause)) = &self {
+            tracing::error!(%cause, "request failed");
+        }
+        let problem = Problem::from(&self);
+        let body = poem_openapi::types::ToJSON::to_json_string(&problem);
+        let mut resp = Response::builder()
+            .status(
+                StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            )
+            .content_type(PROBLEM_JSON)
+            .body(body);
+        let headers = resp.headers_mut();
+        match &self {
+            ApiError::MissingToken
+            | ApiError::Domain(Error::InvalidCredentials | Error::InvalidRefreshToken) => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            ApiError::Domain(Error::InvalidToken) => {
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer error=\"invalid_token\""),
+                );
+            }
+            ApiError::Domain(Error::TokenExpired) => {
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(
+                        "Bearer error=\"invalid_token\", error_description=\"expired\"",
+                    ),
+                );
+            }
+            ApiError::Domain(Error::RateLimited { retry_after }) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+            }
+            ApiError::Domain(
+                Error::DatabaseUnavailable | Error::DatabaseTimeout | Error::ServerBusy,
+            ) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            ApiError::MethodNotAllowed { allow } => {
+                if let Ok(value) = HeaderValue::from_str(allow) {
+                    headers.insert(header::ALLOW, value);
+                }
+            }
+            _ => {}
+        }
+        resp
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_problem_carries_status_title_and_code() {
+        let problem = Problem::from(&ApiError::from(Error::TaskNotFound));
+        assert_eq!((problem.status, problem.title.as_str()), (404, "Not Found"));
+        assert_eq!(problem.code, ErrorCode::TaskNotFound);
+        assert!(problem.errors.is_none());
+    }
+
+    #[test]
+    fn limited_and_busy_answers_say_when_to_retry() {
+        let resp = ApiError::from(Error::RateLimited { retry_after: 42 }).into_response();
+        assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(resp.headers()[header::RETRY_AFTER], "42");
+        let resp = ApiError::from(Error::ServerBusy).into_response();
+        assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(resp.headers()[header::RETRY_AFTER], "1");
+    }
+
+    #[test]
+    fn an_oauth_failure_carries_the_rfc_6749_error_member() {
+        let problem = Problem::from(&ApiError::oauth(OAuthError::InvalidGrant, "wrong"));
+        assert_eq!(
+            (problem.status, problem.code),
+            (400, ErrorCode::InvalidGrant)
+        );
+        assert_eq!(problem.error, Some(OAuthError::InvalidGrant));
+        assert!(
+            Problem::from(&ApiError::from(Error::TaskNotFound))
+                .error
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn unauthorised_responses_challenge_for_a_bearer_token() {
+        let resp = ApiError::MissingToken.into_response();
+        assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(resp.headers()[header::WWW_AUTHENTICATE], "Bearer");
+        assert_eq!(resp.headers()[header::CONTENT_TYPE], PROBLEM_JSON);
+    }
+}

@@ -1,0 +1,108 @@
+//! What the task operations answer with.
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Enum, Object};
+
+use super::etag::etag;
+use super::schema::TaskBody;
+use crate::domain::query::ListQuery;
+use crate::domain::{Task, normalise_tag};
+use crate::service::tasks::{Created, Page};
+
+/// One page of tasks.
+#[derive(Debug, Object)]
+pub struct TaskPage {
+    /// The tasks on this page.
+    pub items: Vec<TaskBody>,
+    /// How many tasks match the filters, across all pages.
+    pub total: u64,
+    /// The page size used.
+    pub limit: u64,
+    /// How many matching tasks were skipped.
+    pub offset: u64,
+}
+
+#[derive(ApiResponse)]
+pub enum TaskResponse {
+    /// The task.
+    #[oai(status = 200)]
+    Ok(
+        Json<TaskBody>,
+        /// The task's current version, for `If-Match`.
+        #[oai(header = "ETag")]
+        String,
+    ),
+}
+
+impl From<Task> for TaskResponse {
+    fn from(task: Task) -> Self {
+        let tag = etag(task.id, task.version);
+        Self::Ok(Json(task.into()), tag)
+    }
+}
+
+#[derive(ApiResponse)]
+pub enum CreatedTaskResponse {
+    /// The task was created.
+    #[oai(status = 201)]
+    Created(
+        Json<TaskBody>,
+        /// The new task's URL.
+        #[oai(header = "Location")]
+        String,
+        /// The task's current version, for `If-Match`.
+        #[oai(header = "ETag")]
+        String,
+    ),
+}
+
+/// A new task, or for a repeated idempotent create the first response
+/// again: the task as it was created.
+impl From<Created> for CreatedTaskResponse {
+    fn from(created: Created) -> Self {
+        let (Created::New(task) | Created::Replayed(task)) = created;
+        let location = format!("/api/{}/tasks/{}", task.user_id, task.id);
+        let tag = etag(task.id, task.version);
+        Self::Created(Json(task.into()), location, tag)
+    }
+}
+
+/// The only status `DELETE /tasks` accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "lowercase")]
+pub enum ClearableStatus {
+    Completed,
+}
+
+/// How many tasks a bulk delete removed.
+#[derive(Debug, Object)]
+pub struct DeletedCount {
+    /// The number of tasks deleted.
+    pub deleted: u64,
+}
+
+impl TaskPage {
+    pub fn new(page: Page, query: &ListQuery) -> Self {
+        Self {
+            items: page.items.into_iter().map(TaskBody::from).collect(),
+            total: page.total,
+            limit: query.limit,
+            offset: query.offset,
+        }
+    }
+}
+
+/// Normalises `tag` query values like stored tags; blank ones are dropped
+/// (no stored tag is blank, so they could only ever match nothing).
+pub fn tag_filter(raw: Vec<String>) -> Vec<String> {
+    raw.iter()
+        .map(|t| normalise_tag(t))
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+#[derive(ApiResponse)]
+pub enum DeletedResponse {
+    /// The task was deleted.
+    #[oai(status = 204)]
+    Deleted,
+}

@@ -1,0 +1,36 @@
+//! What the middleware refuses before a request reaches its operation. It
+//! travels as a `poem::Error`, and the API's problem layer answers it as
+//! problem+json like every other error.
+use poem::http::StatusCode;
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum Refusal {
+    #[error("the request body is larger than 64 KiB")]
+    PayloadTooLarge,
+    /// The body could not be read (the client broke off, say).
+    #[error("{0}")]
+    UnreadableBody(String),
+    /// No place (or password-check turn) was free in time.
+    #[error("the server is busy; retry shortly")]
+    ServerBusy,
+    #[error("the request did not finish in time")]
+    RequestTimeout,
+}
+
+impl Refusal {
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnreadableBody(_) => StatusCode::BAD_REQUEST,
+            Self::ServerBusy => StatusCode::SERVICE_UNAVAILABLE,
+            Self::RequestTimeout => StatusCode::GATEWAY_TIMEOUT,
+        }
+    }
+}
+
+impl From<Refusal> for poem::Error {
+    fn from(refusal: Refusal) -> Self {
+        let status = refusal.status();
+        poem::Error::new(refusal, status)
+    }
+}

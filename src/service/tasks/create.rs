@@ -1,0 +1,106 @@
+//! Creating a task, once: with an `Idempotency-Key`, a retry gets the task
+//! the first request made (`service::idempotency`).
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, EntityTrait, Set, TransactionSession, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::tags_json;
+use crate::domain::{Result, Task, TaskDraft, timestamp};
+use crate::entity::{task, task_tag};
+pub use crate::service::idempotency::IdempotencyKey;
+use crate::service::{access, idempotency};
+
+/// What a create did.
+pub enum Created {
+    /// The task was created now.
+    New(Task),
+    /// An earlier request with the same key and body created this task.
+    Replayed(Task),
+}
+
+/// A create as parsed: the task, and its `Idempotency-Key` if it has one.
+pub struct NewTask {
+    pub draft: TaskDraft,
+    pub key: Option<IdempotencyKey>,
+}
+
+/// Creates a task at `/api/{owner}/tasks`, or with a key answers a retry
+/// with the task the first request created. The request's own validation
+/// failure (422) is reported after 401 and 403.
+pub async fn create<C>(
+    db: &C,
+    caller: Uuid,
+    owner: Uuid,
+    request: Result<NewTask>,
+) -> Result<Created>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    access::owner(db, caller, owner).await?;
+    let NewTask { draft, key } = request?;
+    if let Some(key) = key {
+        return idempotency::create(db, owner, key, &draft).await;
+    }
+    let txn = db.begin().await?;
+    let created = insert(&txn, owner, &draft).await?;
+    txn.commit().await?;
+    Ok(Created::New(created))
+}
+
+/// Inserts a new task and its tags on a connection the caller commits.
+pub async fn insert(db: &impl ConnectionTrait, user_id: Uuid, draft: &TaskDraft) -> Result<Task> {
+    let created = new_row(user_id, draft, timestamp(Utc::now()))
+        .insert(db)
+        .await?;
+    write_tags(db, created.id, user_id, draft.tags.as_slice()).await?;
+    Ok(created.into())
+}
+
+/// The row a new task is stored as, created at `now`; `insert` and the
+/// bulk seeder both build tasks with it.
+pub fn new_row(user_id: Uuid, draft: &TaskDraft, now: DateTime<Utc>) -> task::ActiveModel {
+    task::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        title: Set(draft.title.clone().into_inner()),
+        description: Set(draft.description.clone().into_inner()),
+        completed: Set(draft.completed),
+        completed_at: Set(draft.completed.then_some(now)),
+        priority: Set(draft.priority.rank()),
+        tags: Set(tags_json(draft.tags.as_slice())),
+        due_date: Set(draft.due_date),
+        recurrence: Set(draft.recurrence.map(|r| r.as_str().to_owned())),
+        next_task_id: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+}
+
+/// The `task_tags` rows of a task (one per tag).
+pub fn tag_rows(task_id: Uuid, user_id: Uuid, tags: &[String]) -> Vec<task_tag::ActiveModel> {
+    tags.iter()
+        .map(|tag| task_tag::ActiveModel {
+            task_id: Set(task_id),
+            tag: Set(tag.clone()),
+            user_id: Set(user_id),
+        })
+        .collect()
+}
+
+pub(super) async fn write_tags(
+    db: &impl ConnectionTrait,
+    task_id: Uuid,
+    user_id: Uuid,
+    tags: &[String],
+) -> Result<()> {
+    if tags.is_empty() {
+        return Ok(());
+    }
+    task_tag::Entity::insert_many(tag_rows(task_id, user_id, tags))
+        .exec(db)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,160 @@
+//! The OpenAPI service and the route tree around it, with the middleware in
+//! the order every request passes it.
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use poem::endpoint::{BoxEndpoint, make_sync};
+use poem::middleware::Cors;
+use poem::web::{Html, Redirect};
+use poem::{Endpoint, EndpointExt, Route, get};
+use poem_openapi::{LicenseObject, OpenApiService, ServerObject};
+use sea_orm::DatabaseConnection;
+
+use crate::api::auth::AuthApi;
+use crate::api::error::problems;
+use crate::api::health::HealthApi;
+use crate::api::tasks::TaskApi;
+use crate::auth::{PasswordHasher, TokenService};
+use crate::config::Settings;
+use crate::http::{Admission, Metrics, RequestLog, RouteTable, swagger_page};
+use crate::service::limits::AuthLimits;
+
+/// Every operation, one struct per tag.
+pub type Apis = (AuthApi, TaskApi, HealthApi);
+
+pub type Api = OpenApiService<Apis, ()>;
+
+const DESCRIPTION: &str = "A task-management API: sign up, log in, and manage your own tasks. \
+Every task path is scoped to the caller's user id; errors are `application/problem+json` \
+(RFC 9457) with a stable `code`.";
+
+/// The OpenAPI service of `apis`: the same spec is served, exported and
+/// tested.
+fn service(apis: Apis) -> Api {
+    OpenApiService::new(apis, "tasks-api", env!("CARGO_PKG_VERSION"))
+        .description(DESCRIPTION)
+        // `identifier` is OpenAPI 3.1 only; this spec is 3.0, which takes a `url`.
+        .license(LicenseObject::new("MIT").url("https://opensource.org/licenses/MIT"))
+        // Relative first: Swagger UI (and any client reading the served spec)
+        // then calls the server it fetched the spec from, whatever its port.
+        .server(ServerObject::new("/").description("The server this document was fetched from"))
+        .server(ServerObject::new("http://127.0.0.1:8000").description("Local development server"))
+}
+
+/// The spec alone, for export and tests. A spec depends only on the
+/// operations' types, so the parts they would use are placeholders that are
+/// never called.
+pub fn openapi() -> Api {
+    let db = DatabaseConnection::default();
+    let auth = AuthApi {
+        db: db.clone(),
+        passwords: PasswordHasher::new(4, 1, Duration::ZERO),
+        tokens: TokenService::new(&[0; 32], "", "", 0),
+        limits: AuthLimits {
+            failures_per_email: 0,
+            requests_per_ip: 0,
+            window_seconds: 0,
+        },
+        proxies: Default::default(),
+        refresh_ttl: chrono::Duration::zero(),
+    };
+    service((auth, TaskApi::new(db.clone()), HealthApi::new(db)))
+}
+
+/// The whole route tree around the API.
+pub fn routes(
+    apis: Apis,
+    metrics: Metrics,
+    settings: &Settings,
+) -> anyhow::Result<impl Endpoint + 'static> {
+    let (tokens, passwords) = (apis.0.tokens.clone(), apis.0.passwords.clone());
+    let api = service(apis.clone());
+    let (spec_json, spec_yaml) = (api.spec(), api.spec_yaml());
+    let table = RouteTable::from_spec(&spec_json);
+    let page = swagger_page(&api.swagger_ui_html()).context("the Swagger UI page changed shape")?;
+    let cors = Cors::new()
+        .allow_origins(settings.cors_origins.iter().map(String::as_str))
+        .allow_headers([
+            "authorization",
+            "content-type",
+            "if-match",
+            "idempotency-key",
+            "x-request-id",
+        ])
+        .expose_headers([
+            "etag",
+            "location",
+            "retry-after",
+            "www-authenticate",
+            "x-request-id",
+        ]);
+    let admission = Admission::new(
+        settings.max_concurrent_requests as usize,
+        Duration::from_millis(settings.admission_max_wait_ms),
+        Duration::from_secs(settings.request_timeout_seconds),
+        passwords,
+    );
+    let log = RequestLog::new(metrics, table.clone());
+    // Nesting the API at "/" would hide the "/" redirect, so it is mounted
+    // (unstripped) under each of its top-level prefixes.
+    let tree = Route::new()
+        .nest_no_strip("/api", api)
+        .nest_no_strip("/health", service(apis))
+        .at("/", get(make_sync(|_| Redirect::see_other("/docs"))))
+        .at("/docs", get(make_sync(move |_| Html(page.clone()))))
+        .at(
+            "/openapi.json",
+            get(make_sync(move |_| {
+                spec_response("application/json", &spec_json)
+            })),
+        )
+        .at(
+            "/openapi.yaml",
+            get(make_sync(move |_| {
+                spec_response("application/yaml", &spec_yaml)
+            })),
+        );
+    // Innermost first: admission, the body limit and the deadline (the
+    // tree is boxed, and so is this layer, so that a request waiting for a
+    // place holds no handler future and the layers above copy no large
+    // future), CORS, problem+json for every error raised below (refusals
+    // and CORS's included), and outermost the request id, log line, metrics
+    // and security headers, so they see every answer. The bearer scheme
+    // finds the token service in the request's data.
+    Ok(tree
+        .boxed()
+        .around(move |next, req| {
+            let admission = admission.clone();
+            async move { admission.serve(next.as_ref(), req).await }
+        })
+        .boxed()
+        .with_if(!settings.cors_origins.is_empty(), cors)
+        .boxed()
+        .around(move |next: Arc<BoxEndpoint<'static>>, req| {
+            let table = table.clone();
+            async move { Ok(problems(next.as_ref(), &table, req).await) }
+        })
+        .boxed()
+        .around(move |next: Arc<BoxEndpoint<'static>>, req| {
+            let log = log.clone();
+            async move { log.serve(next.as_ref(), req).await }
+        })
+        .data(tokens))
+}
+
+fn spec_response(content_type: &str, spec: &str) -> poem::Response {
+    poem::Response::builder()
+        .content_type(content_type)
+        .body(spec.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn persist_authorization_is_injected_into_poem_openapis_page() {
+        let html = super::openapi().swagger_ui_html();
+        let page = crate::http::swagger_page(&html).expect("the Swagger UI page changed shape");
+        assert!(page.contains("persistAuthorization: true"));
+    }
+}
