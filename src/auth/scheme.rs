@@ -6,7 +6,7 @@ use poem::http::StatusCode;
 use poem_openapi::{OAuthScopes, SecurityScheme, auth::Bearer};
 use uuid::Uuid;
 
-use super::TokenService;
+use super::token::TokenService;
 use crate::domain::Error;
 
 /// The caller's access token, sent as `Authorization: Bearer <token>`;

@@ -1,7 +1,8 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{Error, FieldError, char_len, invalid};
+use super::error::{Error, FieldError, invalid};
+use super::text::char_len;
 
 /// A user account as the rules see it (never its password hash).
 #[derive(Debug, Clone, PartialEq, Eq)]

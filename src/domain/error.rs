@@ -65,3 +65,8 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The 422 naming every field that failed, in order.
+pub(crate) fn invalid(failures: impl IntoIterator<Item = Option<FieldError>>) -> Error {
+    Error::Validation(failures.into_iter().flatten().collect())
+}

@@ -5,6 +5,7 @@ mod account;
 mod error;
 pub mod query;
 mod task;
+mod text;
 mod version;
 
 pub use account::{Account, Email, NewAccount, Password};
@@ -14,13 +15,3 @@ pub use task::{
     Title, normalise_tag, timestamp,
 };
 pub use version::Precondition;
-
-/// Counts Unicode code points, as every length limit in the contract does.
-pub(crate) fn char_len(value: &str) -> usize {
-    value.chars().count()
-}
-
-/// The 422 naming every field that failed, in order.
-pub(crate) fn invalid(failures: impl IntoIterator<Item = Option<FieldError>>) -> Error {
-    Error::Validation(failures.into_iter().flatten().collect())
-}

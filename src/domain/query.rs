@@ -1,7 +1,7 @@
 //! Which tasks a list returns, in what order, and which page.
 use chrono::{DateTime, Utc};
 
-use super::Priority;
+use super::task::Priority;
 
 /// Which tasks a list returns by completion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -3,7 +3,7 @@ use poem::error::ReadBodyError;
 use poem::http::header;
 use poem::{Body, Request};
 
-use super::Refusal;
+use super::refusal::Refusal;
 
 /// Request bodies above this are refused with 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;

@@ -10,8 +10,9 @@ use poem_openapi::OperationId;
 use tracing::Instrument;
 use tracing::field::Empty;
 
+use super::metrics::Metrics;
 use super::request_id::{REQUEST_ID, request_id_of, with_request_id};
-use super::{Metrics, RouteTable};
+use super::route_table::RouteTable;
 
 /// Logs, counts and labels every request.
 #[derive(Clone)]

@@ -3,12 +3,12 @@
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
-use super::users;
+use super::accounts;
 use crate::domain::{Error, Result};
 
 /// 401 unless the caller's account still exists.
 pub async fn confirm(db: &impl ConnectionTrait, caller: Uuid) -> Result<()> {
-    if users::exists(db, caller).await? {
+    if accounts::exists(db, caller).await? {
         Ok(())
     } else {
         Err(Error::InvalidToken)

@@ -4,12 +4,10 @@
 use chrono::{Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr,
-    TransactionSession, TransactionTrait,
 };
 use uuid::Uuid;
 
-use super::tasks::{self, Created};
-use crate::domain::{Error, FieldError, Result, Task, TaskDraft, timestamp};
+use crate::domain::{Error, FieldError, Result, Task, timestamp};
 use crate::entity::idempotency_key;
 
 /// How long a key is remembered.
@@ -40,22 +38,34 @@ impl IdempotencyKey {
     }
 }
 
-/// Creates the task unless this key was seen, remembering the task made.
-pub(super) async fn create<C>(
-    db: &C,
+/// The task an earlier request with this key created, if there was one
+/// within the retention period; 422 if that request had another body.
+pub async fn replay(
+    db: &impl ConnectionTrait,
     user_id: Uuid,
-    request: IdempotencyKey,
-    draft: &TaskDraft,
-) -> Result<Created>
-where
-    C: ConnectionTrait + TransactionTrait,
-{
-    if let Some(seen) = find(db, user_id, &request.key).await? {
-        return replay(seen, &request);
+    request: &IdempotencyKey,
+) -> Result<Option<Task>> {
+    let Some(seen) = find(db, user_id, &request.key).await? else {
+        return Ok(None);
+    };
+    if seen.request_hash != request.fingerprint {
+        return Err(Error::IdempotencyKeyReused);
     }
-    let txn = db.begin().await?;
-    let created = tasks::insert(&txn, user_id, draft).await?;
-    let kept = serde_json::to_string(&created)
+    let task = serde_json::from_str(&seen.response)
+        .map_err(|err| Error::Internal(format!("a kept task is unreadable: {err}")))?;
+    Ok(Some(task))
+}
+
+/// Keeps `created` as the answer to retries of this request, in the
+/// caller's transaction; `false` when a concurrent request with the same
+/// key got there first (the transaction must then be rolled back).
+pub async fn remember(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    request: &IdempotencyKey,
+    created: &Task,
+) -> Result<bool> {
+    let kept = serde_json::to_string(created)
         .map_err(|err| Error::Internal(format!("keeping a created task failed: {err}")))?;
     let remembered = idempotency_key::ActiveModel {
         user_id: Set(user_id),
@@ -65,35 +75,15 @@ where
         response: Set(kept),
         created_at: Set(timestamp(Utc::now())),
     }
-    .insert(&txn)
+    .insert(db)
     .await;
     match remembered {
-        Ok(_) => {
-            txn.commit().await?;
-            Ok(Created::New(created))
-        }
-        // A concurrent request with the same key committed first: drop our
-        // task and answer as a retry of theirs.
+        Ok(_) => Ok(true),
         Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            txn.rollback().await?;
-            let seen = find(db, user_id, &request.key).await?;
-            replay(
-                seen.ok_or_else(|| Error::Internal("idempotency key vanished".into()))?,
-                &request,
-            )
+            Ok(false)
         }
         Err(err) => Err(err.into()),
     }
-}
-
-/// The first request's task, if this one is the same request.
-fn replay(seen: idempotency_key::Model, request: &IdempotencyKey) -> Result<Created> {
-    if seen.request_hash != request.fingerprint {
-        return Err(Error::IdempotencyKeyReused);
-    }
-    let task: Task = serde_json::from_str(&seen.response)
-        .map_err(|err| Error::Internal(format!("a kept task is unreadable: {err}")))?;
-    Ok(Created::Replayed(task))
 }
 
 /// The live (unexpired) record of a key.

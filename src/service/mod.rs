@@ -2,6 +2,7 @@
 //! and know nothing of HTTP: who may act (401, 403), whether a task exists
 //! (404), preconditions (412) and idempotent creates are decided here.
 pub mod access;
+pub mod accounts;
 mod db_error;
 pub mod housekeeping;
 pub mod idempotency;

@@ -13,7 +13,7 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::users;
+use super::accounts;
 use crate::domain::{Account, Error, Result, timestamp};
 use crate::entity::refresh_token::{self, Column, Entity};
 
@@ -36,7 +36,7 @@ where
     C: ConnectionTrait + TransactionTrait,
 {
     let (user_id, token) = rotate(db, presented, ttl).await?;
-    let account = users::find(db, user_id)
+    let account = accounts::find(db, user_id)
         .await
         .map_err(|_| Error::InvalidRefreshToken)?;
     Ok(Refreshed { account, token })

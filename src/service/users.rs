@@ -3,11 +3,12 @@
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
-    SqlErr, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr,
+    TransactionSession, TransactionTrait,
 };
 use uuid::Uuid;
 
+use super::accounts::find_row;
 use super::limits::AuthLimits;
 use super::sessions;
 use crate::auth::PasswordHasher;
@@ -150,31 +151,4 @@ async fn settle(
         limits.forgive(db, email).await?;
     }
     Ok(())
-}
-
-/// The caller's account; 401 when it no longer exists.
-pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Account> {
-    Ok(find_row(db, id).await?.into())
-}
-
-async fn find_row(db: &impl ConnectionTrait, id: Uuid) -> Result<user::Model> {
-    user::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(Error::InvalidToken)
-}
-
-pub async fn exists(db: &impl ConnectionTrait, id: Uuid) -> Result<bool> {
-    Ok(user::Entity::find_by_id(id).count(db).await? > 0)
-}
-
-impl From<user::Model> for Account {
-    fn from(user: user::Model) -> Self {
-        Self {
-            id: user.id,
-            email: user.email,
-            name: user.name,
-            created_at: user.created_at,
-        }
-    }
 }

@@ -18,7 +18,7 @@ pub use routes::{Apis, openapi, routes};
 
 use crate::api::auth::AuthApi;
 use crate::api::health::HealthApi;
-use crate::api::tasks::TaskApi;
+use crate::api::tasks::{TaskApi, TaskListApi};
 use crate::auth::{PasswordHasher, TokenService};
 use crate::config::Settings;
 use crate::http::{Metrics, server};
@@ -78,7 +78,8 @@ impl Application {
             )
             .context("REFRESH_TTL_SECONDS is out of range")?,
         };
-        let apis = (auth, TaskApi::new(db.clone()), HealthApi::new(db.clone()));
+        let (list, item) = (TaskListApi::new(db.clone()), TaskApi::new(db.clone()));
+        let apis = (auth, list, item, HealthApi::new(db.clone()));
         let housekeeping = tokio::spawn(housekeeping::run(db.clone())).abort_handle();
         let app = routes(apis, metrics.clone(), settings)?
             .map_to_response()

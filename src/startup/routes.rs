@@ -14,14 +14,14 @@ use sea_orm::DatabaseConnection;
 use crate::api::auth::AuthApi;
 use crate::api::error::problems;
 use crate::api::health::HealthApi;
-use crate::api::tasks::TaskApi;
+use crate::api::tasks::{TaskApi, TaskListApi};
 use crate::auth::{PasswordHasher, TokenService};
 use crate::config::Settings;
 use crate::http::{Admission, Metrics, RequestLog, RouteTable, swagger_page};
 use crate::service::limits::AuthLimits;
 
 /// Every operation, one struct per tag.
-pub type Apis = (AuthApi, TaskApi, HealthApi);
+pub type Apis = (AuthApi, TaskListApi, TaskApi, HealthApi);
 
 pub type Api = OpenApiService<Apis, ()>;
 
@@ -59,7 +59,8 @@ pub fn openapi() -> Api {
         proxies: Default::default(),
         refresh_ttl: chrono::Duration::zero(),
     };
-    service((auth, TaskApi::new(db.clone()), HealthApi::new(db)))
+    let tasks = (TaskListApi::new(db.clone()), TaskApi::new(db.clone()));
+    service((auth, tasks.0, tasks.1, HealthApi::new(db)))
 }
 
 /// The whole route tree around the API.

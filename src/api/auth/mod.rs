@@ -16,7 +16,7 @@ use crate::auth::{BearerAuth, PasswordHasher, TokenService};
 use crate::domain::{Account, Error, NewAccount, Password, Result};
 use crate::http::TrustedProxies;
 use crate::service::limits::AuthLimits;
-use crate::service::{sessions, users};
+use crate::service::{accounts, sessions, users};
 
 error_set! {
     SignUpErrors: 409, 413, 415, 422, 429, 500, 503, 504;
@@ -113,7 +113,7 @@ impl AuthApi {
     /// The account the bearer token was issued to.
     #[oai(path = "/me", method = "get", operation_id = "getCurrentUser")]
     async fn current_user(&self, auth: BearerAuth) -> ApiResult<Json<UserBody>, CurrentUserErrors> {
-        let account = users::find(&self.db, auth.caller()).await?;
+        let account = accounts::find(&self.db, auth.caller()).await?;
         Ok(Json(UserBody::from(account)).into())
     }
 

@@ -4,7 +4,7 @@ use poem::http::{HeaderValue, StatusCode, header};
 use poem::{IntoResponse, Response};
 use poem_openapi::Object;
 
-use super::{ApiError, ErrorCode, OAuthError};
+use super::kind::{ApiError, ErrorCode, OAuthError};
 use crate::domain::{Error, FieldError};
 use crate::http::current_request_id;
 

@@ -12,7 +12,7 @@ use poem_openapi::ApiResponse;
 use poem_openapi::registry::{MetaHeader, MetaMediaType, MetaResponse, MetaResponses, Registry};
 use poem_openapi::types::Type;
 
-use super::ApiError;
+use super::kind::ApiError;
 use super::problem::{PROBLEM_JSON, Problem};
 use super::request::from_request_error;
 use crate::domain::Error;

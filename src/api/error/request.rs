@@ -8,7 +8,7 @@ use poem_openapi::error::{
     AuthorizationError, ContentTypeError, ParseParamError, ParsePathError, ParseRequestPayloadError,
 };
 
-use super::ApiError;
+use super::kind::ApiError;
 use crate::domain::Error;
 use crate::http::{Refusal, RouteTable};
 

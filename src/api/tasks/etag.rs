@@ -13,7 +13,7 @@ pub fn etag(task_id: Uuid, version: i64) -> String {
 /// one of this task's (a weak tag, another task's, garbage) can never
 /// match, so a malformed `If-Match` fails its condition (412) rather than
 /// the request.
-pub fn if_match(header: &str, task_id: Uuid) -> Precondition {
+pub fn expected_versions(header: &str, task_id: Uuid) -> Precondition {
     let header = header.trim();
     if header == "*" {
         return Precondition::Any;
@@ -40,20 +40,20 @@ mod tests {
     fn strong_tags_match_exactly() {
         let id = Uuid::now_v7();
         let header = format!("{}, {}", etag(id, 1), etag(id, 2));
-        let m = if_match(&header, id);
+        let m = expected_versions(&header, id);
         assert!(m.admits(2));
         assert!(!m.admits(3));
-        assert!(if_match("*", id).admits(9));
+        assert!(expected_versions("*", id).admits(9));
     }
 
     #[test]
     fn weak_tags_other_tasks_and_garbage_never_match() {
         let id = Uuid::now_v7();
         let simple = id.simple();
-        assert!(!if_match(&format!("W/{}", etag(id, 1)), id).admits(1));
-        assert!(!if_match(&etag(Uuid::now_v7(), 1), id).admits(1));
-        assert!(!if_match(&format!("\"{simple}-01\""), id).admits(1));
-        assert!(!if_match(&format!("{simple}-1"), id).admits(1));
-        assert!(!if_match("", id).admits(1));
+        assert!(!expected_versions(&format!("W/{}", etag(id, 1)), id).admits(1));
+        assert!(!expected_versions(&etag(Uuid::now_v7(), 1), id).admits(1));
+        assert!(!expected_versions(&format!("\"{simple}-01\""), id).admits(1));
+        assert!(!expected_versions(&format!("{simple}-1"), id).admits(1));
+        assert!(!expected_versions("", id).admits(1));
     }
 }

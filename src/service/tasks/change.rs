@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::tags_json;
+use super::rows::tags_json;
 use crate::domain::{Recurrence, TaskPatch};
 use crate::entity::task;
 

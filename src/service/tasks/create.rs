@@ -6,8 +6,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::tags_json;
-use crate::domain::{Result, Task, TaskDraft, timestamp};
+use super::rows::tags_json;
+use crate::domain::{Error, Result, Task, TaskDraft, timestamp};
 use crate::entity::{task, task_tag};
 pub use crate::service::idempotency::IdempotencyKey;
 use crate::service::{access, idempotency};
@@ -40,13 +40,28 @@ where
 {
     access::owner(db, caller, owner).await?;
     let NewTask { draft, key } = request?;
-    if let Some(key) = key {
-        return idempotency::create(db, owner, key, &draft).await;
+    let Some(key) = key else {
+        let txn = db.begin().await?;
+        let created = insert(&txn, owner, &draft).await?;
+        txn.commit().await?;
+        return Ok(Created::New(created));
+    };
+    if let Some(first) = idempotency::replay(db, owner, &key).await? {
+        return Ok(Created::Replayed(first));
     }
     let txn = db.begin().await?;
     let created = insert(&txn, owner, &draft).await?;
-    txn.commit().await?;
-    Ok(Created::New(created))
+    if idempotency::remember(&txn, owner, &key, &created).await? {
+        txn.commit().await?;
+        return Ok(Created::New(created));
+    }
+    // A concurrent request with the same key committed first: drop our
+    // task and answer as a retry of theirs.
+    txn.rollback().await?;
+    match idempotency::replay(db, owner, &key).await? {
+        Some(first) => Ok(Created::Replayed(first)),
+        None => Err(Error::Internal("an idempotency key vanished".into())),
+    }
 }
 
 /// Inserts a new task and its tags on a connection the caller commits.

@@ -3,7 +3,8 @@
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use super::{Target, find};
+use super::rows::find;
+use super::write::Target;
 use crate::domain::{Error, Result};
 use crate::entity::task;
 use crate::service::access;

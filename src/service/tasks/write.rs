@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::change::{apply, next_occurrence};
 use super::create::write_tags;
-use super::{find, stored_tags};
+use super::rows::{find, stored_tags};
 use crate::domain::{Error, Precondition, Result, Task, TaskDraft, TaskPatch, timestamp};
 use crate::entity::{task, task_tag};
 use crate::service::access;

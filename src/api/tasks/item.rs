@@ -1,0 +1,185 @@
+//! One task, `/api/{user_id}/tasks/{task_id}`: read it, replace or update
+//! it, complete it, delete it.
+use poem_openapi::OpenApi;
+use poem_openapi::param::{Header, Path};
+use poem_openapi::payload::Json;
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use super::etag::expected_versions;
+use super::responses::{DeletedResponse, TaskResponse};
+use super::schema::{CompletionRequest, TaskInput, TaskUpdate};
+use crate::api::ApiTags;
+use crate::api::error::{ApiResult, error_set};
+use crate::api::schema::OptionalJson;
+use crate::auth::BearerAuth;
+use crate::domain::{Precondition, TaskDraft, TaskPatch};
+use crate::service::tasks::{self, Target};
+
+error_set! {
+    GetTaskErrors: 401, 403, 404, 422, 500, 503, 504;
+    DeleteTaskErrors: 401, 403, 404, 412, 422, 500, 503, 504;
+    WriteTaskErrors: 401, 403, 404, 412, 413, 415, 422, 500, 503, 504;
+}
+
+/// The operations on one task; they own the database handle.
+#[derive(Clone)]
+pub struct TaskApi {
+    db: DatabaseConnection,
+}
+
+impl TaskApi {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+/// The task a write targets, under the versions its `If-Match` names.
+fn target<'a>(
+    auth: &BearerAuth,
+    path: (Uuid, Uuid),
+    expected: &'a Option<Precondition>,
+) -> Target<'a> {
+    let (owner, task_id) = path;
+    Target {
+        caller: auth.caller(),
+        owner,
+        task_id,
+        expected: expected.as_ref(),
+    }
+}
+
+#[OpenApi(prefix_path = "/api", tag = "ApiTags::Tasks")]
+impl TaskApi {
+    /// Get a task
+    ///
+    /// The task, with its current version in `ETag`.
+    #[oai(
+        path = "/:user_id/tasks/:task_id",
+        method = "get",
+        operation_id = "getTask"
+    )]
+    async fn get_task(
+        &self,
+        auth: BearerAuth,
+        /// The caller's user id.
+        user_id: Path<Uuid>,
+        /// The task's id.
+        task_id: Path<Uuid>,
+    ) -> ApiResult<TaskResponse, GetTaskErrors> {
+        let task = tasks::get(&self.db, auth.caller(), user_id.0, task_id.0).await?;
+        Ok(TaskResponse::from(task).into())
+    }
+
+    /// Replace a task
+    ///
+    /// Full replacement: every omitted optional field (`completed` included)
+    /// returns to its default. With `If-Match`, only if the task is still at
+    /// that version (else 412, nothing changed).
+    #[oai(
+        path = "/:user_id/tasks/:task_id",
+        method = "put",
+        operation_id = "replaceTask"
+    )]
+    async fn replace_task(
+        &self,
+        auth: BearerAuth,
+        /// The caller's user id.
+        user_id: Path<Uuid>,
+        /// The task's id.
+        task_id: Path<Uuid>,
+        /// Apply only if the task's current `ETag` is one of these (or `*`).
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
+        body: Json<TaskInput>,
+    ) -> ApiResult<TaskResponse, WriteTaskErrors> {
+        let expected = if_match.0.map(|h| expected_versions(&h, task_id.0));
+        let draft = TaskDraft::parse(body.0.into());
+        let target = target(&auth, (user_id.0, task_id.0), &expected);
+        Ok(TaskResponse::from(tasks::replace(&self.db, target, draft).await?).into())
+    }
+
+    /// Update a task
+    ///
+    /// Partial update: omitted fields stay; `null` clears `due_date` or
+    /// `recurrence`. With `If-Match`, only if the task is still at that
+    /// version (else 412, nothing changed).
+    #[oai(
+        path = "/:user_id/tasks/:task_id",
+        method = "patch",
+        operation_id = "updateTask"
+    )]
+    async fn update_task(
+        &self,
+        auth: BearerAuth,
+        /// The caller's user id.
+        user_id: Path<Uuid>,
+        /// The task's id.
+        task_id: Path<Uuid>,
+        /// Apply only if the task's current `ETag` is one of these (or `*`).
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
+        body: Json<TaskUpdate>,
+    ) -> ApiResult<TaskResponse, WriteTaskErrors> {
+        let expected = if_match.0.map(|h| expected_versions(&h, task_id.0));
+        let patch = TaskPatch::parse(body.0.into());
+        let target = target(&auth, (user_id.0, task_id.0), &expected);
+        Ok(TaskResponse::from(tasks::update(&self.db, target, patch).await?).into())
+    }
+
+    /// Delete a task
+    ///
+    /// 204 once; a second delete of the same task is 404. With `If-Match`,
+    /// only if the task is still at that version (else 412).
+    #[oai(
+        path = "/:user_id/tasks/:task_id",
+        method = "delete",
+        operation_id = "deleteTask"
+    )]
+    async fn delete_task(
+        &self,
+        auth: BearerAuth,
+        /// The caller's user id.
+        user_id: Path<Uuid>,
+        /// The task's id.
+        task_id: Path<Uuid>,
+        /// Delete only if the task's current `ETag` is one of these (or `*`).
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
+    ) -> ApiResult<DeletedResponse, DeleteTaskErrors> {
+        let expected = if_match.0.map(|h| expected_versions(&h, task_id.0));
+        let target = target(&auth, (user_id.0, task_id.0), &expected);
+        tasks::delete(&self.db, target).await?;
+        Ok(DeletedResponse::Deleted.into())
+    }
+
+    /// Set or toggle completion
+    ///
+    /// With no body (or no `completed`) the task's completion toggles; with
+    /// `{"completed": true|false}` it is set, so a retry is harmless.
+    /// Completing a recurring task creates its next occurrence once, named by
+    /// `next_task_id`. Honours `If-Match` like the other writes.
+    #[oai(
+        path = "/:user_id/tasks/:task_id/complete",
+        method = "patch",
+        operation_id = "setTaskCompletion"
+    )]
+    async fn set_task_completion(
+        &self,
+        auth: BearerAuth,
+        /// The caller's user id.
+        user_id: Path<Uuid>,
+        /// The task's id.
+        task_id: Path<Uuid>,
+        /// Apply only if the task's current `ETag` is one of these (or `*`).
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
+        body: OptionalJson<CompletionRequest>,
+    ) -> ApiResult<TaskResponse, WriteTaskErrors> {
+        let expected = if_match.0.map(|h| expected_versions(&h, task_id.0));
+        let completed = body.0.and_then(|b| b.completed);
+        let target = target(&auth, (user_id.0, task_id.0), &expected);
+        let task = tasks::set_completion(&self.db, target, completed).await?;
+        Ok(TaskResponse::from(task).into())
+    }
+}

@@ -1,0 +1,181 @@
+//! The task list of a user, `/api/{user_id}/tasks`: list it, add to it,
+//! clear its completed tasks.
+use poem_openapi::OpenApi;
+use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::types::ToJSON;
+use sea_orm::DatabaseConnection;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::enums::{Priority, SortField, SortOrder, StatusFilter};
+use super::responses::{ClearableStatus, CreatedTaskResponse, DeletedCount, TaskPage, tag_filter};
+use super::schema::TaskInput;
+use crate::api::ApiTags;
+use crate::api::error::{ApiResult, error_set};
+use crate::api::schema::Timestamp;
+use crate::auth::BearerAuth;
+use crate::domain::query::{ListQuery, TaskFilter};
+use crate::domain::{Error, TaskDraft};
+use crate::service::tasks::{self, IdempotencyKey, NewTask};
+
+error_set! {
+    ListTasksErrors: 401, 403, 422, 500, 503, 504;
+    CreateTaskErrors: 401, 403, 413, 415, 422, 500, 503, 504;
+}
+
+fn default_limit() -> u64 {
+    50
+}
+
+/// The operations on a user's task list; they own the database handle.
+#[derive(Clone)]
+pub struct TaskListApi {
+    db: DatabaseConnection,
+}
+
+impl TaskListApi {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+#[OpenApi(prefix_path = "/api", tag = "ApiTags::Tasks")]
+impl TaskListApi {
+    /// List tasks
+    ///
+    /// One page of the caller's tasks. Every filter combines with the others;
+    /// `total` counts every task the filters match. Ties in the sort key are
+    /// broken by id in the same direction, so paging never repeats or skips a
+    /// task. Sorting by `due_date` puts tasks without one last either way;
+    /// `priority` ranks low < medium < high < urgent.
+    #[oai(path = "/:user_id/tasks", method = "get", operation_id = "listTasks")]
+    #[allow(clippy::too_many_arguments)]
+    async fn list_tasks(
+        &self,
+        auth: BearerAuth,
+        /// The caller's user id.
+        user_id: Path<Uuid>,
+        /// Completion filter.
+        #[oai(default)]
+        status: Query<StatusFilter>,
+        /// Case-insensitive substring of the title or the description.
+        #[oai(validator(max_length = 200))]
+        q: Query<Option<String>>,
+        /// Any of these priorities (repeat the parameter for several).
+        priority: Query<Option<Vec<Priority>>>,
+        /// Tasks carrying every one of these tags (repeat for several);
+        /// trimmed and lower-cased like stored tags; blank values are ignored.
+        tag: Query<Option<Vec<String>>>,
+        /// Due strictly before this instant (RFC 3339).
+        due_before: Query<Option<Timestamp>>,
+        /// Due strictly after this instant (RFC 3339).
+        due_after: Query<Option<Timestamp>>,
+        /// `true`: only tasks not completed and due before now. `false` (or
+        /// absent) applies no filter.
+        overdue: Query<Option<bool>>,
+        /// Sort key.
+        #[oai(default)]
+        sort: Query<SortField>,
+        /// Sort direction.
+        #[oai(default)]
+        order: Query<SortOrder>,
+        /// Page size, 1 to 100.
+        #[oai(
+            default = "default_limit",
+            validator(minimum(value = "1"), maximum(value = "100"))
+        )]
+        limit: Query<u64>,
+        /// How many matching tasks to skip. At most 2^53 - 1, the largest
+        /// integer every JSON client holds exactly.
+        #[oai(
+            default,
+            validator(minimum(value = "0"), maximum(value = "9007199254740991"))
+        )]
+        offset: Query<u64>,
+    ) -> ApiResult<Json<TaskPage>, ListTasksErrors> {
+        let filter = TaskFilter {
+            status: status.0.into(),
+            text: q.0.filter(|q| !q.trim().is_empty()),
+            priorities: priority
+                .0
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            tags: tag_filter(tag.0.unwrap_or_default()),
+            due_before: due_before.0.map(|t| t.0),
+            due_after: due_after.0.map(|t| t.0),
+            overdue_at: overdue.0.unwrap_or(false).then(tasks::now),
+        };
+        let (sort, order, limit, offset) = (sort.0.into(), order.0.into(), limit.0, offset.0);
+        let query = ListQuery {
+            filter,
+            sort,
+            order,
+            limit,
+            offset,
+        };
+        let page = tasks::list(&self.db, auth.caller(), user_id.0, &query).await?;
+        Ok(Json(TaskPage::new(page, &query)).into())
+    }
+
+    /// Delete completed tasks
+    ///
+    /// Deletes every completed task of the caller and says how many. The
+    /// `status=completed` parameter is required, so a bare `DELETE` on the
+    /// collection can never wipe it.
+    #[oai(
+        path = "/:user_id/tasks",
+        method = "delete",
+        operation_id = "deleteCompletedTasks"
+    )]
+    async fn delete_completed_tasks(
+        &self,
+        auth: BearerAuth,
+        /// The caller's user id.
+        user_id: Path<Uuid>,
+        /// Must be `completed`.
+        #[oai(name = "status")]
+        _status: Query<ClearableStatus>,
+    ) -> ApiResult<Json<DeletedCount>, ListTasksErrors> {
+        let deleted = tasks::delete_completed(&self.db, auth.caller(), user_id.0).await?;
+        Ok(Json(DeletedCount { deleted }).into())
+    }
+
+    /// Create a task
+    ///
+    /// Answers 201 with the task and its URL in `Location`. With an
+    /// `Idempotency-Key`, a retry with the same key and the same JSON body
+    /// within 24 hours returns the first response instead of creating
+    /// another task; the same key with a different body is 422
+    /// (`idempotency_key_reused`). Keys are scoped to the user.
+    #[oai(path = "/:user_id/tasks", method = "post", operation_id = "createTask")]
+    async fn create_task(
+        &self,
+        auth: BearerAuth,
+        /// The caller's user id.
+        user_id: Path<Uuid>,
+        /// A client-chosen key (1 to 255 printable ASCII characters) that makes
+        /// retrying this create safe.
+        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        idempotency_key: Header<Option<String>>,
+        body: Json<TaskInput>,
+    ) -> ApiResult<CreatedTaskResponse, CreateTaskErrors> {
+        // The body as a JSON value, serialised with sorted keys: two requests
+        // match when their values do, however their bytes differ.
+        let fingerprint = format!("{:x}", Sha256::digest(body.0.to_json_string()));
+        let request = TaskDraft::parse(body.0.into()).and_then(|draft| {
+            let key = idempotency_key.0.as_deref();
+            let key = key
+                .map(|k| IdempotencyKey::parse(k, fingerprint))
+                .transpose();
+            Ok(NewTask {
+                draft,
+                key: key.map_err(|e| Error::Validation(vec![e]))?,
+            })
+        });
+        let created = tasks::create(&self.db, auth.caller(), user_id.0, request).await?;
+        Ok(CreatedTaskResponse::from(created).into())
+    }
+}

@@ -1,0 +1,166 @@
+//! A stored task: how urgent it is, how it repeats, and its timestamps.
+use chrono::{DateTime, Days, Months, SubsecRound, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// How urgent a task is; ranks low < medium < high < urgent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Priority {
+    Low,
+    #[default]
+    Medium,
+    High,
+    Urgent,
+}
+
+impl Priority {
+    /// The stored rank, so that ordering by the column is ordering by urgency.
+    pub fn rank(self) -> i16 {
+        match self {
+            Self::Low => 1,
+            Self::Medium => 2,
+            Self::High => 3,
+            Self::Urgent => 4,
+        }
+    }
+
+    pub fn from_rank(rank: i16) -> Self {
+        match rank {
+            1 => Self::Low,
+            3 => Self::High,
+            4 => Self::Urgent,
+            _ => Self::Medium,
+        }
+    }
+}
+
+/// How often a task repeats once completed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Recurrence {
+    Daily,
+    Weekly,
+    Monthly,
+}
+
+impl Recurrence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Daily => "daily",
+            Self::Weekly => "weekly",
+            Self::Monthly => "monthly",
+        }
+    }
+
+    /// The due date of the next occurrence: one period after `from`.
+    /// Monthly keeps the day of the month (in UTC), clamped to the last day
+    /// of shorter months.
+    pub fn next_due(self, from: DateTime<Utc>) -> DateTime<Utc> {
+        match self {
+            Self::Daily => from + Days::new(1),
+            Self::Weekly => from + Days::new(7),
+            Self::Monthly => from.checked_add_months(Months::new(1)).unwrap_or(from),
+        }
+    }
+
+    pub fn parse_stored(value: &str) -> Option<Self> {
+        match value {
+            "daily" => Some(Self::Daily),
+            "weekly" => Some(Self::Weekly),
+            "monthly" => Some(Self::Monthly),
+            _ => None,
+        }
+    }
+}
+
+/// A task as it is stored now. Serialised, it is also the record an
+/// idempotent create keeps of the task it made (its field names are the
+/// response's).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Task {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub title: String,
+    pub description: String,
+    pub completed: bool,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub priority: Priority,
+    pub tags: Vec<String>,
+    pub due_date: Option<DateTime<Utc>>,
+    pub recurrence: Option<Recurrence>,
+    pub next_task_id: Option<Uuid>,
+    /// Bumped on every write. Records kept before it was part of them were
+    /// all of new tasks, which start at 1.
+    #[serde(default = "first_version")]
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn first_version() -> i64 {
+    1
+}
+
+/// Timestamps keep microseconds, the precision PostgreSQL stores, so a
+/// value reads back exactly as it was written on either database.
+pub fn timestamp(value: DateTime<Utc>) -> DateTime<Utc> {
+    value.trunc_subsecs(6)
+}
+
+/// The stored form of a tag: trimmed and lower-cased.
+pub fn normalise_tag(raw: &str) -> String {
+    raw.trim().to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn monthly_recurrence_clamps_to_the_end_of_shorter_months() {
+        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        let next = Recurrence::Monthly.next_due(at("2026-01-31T09:30:00Z"));
+        assert_eq!(next, at("2026-02-28T09:30:00Z"));
+        assert_eq!(
+            Recurrence::Monthly.next_due(at("2028-01-31T00:00:00Z")),
+            at("2028-02-29T00:00:00Z")
+        );
+        assert_eq!(
+            Recurrence::Monthly.next_due(at("2026-12-15T00:00:00Z")),
+            at("2027-01-15T00:00:00Z")
+        );
+        assert_eq!(
+            Recurrence::Weekly.next_due(at("2026-12-29T00:00:00Z")),
+            at("2027-01-05T00:00:00Z")
+        );
+        assert_eq!(
+            Recurrence::Daily.next_due(at("2026-12-31T23:00:00Z")),
+            at("2027-01-01T23:00:00Z")
+        );
+    }
+
+    #[test]
+    fn priorities_round_trip_through_their_rank() {
+        for p in [
+            Priority::Low,
+            Priority::Medium,
+            Priority::High,
+            Priority::Urgent,
+        ] {
+            assert_eq!(Priority::from_rank(p.rank()), p);
+        }
+        assert!(Priority::Urgent.rank() > Priority::High.rank());
+    }
+
+    #[test]
+    fn a_kept_response_without_a_version_reads_as_a_new_task() {
+        let kept = r#"{"id":"0190c1e2-7b5a-7cc3-9d2e-1f0a2b3c4d5e","user_id":"0190c1e2-7b5a-7cc3-9d2e-1f0a2b3c4d5f",
+            "title":"t","description":"","completed":false,"completed_at":null,"priority":"high",
+            "tags":["a"],"due_date":"2026-11-24T17:00:00Z","recurrence":"daily","next_task_id":null,
+            "created_at":"2026-11-24T17:00:00.123456Z","updated_at":"2026-11-24T17:00:00.123456Z"}"#;
+        let task: Task = serde_json::from_str(kept).unwrap();
+        assert_eq!((task.version, task.priority), (1, Priority::High));
+        assert_eq!(task.recurrence, Some(Recurrence::Daily));
+    }
+}

@@ -1,0 +1,124 @@
+//! What a request may hold of the server, and for how long: its body is
+//! read first (at most 64 KiB), then it waits for one of
+//! `MAX_CONCURRENT_REQUESTS` places (first come, first served), and the
+//! whole of it, body and wait included, must finish within
+//! `REQUEST_TIMEOUT_SECONDS`.
+//!
+//! Without the places, every open connection's request ran as far as it
+//! could and then waited for one of the pool's few database connections
+//! with its whole handler future allocated: at 1000 connections the server
+//! held ~100 MB of waiting futures (BENCHMARKS.md). Here the route tree is
+//! boxed, and so is the body read, so a waiting request holds little more
+//! than its parsed head and body, and its handler future is only allocated
+//! once it is admitted. The body is read before the wait, so a slow upload
+//! never holds a place.
+//!
+//! The operations that check a password wait for a turn of the bcrypt
+//! gate instead (`checks_a_password`, `PasswordHasher::turn`), so a login
+//! flood never takes the places other requests need, and waits there as
+//! cheaply as they do. A request still waiting after
+//! `ADMISSION_MAX_WAIT_MS` is answered 503 `server_busy` with
+//! `Retry-After`: an overloaded server says so quickly instead of holding
+//! every client until the deadline. The probes, the spec
+//! and the docs neither wait nor have a deadline: a saturated server still
+//! answers `/health/live`.
+use std::sync::Arc;
+use std::time::Duration;
+
+use poem::http::Method;
+use poem::{Endpoint, IntoResponse, Request, Response};
+use tokio::sync::Semaphore;
+
+use super::body_limit::read_body;
+use super::refusal::Refusal;
+use crate::auth::PasswordHasher;
+
+#[derive(Clone)]
+pub struct Admission {
+    places: Arc<Semaphore>,
+    max_wait: Duration,
+    deadline: Duration,
+    passwords: PasswordHasher,
+}
+
+impl Admission {
+    /// `limit` requests at once, each waiting at most `max_wait` for a
+    /// place and done within `deadline`; the password operations wait for
+    /// a turn of `passwords` instead.
+    pub fn new(
+        limit: usize,
+        max_wait: Duration,
+        deadline: Duration,
+        passwords: PasswordHasher,
+    ) -> Self {
+        Self {
+            places: Arc::new(Semaphore::new(limit.max(1))),
+            max_wait,
+            deadline,
+            passwords,
+        }
+    }
+
+    /// Serves `req` with `next`, a boxed endpoint, so that its future is
+    /// only allocated once the request is admitted. Refusals, and poem's own
+    /// errors (no such route, ...), go up as errors for the problem layer.
+    pub async fn serve<E: Endpoint>(&self, next: &E, req: Request) -> poem::Result<Response> {
+        let path = req.uri().path();
+        if !path.starts_with("/api/") {
+            let req = Box::pin(read_body(req)).await?;
+            return next.call(req).await.map(IntoResponse::into_response);
+        }
+        let checks_a_password = checks_a_password(req.method(), path);
+        let admitted = async {
+            let req = Box::pin(read_body(req)).await?;
+            let (_place, _turn) = if checks_a_password {
+                let turn = self.passwords.turn().await.map_err(|_| {
+                    tracing::warn!("no turn for the password check in time");
+                    Refusal::ServerBusy
+                })?;
+                (None, Some(turn))
+            } else {
+                let place = tokio::time::timeout(self.max_wait, self.places.acquire()).await;
+                let Ok(Ok(place)) = place else {
+                    tracing::warn!(
+                        max_wait_ms = self.max_wait.as_millis() as u64,
+                        "no place for the request in time"
+                    );
+                    return Err(Refusal::ServerBusy);
+                };
+                (Some(place), None)
+            };
+            Ok(next.call(req).await.map(IntoResponse::into_response))
+        };
+        // Past the deadline the work is dropped: an open transaction rolls
+        // back, and the database connection goes back to the pool.
+        match tokio::time::timeout(self.deadline, admitted).await {
+            Ok(Ok(answer)) => answer,
+            Ok(Err(refusal)) => Err(refusal.into()),
+            Err(_) => {
+                tracing::warn!(
+                    limit_s = self.deadline.as_secs_f64(),
+                    "request deadline passed"
+                );
+                Err(Refusal::RequestTimeout.into())
+            }
+        }
+    }
+}
+
+/// The operations that run bcrypt (sign-up, log-in, the token endpoint,
+/// a password change, deleting the account) take a turn of the bcrypt
+/// gate instead of a place (they still have the deadline): that gate
+/// bounds them (`BCRYPT_CONCURRENCY`, and 503 after `BCRYPT_MAX_WAIT_MS`),
+/// and with places too a login flood would either take the places every
+/// other request needs or wait twice.
+fn checks_a_password(method: &Method, path: &str) -> bool {
+    match path.strip_prefix("/api/auth/") {
+        Some("signup" | "login" | "token" | "password") => method == Method::POST,
+        Some("me") => method == Method::DELETE,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests;

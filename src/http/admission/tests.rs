@@ -1,0 +1,154 @@
+//! Admission under contention: places, turns, the deadline.
+use super::*;
+use poem::http::StatusCode;
+use poem::{EndpointExt, handler};
+
+#[handler]
+async fn slow() -> &'static str {
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    "done"
+}
+
+async fn app(limit: usize, max_wait_ms: u64) -> Arc<impl Endpoint<Output = Response>> {
+    app_with_deadline(limit, max_wait_ms, 5_000).await
+}
+
+/// Places for `limit` requests; one bcrypt slot, so two turns for the
+/// password operations; every wait at most `max_wait_ms`.
+async fn app_with_deadline(
+    limit: usize,
+    max_wait_ms: u64,
+    deadline_ms: u64,
+) -> Arc<impl Endpoint<Output = Response>> {
+    let max_wait = Duration::from_millis(max_wait_ms);
+    let passwords = PasswordHasher::new(4, 1, max_wait);
+    let admission = Admission::new(
+        limit,
+        max_wait,
+        Duration::from_millis(deadline_ms),
+        passwords,
+    );
+    let app = poem::Route::new()
+        .at("/api/:user/tasks", slow)
+        .at("/api/auth/login", poem::post(slow))
+        .at("/api/auth/signup", poem::post(slow))
+        .at("/api/auth/token", poem::post(slow))
+        .at("/api/auth/me", slow)
+        .at("/health/live", slow)
+        .boxed()
+        .around(move |next, req| {
+            let admission = admission.clone();
+            async move { admission.serve(next.as_ref(), req).await }
+        });
+    Arc::new(app)
+}
+
+/// Sends `GET path` in a task of its own; its status when answered.
+fn get(
+    app: &Arc<impl Endpoint<Output = Response> + 'static>,
+    path: &'static str,
+) -> tokio::task::JoinHandle<StatusCode> {
+    send(app, Method::GET, path)
+}
+
+fn send(
+    app: &Arc<impl Endpoint<Output = Response> + 'static>,
+    method: Method,
+    path: &'static str,
+) -> tokio::task::JoinHandle<StatusCode> {
+    let app = app.clone();
+    tokio::spawn(async move {
+        let req = Request::builder().method(method).uri_str(path).finish();
+        app.call(req)
+            .await
+            .map_or_else(|e| e.status(), |r| r.status())
+    })
+}
+
+#[tokio::test]
+async fn a_request_beyond_the_limit_waits_and_then_gets_503_server_busy() {
+    let app = app(1, 50).await;
+    let first = get(&app, "/api/u/tasks");
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let second = app
+        .call(Request::builder().uri_str("/api/u/tasks").finish())
+        .await
+        .unwrap_err();
+    assert_eq!(second.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(matches!(
+        second.downcast_ref::<Refusal>(),
+        Some(Refusal::ServerBusy)
+    ));
+    assert_eq!(first.await.unwrap(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn password_operations_beyond_their_turns_wait_and_then_get_503_server_busy() {
+    let app = app(8, 50).await;
+    let first = send(&app, Method::POST, "/api/auth/login");
+    let second = send(&app, Method::POST, "/api/auth/signup");
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let third = send(&app, Method::POST, "/api/auth/token");
+    // The turns are the password operations' own: other requests go on.
+    let tasks = get(&app, "/api/u/tasks");
+    assert_eq!(third.await.unwrap(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(first.await.unwrap(), StatusCode::OK);
+    assert_eq!(second.await.unwrap(), StatusCode::OK);
+    assert_eq!(tasks.await.unwrap(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn logins_and_probes_take_no_place() {
+    let app = app(1, 50).await;
+    let busy = get(&app, "/api/u/tasks");
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let login = send(&app, Method::POST, "/api/auth/login");
+    let live = get(&app, "/health/live");
+    // Other auth operations do take one.
+    let me = get(&app, "/api/auth/me");
+    assert_eq!(me.await.unwrap(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(login.await.unwrap(), StatusCode::OK);
+    assert_eq!(live.await.unwrap(), StatusCode::OK);
+    assert_eq!(busy.await.unwrap(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn every_api_request_has_the_deadline_logins_included_and_probes_not() {
+    let app = app_with_deadline(4, 50, 100).await;
+    let timeout = StatusCode::GATEWAY_TIMEOUT;
+    assert_eq!(get(&app, "/api/u/tasks").await.unwrap(), timeout);
+    let login = send(&app, Method::POST, "/api/auth/login");
+    assert_eq!(login.await.unwrap(), timeout);
+    assert_eq!(get(&app, "/health/live").await.unwrap(), StatusCode::OK);
+}
+
+#[test]
+fn the_password_operations_are_the_ones_that_run_bcrypt() {
+    assert!(checks_a_password(&Method::POST, "/api/auth/login"));
+    assert!(checks_a_password(&Method::POST, "/api/auth/signup"));
+    assert!(checks_a_password(&Method::POST, "/api/auth/token"));
+    assert!(checks_a_password(&Method::POST, "/api/auth/password"));
+    assert!(checks_a_password(&Method::DELETE, "/api/auth/me"));
+    assert!(!checks_a_password(&Method::GET, "/api/auth/me"));
+    assert!(!checks_a_password(&Method::POST, "/api/auth/refresh"));
+    assert!(!checks_a_password(&Method::POST, "/api/u/tasks"));
+}
+
+#[tokio::test]
+async fn waiting_requests_are_admitted_as_places_free_up() {
+    let app = app(2, 2_000).await;
+    let requests: Vec<_> = (0..6).map(|_| get(&app, "/api/u/tasks")).collect();
+    for request in requests {
+        assert_eq!(request.await.unwrap(), StatusCode::OK);
+    }
+}
+
+#[tokio::test]
+async fn poems_own_errors_pass_through_for_the_problems_layer() {
+    let app = app(1, 50).await;
+    let err = app
+        .call(Request::builder().uri_str("/api/nowhere").finish())
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), StatusCode::NOT_FOUND);
+}
