@@ -12,13 +12,8 @@ use crate::service::access;
 /// Deletes the target task, provided it is still at a version the target
 /// expects (else 412, nothing deleted).
 pub async fn delete(db: &impl ConnectionTrait, target: Target<'_>) -> Result<()> {
-    let Target {
-        caller,
-        owner,
-        task_id,
-        expected,
-    } = target;
-    access::owner(db, caller, owner).await?;
+    target.authorize(db).await?;
+    let (owner, task_id, expected) = (target.owner, target.task_id, target.expected);
     let mut delete = task::Entity::delete_many()
         .filter(task::Column::UserId.eq(owner))
         .filter(task::Column::Id.eq(task_id));

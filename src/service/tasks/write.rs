@@ -30,6 +30,13 @@ pub struct Target<'a> {
     pub expected: Option<&'a Precondition>,
 }
 
+impl Target<'_> {
+    /// 401 when the caller's account is gone, 403 when the path is not its.
+    pub(super) async fn authorize(&self, db: &impl ConnectionTrait) -> Result<()> {
+        access::owner(db, self.caller, self.owner).await
+    }
+}
+
 /// PUT: every field is replaced; omitted ones were already defaulted. The
 /// draft's own validation failure (422) is reported after 401 and 403.
 pub async fn replace<C>(db: &C, target: Target<'_>, draft: Result<TaskDraft>) -> Result<Task>
@@ -67,13 +74,8 @@ where
     C: ConnectionTrait + TransactionTrait,
     F: Fn(&task::Model) -> TaskPatch,
 {
-    let Target {
-        caller,
-        owner,
-        task_id,
-        expected,
-    } = target;
-    access::owner(db, caller, owner).await?;
+    target.authorize(db).await?;
+    let (owner, task_id, expected) = (target.owner, target.task_id, target.expected);
     let edit = edit?;
     for _ in 0..OPTIMISTIC_ATTEMPTS {
         let current = find(db, owner, task_id).await?;
