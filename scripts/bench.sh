@@ -6,6 +6,8 @@
 #   scripts/bench.sh --postgres      # a throwaway PostgreSQL (scripts/lib/postgres.sh)
 #   scripts/bench.sh --quick         # 5 s per scenario, 100k-task scale database
 #   scripts/bench.sh --write         # also write the table into BENCHMARKS.md
+#   scripts/bench.sh --compare REV   # also run get/list/create on REV's build,
+#                                    # alternating with this one, for before/after ratios
 #
 # Options: --duration 10s (per wrk run), --conns "64 1000", --users N
 # (seeded users of the main database, 100 tasks each), --scale-users N (users
@@ -37,6 +39,8 @@ TASKS_PER_USER=100
 BACKEND=sqlite
 WRITE=0
 FLOOD_CONNS=64
+COMPARE=""
+COMPARE_ROUNDS=2
 ORIGINAL_ARGS="$*"
 
 while [ $# -gt 0 ]; do
@@ -48,6 +52,7 @@ while [ $# -gt 0 ]; do
     --conns) CONNS="$2"; shift ;;
     --users) USERS="$2"; shift ;;
     --scale-users) SCALE_USERS="$2"; shift ;;
+    --compare) COMPARE="$2"; shift ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -96,6 +101,23 @@ BIN="$TARGET_DIR/release/tasks-api"
 CEILING="$TARGET_DIR/release/examples/ceiling"
 
 WORK="$(mktemp -d)"
+
+# --compare REV: REV's server, built from a detached worktree into the same
+# target directory (its dependencies are reused; its own crates are built
+# apart because their path differs), and both binaries copied out of it.
+BASE_BIN=""
+if [ -n "$COMPARE" ]; then
+  log "building release of $COMPARE for the before/after comparison"
+  cp "$BIN" "$WORK/tasks-api-current"
+  BIN="$WORK/tasks-api-current"
+  git worktree add --quiet --detach "$WORK/base" "$COMPARE"
+  (cd "$WORK/base" && cargo build --release --quiet --bin tasks-api --target-dir "$TARGET_DIR")
+  BASE_BIN="$WORK/tasks-api-base"
+  cp "$TARGET_DIR/release/tasks-api" "$BASE_BIN"
+  git worktree remove --force "$WORK/base"
+  # Put this build's binary back where the next `cargo build` expects it.
+  cargo build --release --quiet --bin tasks-api
+fi
 RESULTS="$WORK/results.tsv"
 META="$WORK/meta"
 SERVER_PID=""
@@ -116,6 +138,7 @@ cleanup() {
     done
   fi
   rm -rf "$WORK"
+  git worktree prune 2>/dev/null || true
   exit "$status"
 }
 trap cleanup EXIT
@@ -299,6 +322,30 @@ if [ "$SCALE_USERS" -gt 0 ]; then
   server_errors server-large
 fi
 
+if [ -n "$COMPARE" ]; then
+  export BENCH_SESSIONS="$WORK/small.sessions" BENCH_USERS="$USERS"
+  log "before/after: $COMPARE against this build, alternating, on the same database"
+  for round in $(seq 1 "$COMPARE_ROUNDS"); do
+    order="before after"
+    [ $((round % 2)) -eq 0 ] && order="after before"
+    for variant in $order; do
+      bin="$BIN"
+      [ "$variant" = before ] && bin="$BASE_BIN"
+      start_server "server-$variant-$round" env DATABASE_URL="$SMALL_URL" "$bin" serve
+      warm_up get
+      for c in $CONNS; do
+        bench "$variant-get" "get one task ($variant)" "$SMALL" "$c" get
+        bench "$variant-list" "list 50 tasks ($variant)" "$SMALL" "$c" list
+        bench "$variant-create" "create a task ($variant)" "$SMALL" "$c" create
+      done
+      stop_server
+    done
+  done
+  server_errors server-before-1
+  server_errors server-after-1
+fi
+
+
 {
   echo "backend=$BACKEND"
   echo "date=$(date -u +%Y-%m-%d)"
@@ -332,6 +379,7 @@ PY
   echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)"
   echo "command=scripts/bench.sh${ORIGINAL_ARGS:+ $ORIGINAL_ARGS}"
   echo "duration=$DURATION"
+  [ -n "$COMPARE" ] && echo "compare=$COMPARE ($(git rev-parse --short "$COMPARE")), $COMPARE_ROUNDS alternating rounds"
   echo "seed_small=$SEED_SMALL"
   [ -n "$SEED_LARGE" ] && echo "seed_large=$SEED_LARGE"
 } >"$META"

@@ -98,6 +98,34 @@ def targets(rows):
     return "\n".join(lines)
 
 
+def comparison(rows, meta):
+    """Before/after ratios of `--compare` rows (ids `before-X`, `after-X`):
+    each side's req/s and p99 averaged over its alternating rounds."""
+    sides = {}
+    for r in rows:
+        side, _, scenario = r["id"].partition("-")
+        if side not in ("before", "after"):
+            continue
+        key = (scenario, r["conns"])
+        sides.setdefault(key, {}).setdefault(side, []).append(r)
+    if not sides:
+        return ""
+    mean = lambda xs: sum(xs) / len(xs)
+    out = [f"\nBefore/after, {meta.get('compare', '?')} (mean of each side's runs; "
+           "after / before):\n",
+           "| scenario | conns | req/s before | req/s after | ratio | p99 ms before "
+           "| p99 ms after |",
+           "|---|---:|---:|---:|---:|---:|---:|"]
+    for (scenario, conns), by in sorted(sides.items(), key=lambda kv: (kv[0][0], int(kv[0][1]))):
+        if "before" not in by or "after" not in by:
+            continue
+        rb, ra = (mean([r["rps"] for r in by[s]]) for s in ("before", "after"))
+        pb, pa = (mean([int(r["p99"]) for r in by[s]]) / 1000 for s in ("before", "after"))
+        out.append(f"| {scenario} | {conns} | {rb:,.0f} | {ra:,.0f} | {ra / rb:.2f} "
+                   f"| {pb:.1f} | {pa:.1f} |")
+    return "\n".join(out) + "\n"
+
+
 def section(rows, meta, errors):
     m = dict(line.rstrip("\n").split("=", 1) for line in open(meta) if "=" in line)
     answers = [f"- {line.strip()}" for line in open(errors) if line.strip()]
@@ -124,7 +152,7 @@ Non-2xx answers, from the server's request log:
 Targets, as ratios from this one run:
 
 {targets(rows)}
-{end}"""
+{comparison(rows, m)}{end}"""
 
 
 def main():
