@@ -5,10 +5,15 @@
 #
 # Usage: scripts/test.sh
 #
-# Integration tests need TEST_DATABASE_URL (a PostgreSQL server URL; each test
-# creates its own fresh database). If it is not set, a private PostgreSQL
+# Every storage test runs on SQLite and on PostgreSQL. The PostgreSQL leg
+# needs TEST_DATABASE_URL (a server URL; each test creates a fresh database in
+# it and drops it when it ends). Plain `cargo test` without it runs the SQLite
+# leg alone and lists the PostgreSQL one as ignored (build.rs). This script
+# always runs both: if TEST_DATABASE_URL is not set, a private PostgreSQL
 # cluster is started on loopback for the duration of this script (installing
-# Debian's `postgresql` package first if needed) and removed afterwards.
+# Debian's `postgresql` package first if needed) and removed afterwards, and
+# the script stops if it cannot start one. A TEST_DATABASE_URL that cannot be
+# reached fails every PostgreSQL test.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -84,11 +89,13 @@ scripts/browser-test.sh </dev/null
 # (~15 s). Both share one release build (~3.5 min from clean on 2 cores).
 # ---------------------------------------------------------------------------
 # Each starts (and stops, and may halt mid-run) a PostgreSQL of its own, so
-# the test database's variables are not passed on.
+# the test database's variables are not passed on (TEST_DATABASE_URL included:
+# build.rs watches it, and its port changes on every run, which would rebuild
+# the release binary each time).
 section "failure tests: graceful shutdown and database outage (scripts/chaos.sh)"
-env -u PG_DIR -u PG_URL -u PG_PORT scripts/chaos.sh </dev/null
+env -u PG_DIR -u PG_URL -u PG_PORT -u TEST_DATABASE_URL scripts/chaos.sh </dev/null
 
 section "failure tests: three instances behind nginx (scripts/cluster.sh)"
-env -u PG_DIR -u PG_URL -u PG_PORT scripts/cluster.sh </dev/null
+env -u PG_DIR -u PG_URL -u PG_PORT -u TEST_DATABASE_URL scripts/cluster.sh </dev/null
 
 section "all checks passed"

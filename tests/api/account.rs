@@ -1,47 +1,25 @@
 //! Contract §7: changing the password and deleting the account.
-use reqwest::{Method, Response, StatusCode};
+use reqwest::{Method, StatusCode};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use tasks_api::entity::{refresh_token, task};
 
-use crate::db_test;
-use crate::helpers::{PASSWORD, Session, TestApp, assert_invalid, assert_problem};
-use crate::sessions::{log_in, me, refresh, sign_up_body};
+use crate::backend_test;
+use crate::harness::{PASSWORD, Session, assert_invalid, assert_problem, tokens};
 
 const NEW_PASSWORD: &str = "a brand new passphrase";
 
-async fn change_password(app: &TestApp, access: &str, current: &str, new: &str) -> Response {
-    app.request(Method::POST, "/api/auth/password")
-        .bearer_auth(access)
-        .json(&json!({"current_password": current, "new_password": new}))
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn delete_account(app: &TestApp, access: &str, password: &str) -> Response {
-    app.request(Method::DELETE, "/api/auth/me")
-        .bearer_auth(access)
-        .json(&json!({"password": password}))
-        .send()
-        .await
-        .unwrap()
-}
-
-fn tokens(body: &Value) -> (String, String) {
-    let get = |name: &str| body[name].as_str().unwrap().to_owned();
-    (get("access_token"), get("refresh_token"))
-}
-
-db_test!(
+backend_test!(
     a_password_change_needs_the_current_password_and_signup_rules,
     |app| async move {
-        let (_, body) = sign_up_body(&app).await;
+        let (_, body) = app.sign_up_body().await;
         let (access, _) = tokens(&body);
-        let wrong = change_password(&app, &access, "not my password", NEW_PASSWORD).await;
+        let wrong = app
+            .change_password(&access, "not my password", NEW_PASSWORD)
+            .await;
         assert_problem(wrong, 403, "wrong_password").await;
         for bad in ["short", &"x".repeat(73), &"€".repeat(25)] {
-            let resp = change_password(&app, &access, PASSWORD, bad).await;
+            let resp = app.change_password(&access, PASSWORD, bad).await;
             assert_invalid(resp, "new_password").await;
         }
         let resp = app
@@ -62,38 +40,38 @@ db_test!(
     }
 );
 
-db_test!(
+backend_test!(
     a_password_change_swaps_the_password_and_revokes_every_refresh_token,
     |app| async move {
-        let (email, body) = sign_up_body(&app).await;
+        let (email, body) = app.sign_up_body().await;
         let (access, first) = tokens(&body);
-        let second: Value = log_in(&app, &email, PASSWORD).await.json().await.unwrap();
-        let resp = change_password(&app, &access, PASSWORD, NEW_PASSWORD).await;
+        let second: Value = app.log_in(&email, PASSWORD).await.json().await.unwrap();
+        let resp = app.change_password(&access, PASSWORD, NEW_PASSWORD).await;
         assert_eq!(resp.status(), StatusCode::NO_CONTENT);
         assert_problem(
-            log_in(&app, &email, PASSWORD).await,
+            app.log_in(&email, PASSWORD).await,
             401,
             "invalid_credentials",
         )
         .await;
         assert_eq!(
-            log_in(&app, &email, NEW_PASSWORD).await.status(),
+            app.log_in(&email, NEW_PASSWORD).await.status(),
             StatusCode::OK
         );
         for old in [first, tokens(&second).1] {
-            assert_problem(refresh(&app, &old).await, 401, "invalid_refresh_token").await;
+            assert_problem(app.refresh(&old).await, 401, "invalid_refresh_token").await;
         }
         // Access tokens run until they expire.
-        assert_eq!(me(&app, &access).await, StatusCode::OK);
+        assert_eq!(app.me(&access).await, StatusCode::OK);
     }
 );
 
-db_test!(deleting_the_account_needs_its_password, |app| async move {
-    let (_, body) = sign_up_body(&app).await;
+backend_test!(deleting_the_account_needs_its_password, |app| async move {
+    let (_, body) = app.sign_up_body().await;
     let (access, _) = tokens(&body);
-    let wrong = delete_account(&app, &access, "not my password").await;
+    let wrong = app.delete_account(&access, "not my password").await;
     assert_problem(wrong, 403, "wrong_password").await;
-    assert_eq!(me(&app, &access).await, StatusCode::OK);
+    assert_eq!(app.me(&access).await, StatusCode::OK);
     let resp = app
         .request(Method::DELETE, "/api/auth/me")
         .bearer_auth(&access)
@@ -104,19 +82,16 @@ db_test!(deleting_the_account_needs_its_password, |app| async move {
     assert_invalid(resp, "password").await;
 });
 
-db_test!(
+backend_test!(
     a_deleted_account_takes_its_tasks_and_tokens_and_frees_its_email,
     |app| async move {
-        let (email, body) = sign_up_body(&app).await;
+        let (email, body) = app.sign_up_body().await;
         let (access, refresh_token) = tokens(&body);
-        let session = Session {
-            user_id: body["user"]["id"].as_str().unwrap().to_owned(),
-            token: access.clone(),
-        };
+        let session = Session::from_body(&body);
         app.create_task(&session, json!({"title": "doomed"})).await;
         let user_id: uuid::Uuid = session.user_id.parse().unwrap();
 
-        let resp = delete_account(&app, &access, PASSWORD).await;
+        let resp = app.delete_account(&access, PASSWORD).await;
         assert_eq!(resp.status(), StatusCode::NO_CONTENT);
 
         assert_problem(
@@ -134,7 +109,7 @@ db_test!(
             StatusCode::UNAUTHORIZED
         );
         assert_problem(
-            refresh(&app, &refresh_token).await,
+            app.refresh(&refresh_token).await,
             401,
             "invalid_refresh_token",
         )
@@ -149,6 +124,6 @@ db_test!(
         // new account.
         let again = app.sign_up_as(&email).await;
         assert_ne!(again.user_id, session.user_id);
-        assert_eq!(me(&app, &access).await, StatusCode::UNAUTHORIZED);
+        assert_eq!(app.me(&access).await, StatusCode::UNAUTHORIZED);
     }
 );

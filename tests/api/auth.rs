@@ -1,33 +1,18 @@
+//! Signing up, logging in, and who a token belongs to.
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::db_test;
-use crate::helpers::{PASSWORD, TestApp, assert_invalid, assert_problem};
+use crate::backend_test;
+use crate::harness::{PASSWORD, assert_invalid, assert_problem};
 
-async fn sign_up_raw(app: &TestApp, body: Value) -> reqwest::Response {
-    app.request(Method::POST, "/api/auth/signup")
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn log_in_raw(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
-    app.request(Method::POST, "/api/auth/login")
-        .json(&json!({"email": email, "password": password}))
-        .send()
-        .await
-        .unwrap()
-}
-
-db_test!(
+backend_test!(
     sign_up_returns_the_user_and_a_bearer_token,
     |app| async move {
-        let resp = sign_up_raw(
-            &app,
-            json!({"email": "  Ada@Example.COM ", "password": PASSWORD, "name": " Ada "}),
-        )
-        .await;
+        let resp = app
+            .sign_up_with(
+                json!({"email": "  Ada@Example.COM ", "password": PASSWORD, "name": " Ada "}),
+            )
+            .await;
         assert_eq!(resp.status(), StatusCode::CREATED);
         assert_eq!(resp.headers()["location"], "/api/auth/me");
         let body: Value = resp.json().await.unwrap();
@@ -49,30 +34,26 @@ db_test!(
     }
 );
 
-db_test!(a_name_is_optional_and_null_when_absent, |app| async move {
-    let resp = sign_up_raw(
-        &app,
-        json!({"email": "noname@example.com", "password": PASSWORD}),
-    )
-    .await;
+backend_test!(a_name_is_optional_and_null_when_absent, |app| async move {
+    let resp = app
+        .sign_up_with(json!({"email": "noname@example.com", "password": PASSWORD}))
+        .await;
     let body: Value = resp.json().await.unwrap();
     assert!(body["user"]["name"].is_null());
 });
 
-db_test!(
+backend_test!(
     an_email_can_only_sign_up_once_whatever_its_case,
     |app| async move {
         app.sign_up_as("twice@example.com").await;
-        let resp = sign_up_raw(
-            &app,
-            json!({"email": "TWICE@example.com", "password": PASSWORD}),
-        )
-        .await;
+        let resp = app
+            .sign_up_with(json!({"email": "TWICE@example.com", "password": PASSWORD}))
+            .await;
         assert_problem(resp, 409, "email_taken").await;
     }
 );
 
-db_test!(
+backend_test!(
     sign_up_enforces_every_limit_at_its_bound,
     |app| async move {
         let local = |n: usize| format!("{}@example.com", "a".repeat(n - "@example.com".len()));
@@ -128,7 +109,7 @@ db_test!(
             ),
         ];
         for (body, failing) in cases {
-            let resp = sign_up_raw(&app, body.clone()).await;
+            let resp = app.sign_up_with(body.clone()).await;
             match failing {
                 None => assert_eq!(resp.status(), StatusCode::CREATED, "{body}"),
                 Some(field) => {
@@ -139,37 +120,31 @@ db_test!(
     }
 );
 
-db_test!(
+backend_test!(
     a_password_that_fits_in_bytes_logs_in_with_exactly_those_bytes,
     |app| async move {
         let password = "€".repeat(24);
-        let resp = sign_up_raw(
-            &app,
-            json!({"email": "euro@example.com", "password": password}),
-        )
-        .await;
+        let resp = app
+            .sign_up_with(json!({"email": "euro@example.com", "password": password}))
+            .await;
         assert_eq!(resp.status(), StatusCode::CREATED);
         assert_eq!(
-            log_in_raw(&app, "euro@example.com", &password)
-                .await
-                .status(),
+            app.log_in("euro@example.com", &password).await.status(),
             StatusCode::OK
         );
         let one_less = "€".repeat(23);
         assert_eq!(
-            log_in_raw(&app, "euro@example.com", &one_less)
-                .await
-                .status(),
+            app.log_in("euro@example.com", &one_less).await.status(),
             StatusCode::UNAUTHORIZED
         );
     }
 );
 
-db_test!(
+backend_test!(
     log_in_returns_a_session_for_the_right_password,
     |app| async move {
         let session = app.sign_up_as("login@example.com").await;
-        let resp = log_in_raw(&app, " LOGIN@example.com ", PASSWORD).await;
+        let resp = app.log_in(" LOGIN@example.com ", PASSWORD).await;
         assert_eq!(resp.status(), StatusCode::OK);
         let body: Value = resp.json().await.unwrap();
         assert_eq!(body["user"]["id"], session.user_id.as_str());
@@ -184,12 +159,12 @@ db_test!(
     }
 );
 
-db_test!(
+backend_test!(
     unknown_email_and_wrong_password_fail_identically,
     |app| async move {
         app.sign_up_as("known@example.com").await;
-        let wrong = log_in_raw(&app, "known@example.com", "wrong password").await;
-        let unknown = log_in_raw(&app, "nobody@example.com", "wrong password").await;
+        let wrong = app.log_in("known@example.com", "wrong password").await;
+        let unknown = app.log_in("nobody@example.com", "wrong password").await;
         assert_eq!(
             wrong.headers()["www-authenticate"],
             unknown.headers()["www-authenticate"]
@@ -200,29 +175,29 @@ db_test!(
     }
 );
 
-db_test!(
+backend_test!(
     log_in_applies_no_sign_up_rules_to_its_inputs,
     |app| async move {
         app.sign_up_as("rules@example.com").await;
         // Too short or too long to have been set: simply wrong, not invalid.
         for password in ["short", &"x".repeat(73), &"x".repeat(1024)] {
-            let resp = log_in_raw(&app, "rules@example.com", password).await;
+            let resp = app.log_in("rules@example.com", password).await;
             assert_problem(resp, 401, "invalid_credentials").await;
         }
-        let resp = log_in_raw(&app, "not an email", PASSWORD).await;
+        let resp = app.log_in("not an email", PASSWORD).await;
         assert_problem(resp, 401, "invalid_credentials").await;
         // Empty strings and over 1 KiB are malformed requests.
-        assert_invalid(log_in_raw(&app, "", PASSWORD).await, "email").await;
-        assert_invalid(log_in_raw(&app, "rules@example.com", "").await, "password").await;
+        assert_invalid(app.log_in("", PASSWORD).await, "email").await;
+        assert_invalid(app.log_in("rules@example.com", "").await, "password").await;
         assert_invalid(
-            log_in_raw(&app, "rules@example.com", &"x".repeat(1025)).await,
+            app.log_in("rules@example.com", &"x".repeat(1025)).await,
             "password",
         )
         .await;
     }
 );
 
-db_test!(me_returns_the_token_owner, |app| async move {
+backend_test!(me_returns_the_token_owner, |app| async move {
     let session = app.sign_up_as("me@example.com").await;
     let resp = app
         .authed(Method::GET, "/api/auth/me", &session)

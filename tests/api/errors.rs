@@ -2,10 +2,10 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::db_test;
-use crate::helpers::{assert_invalid, assert_problem};
+use crate::backend_test;
+use crate::harness::{assert_invalid, assert_problem};
 
-db_test!(malformed_json_is_422_against_the_body, |app| async move {
+backend_test!(malformed_json_is_422_against_the_body, |app| async move {
     let s = app.sign_up().await;
     let resp = app
         .authed(Method::POST, &app.tasks_path(&s), &s)
@@ -24,7 +24,7 @@ db_test!(malformed_json_is_422_against_the_body, |app| async move {
     assert_invalid(resp, "body").await;
 });
 
-db_test!(a_body_that_is_not_json_is_415, |app| async move {
+backend_test!(a_body_that_is_not_json_is_415, |app| async move {
     let s = app.sign_up().await;
     let resp = app
         .authed(Method::POST, &app.tasks_path(&s), &s)
@@ -36,7 +36,7 @@ db_test!(a_body_that_is_not_json_is_415, |app| async move {
     assert_problem(resp, 415, "unsupported_media_type").await;
 });
 
-db_test!(a_body_over_64_kib_is_413, |app| async move {
+backend_test!(a_body_over_64_kib_is_413, |app| async move {
     let s = app.sign_up().await;
     let big = json!({"title": "t", "description": "d".repeat(64 * 1024)});
     let resp = app
@@ -66,7 +66,7 @@ fn chunked(bytes: Vec<u8>) -> reqwest::Body {
     reqwest::Body::wrap_stream(tokio_stream::iter(chunks))
 }
 
-db_test!(unknown_routes_and_methods_are_problems, |app| async move {
+backend_test!(unknown_routes_and_methods_are_problems, |app| async move {
     let resp = app
         .request(Method::GET, "/api/nothing-here")
         .send()
@@ -82,7 +82,7 @@ db_test!(unknown_routes_and_methods_are_problems, |app| async move {
     assert_problem(resp, 405, "method_not_allowed").await;
 });
 
-db_test!(a_path_id_that_is_not_a_uuid_is_422, |app| async move {
+backend_test!(a_path_id_that_is_not_a_uuid_is_422, |app| async move {
     let s = app.sign_up().await;
     let resp = app
         .authed(Method::GET, &format!("{}/42", app.tasks_path(&s)), &s)

@@ -2,57 +2,15 @@
 //! the statement timeout, a database outage, and graceful shutdown.
 use std::time::{Duration, Instant};
 
-use reqwest::Method;
 use sea_orm::{ConnectionTrait, DatabaseTransaction, TransactionTrait};
-use serde_json::{Value, json};
-use uuid::Uuid;
+use serde_json::json;
 
 use crate::backend_test;
-use crate::helpers::{Backend, PASSWORD, assert_problem};
-use crate::serve::{Served, prepared, serve};
-
-/// Signs up on a served app: (user id, token).
-async fn sign_up(app: &Served) -> (String, String) {
-    let email = format!("f-{}@example.com", Uuid::now_v7().simple());
-    let resp = app
-        .client
-        .post(app.url("/api/auth/signup"))
-        .json(&json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 201);
-    let body: Value = resp.json().await.unwrap();
-    (
-        body["user"]["id"].as_str().unwrap().to_owned(),
-        body["access_token"].as_str().unwrap().to_owned(),
-    )
-}
-
-fn create(app: &Served, me: &str, token: &str, title: &str) -> reqwest::RequestBuilder {
-    app.client
-        .request(Method::POST, app.url(&format!("/api/{me}/tasks")))
-        .bearer_auth(token)
-        .json(&json!({"title": title}))
-}
-
-async fn total(app: &Served, me: &str, token: &str) -> u64 {
-    let resp = app
-        .client
-        .get(app.url(&format!("/api/{me}/tasks")))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    resp.json::<Value>().await.unwrap()["total"]
-        .as_u64()
-        .unwrap()
-}
+use crate::harness::{Backend, TestApp, assert_problem, postgres_server_addr, timed};
 
 /// Another client holding the tasks table's write lock, as a long
 /// migration or a stuck transaction would.
-async fn lock_tasks(app: &Served, backend: Backend) -> DatabaseTransaction {
+async fn lock_tasks(app: &TestApp, backend: Backend) -> DatabaseTransaction {
     let txn = app.db.begin().await.unwrap();
     let sql = match backend {
         Backend::Postgres => "LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE",
@@ -65,53 +23,70 @@ async fn lock_tasks(app: &Served, backend: Backend) -> DatabaseTransaction {
 
 backend_test!(
     a_request_past_its_deadline_is_answered_504,
-    |backend| async move {
-        let (settings, dir) = prepared(backend, |s| s.request_timeout_seconds = 1).await;
-        let app = serve(settings, dir).await;
-        let (me, token) = sign_up(&app).await;
+    |backend: Backend| async move {
+        let app = TestApp::with(backend, |s| s.request_timeout_seconds = 1).await;
+        let s = app.sign_up().await;
         let lock = lock_tasks(&app, backend).await;
         let started = Instant::now();
-        let resp = create(&app, &me, &token, "stuck").send().await.unwrap();
+        let resp = app
+            .create_task_request(&s, &json!({"title": "stuck"}))
+            .send()
+            .await
+            .unwrap();
         let waited = started.elapsed();
         assert_problem(resp, 504, "request_timeout").await;
         assert!(waited < Duration::from_secs(3), "answered after {waited:?}");
         lock.rollback().await.unwrap();
         // The abandoned write did not happen, and the server serves on.
-        assert_eq!(total(&app, &me, &token).await, 0);
-        let resp = create(&app, &me, &token, "after").send().await.unwrap();
+        assert_eq!(app.list(&s, "").await["total"], 0);
+        let resp = app
+            .create_task_request(&s, &json!({"title": "after"}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(resp.status(), 201);
     }
 );
 
 backend_test!(
     a_statement_stuck_past_its_timeout_is_answered_503,
-    |backend| async move {
-        let (settings, dir) = prepared(backend, |s| s.database_statement_timeout_seconds = 1).await;
-        let app = serve(settings, dir).await;
-        let (me, token) = sign_up(&app).await;
+    |backend: Backend| async move {
+        let app = TestApp::with(backend, |s| s.database_statement_timeout_seconds = 1).await;
+        let s = app.sign_up().await;
         let lock = lock_tasks(&app, backend).await;
         let started = Instant::now();
-        let resp = create(&app, &me, &token, "stuck").send().await.unwrap();
+        let resp = app
+            .create_task_request(&s, &json!({"title": "stuck"}))
+            .send()
+            .await
+            .unwrap();
         let waited = started.elapsed();
         assert_eq!(resp.headers()["retry-after"], "1");
         assert_problem(resp, 503, "database_timeout").await;
         assert!(waited < Duration::from_secs(4), "answered after {waited:?}");
         lock.rollback().await.unwrap();
-        assert_eq!(total(&app, &me, &token).await, 0);
-        let resp = create(&app, &me, &token, "after").send().await.unwrap();
+        assert_eq!(app.list(&s, "").await["total"], 0);
+        let resp = app
+            .create_task_request(&s, &json!({"title": "after"}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(resp.status(), 201);
     }
 );
 
 backend_test!(
     shutdown_finishes_requests_in_flight_and_refuses_new_ones,
-    |backend| async move {
-        let (settings, dir) = prepared(backend, |s| s.shutdown_grace_seconds = 20).await;
-        let mut app = serve(settings, dir).await;
-        let (me, token) = sign_up(&app).await;
+    |backend: Backend| async move {
+        let mut app = TestApp::with(backend, |s| s.shutdown_grace_seconds = 20).await;
+        let s = app.sign_up().await;
         let lock = lock_tasks(&app, backend).await;
-        let in_flight = tokio::spawn(create(&app, &me, &token, "in flight").send());
+        let in_flight = tokio::spawn(timed(
+            app.create_task_request(&s, &json!({"title": "in flight"}))
+                .send(),
+        ));
         tokio::time::sleep(Duration::from_millis(300)).await;
+        let shutdown_began = Instant::now();
         let stopped = app.shutdown();
         tokio::time::sleep(Duration::from_millis(300)).await;
         // A new connection is no longer accepted...
@@ -120,8 +95,12 @@ backend_test!(
         assert!(!stopped.is_finished(), "the server waits for its request");
         // ...and the accepted request still completes once it can.
         lock.rollback().await.unwrap();
-        let resp = in_flight.await.unwrap().unwrap();
-        assert_eq!(resp.status(), 201);
+        let (resp, span) = in_flight.await.unwrap();
+        assert_eq!(resp.unwrap().status(), 201);
+        assert!(
+            span.sent < shutdown_began && shutdown_began < span.answered,
+            "the request was in flight when the shutdown began: {span:?}"
+        );
         let done = tokio::time::timeout(Duration::from_secs(10), stopped).await;
         done.expect("the server stops").unwrap().unwrap();
         let count = app
@@ -195,24 +174,25 @@ mod relay {
     }
 }
 
-/// PostgreSQL only: SQLite is a file in the process, it cannot go away.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_database_outage_is_503_quickly_and_recovers_without_restart_postgres() {
-    let (mut settings, dir) = prepared(Backend::Postgres, |_| {}).await;
-    let mut url = url::Url::parse(settings.database_url.expose()).unwrap();
-    let target = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432));
-    let relay = relay::Relay::start(target.parse().unwrap()).await;
-    url.set_port(Some(relay.addr.port())).unwrap();
-    settings.database_url = url.to_string().into();
-    let app = serve(settings, dir).await;
-    let (me, token) = sign_up(&app).await;
-    let resp = create(&app, &me, &token, "before").send().await.unwrap();
+// PostgreSQL only: SQLite is a file in the process, it cannot go away.
+backend_test!(
+    only Postgres: a_database_outage_is_503_quickly_and_recovers_without_restart,
+    |backend: Backend| async move {
+    let relay = relay::Relay::start(postgres_server_addr()).await;
+    let app = TestApp::with(backend, |settings| {
+        let mut url = url::Url::parse(settings.database_url.expose()).unwrap();
+        url.set_port(Some(relay.addr.port())).unwrap();
+        settings.database_url = url.to_string().into();
+    })
+    .await;
+    let s = app.sign_up().await;
+    let resp = app.create_task_request(&s, &json!({"title": "before"})).send().await.unwrap();
     assert_eq!(resp.status(), 201);
 
     relay.cut();
     for attempt in 0..3 {
         let started = Instant::now();
-        let resp = create(&app, &me, &token, "during").send().await.unwrap();
+        let resp = app.create_task_request(&s, &json!({"title": "during"})).send().await.unwrap();
         let waited = started.elapsed();
         assert_eq!(resp.headers()["retry-after"], "1");
         assert_problem(resp, 503, "database_unavailable").await;
@@ -241,7 +221,7 @@ async fn a_database_outage_is_503_quickly_and_recovers_without_restart_postgres(
     relay.restore();
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        let resp = create(&app, &me, &token, "after").send().await.unwrap();
+        let resp = app.create_task_request(&s, &json!({"title": "after"})).send().await.unwrap();
         if resp.status() == 201 {
             break;
         }
@@ -257,5 +237,5 @@ async fn a_database_outage_is_503_quickly_and_recovers_without_restart_postgres(
         .unwrap();
     assert_eq!(ready.status(), 200);
     // Acknowledged writes are there; refused ones are not.
-    assert_eq!(total(&app, &me, &token).await, 2);
-}
+    assert_eq!(app.list(&s, "").await["total"], 2);
+});

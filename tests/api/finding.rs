@@ -1,39 +1,37 @@
 //! Contract §5: filters, alone and combined.
 use serde_json::{Value, json};
 
-use crate::db_test;
-use crate::helpers::{Session, TestApp, assert_invalid};
+use crate::backend_test;
+use crate::harness::{Session, TestApp, assert_invalid, field};
 
 async fn titles(app: &TestApp, s: &Session, query: &str) -> (Vec<String>, u64) {
     let page = app.list(s, &format!("sort=title&order=asc&{query}")).await;
-    let titles = page["items"]
-        .as_array()
-        .unwrap()
+    let titles = field(&page, "title")
         .iter()
-        .map(|t| t["title"].as_str().unwrap().to_owned())
+        .map(|t| t.as_str().unwrap().to_owned())
         .collect();
     (titles, page["total"].as_u64().unwrap())
 }
 
-async fn seed(app: &TestApp, s: &Session) {
+/// Four tasks that the filters below tell apart.
+async fn create_four(app: &TestApp, s: &Session) {
     let now = chrono::Utc::now();
     let past = (now - chrono::Duration::days(2)).to_rfc3339();
     let future = (now + chrono::Duration::days(2)).to_rfc3339();
-    for body in [
+    let bodies = vec![
         json!({"title": "Buy MILK", "priority": "high", "tags": ["home", "shop"], "due_date": past}),
         json!({"title": "Call mum", "description": "about the milkman", "priority": "low", "tags": ["family"], "due_date": future}),
         json!({"title": "File taxes", "priority": "urgent", "tags": ["home"], "due_date": past, "completed": true}),
         json!({"title": "Sale 50% off", "priority": "medium", "tags": ["shop"]}),
-    ] {
-        app.create_task(s, body).await;
-    }
+    ];
+    app.create_tasks(s, bodies).await;
 }
 
-db_test!(
+backend_test!(
     q_matches_title_or_description_case_insensitively,
     |app| async move {
         let s = app.sign_up().await;
-        seed(&app, &s).await;
+        create_four(&app, &s).await;
         assert_eq!(
             titles(&app, &s, "q=milk").await,
             (vec!["Buy MILK".into(), "Call mum".into()], 2)
@@ -45,9 +43,9 @@ db_test!(
     }
 );
 
-db_test!(priority_is_repeatable_and_matches_any, |app| async move {
+backend_test!(priority_is_repeatable_and_matches_any, |app| async move {
     let s = app.sign_up().await;
-    seed(&app, &s).await;
+    create_four(&app, &s).await;
     assert_eq!(titles(&app, &s, "priority=urgent").await.0, ["File taxes"]);
     let (both, total) = titles(&app, &s, "priority=high&priority=low").await;
     assert_eq!(
@@ -56,9 +54,9 @@ db_test!(priority_is_repeatable_and_matches_any, |app| async move {
     );
 });
 
-db_test!(tags_must_all_match_and_are_normalised, |app| async move {
+backend_test!(tags_must_all_match_and_are_normalised, |app| async move {
     let s = app.sign_up().await;
-    seed(&app, &s).await;
+    create_four(&app, &s).await;
     assert_eq!(
         titles(&app, &s, "tag=home").await.0,
         ["Buy MILK", "File taxes"]
@@ -72,7 +70,7 @@ db_test!(tags_must_all_match_and_are_normalised, |app| async move {
     assert_eq!(titles(&app, &s, "tag=home&tag=%20").await.1, 2);
 });
 
-db_test!(
+backend_test!(
     due_bounds_are_exclusive_and_overdue_means_open_and_late,
     |app| async move {
         let s = app.sign_up().await;
@@ -102,17 +100,17 @@ db_test!(
         assert_eq!(titles(&app, &s, window).await.0, ["before", "exactly"]);
 
         let s2 = app.sign_up().await;
-        seed(&app, &s2).await;
+        create_four(&app, &s2).await;
         assert_eq!(titles(&app, &s2, "overdue=true").await.0, ["Buy MILK"]);
         assert_eq!(titles(&app, &s2, "overdue=false").await.1, 4);
     }
 );
 
-db_test!(
+backend_test!(
     filters_combine_with_status_sorting_and_paging,
     |app| async move {
         let s = app.sign_up().await;
-        seed(&app, &s).await;
+        create_four(&app, &s).await;
         let (found, total) = titles(&app, &s, "tag=home&status=pending").await;
         assert_eq!((found, total), (vec!["Buy MILK".into()], 1));
         let page = app
@@ -124,7 +122,7 @@ db_test!(
     }
 );
 
-db_test!(
+backend_test!(
     bad_filter_values_are_422_naming_the_parameter,
     |app| async move {
         let s = app.sign_up().await;
@@ -140,9 +138,9 @@ db_test!(
     }
 );
 
-db_test!(other_users_tasks_never_match_a_filter, |app| async move {
+backend_test!(other_users_tasks_never_match_a_filter, |app| async move {
     let owner = app.sign_up().await;
-    seed(&app, &owner).await;
+    create_four(&app, &owner).await;
     let other = app.sign_up().await;
     let page: Value = app.list(&other, "tag=home&q=milk").await;
     assert_eq!(page["total"], 0);

@@ -2,8 +2,8 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::db_test;
-use crate::helpers::{Session, TestApp, assert_problem};
+use crate::backend_test;
+use crate::harness::assert_problem;
 
 /// Every task operation, as (method, path suffix after /tasks, body).
 fn operations(task_id: &str) -> Vec<(Method, String, Option<Value>)> {
@@ -25,24 +25,7 @@ fn operations(task_id: &str) -> Vec<(Method, String, Option<Value>)> {
     ]
 }
 
-async fn call(
-    app: &TestApp,
-    who: Option<&Session>,
-    method: Method,
-    path: &str,
-    body: &Option<Value>,
-) -> reqwest::Response {
-    let mut req = app.request(method, path);
-    if let Some(session) = who {
-        req = req.bearer_auth(&session.token);
-    }
-    if let Some(body) = body {
-        req = req.json(body);
-    }
-    req.send().await.unwrap()
-}
-
-db_test!(no_user_can_reach_another_users_tasks, |app| async move {
+backend_test!(no_user_can_reach_another_users_tasks, |app| async move {
     let owner = app.sign_up().await;
     let intruder = app.sign_up().await;
     let task = app
@@ -54,50 +37,45 @@ db_test!(no_user_can_reach_another_users_tasks, |app| async move {
 
     for (method, suffix, body) in operations(task_id) {
         // On the owner's path: 403, whatever the task.
-        let resp = call(
-            &app,
-            Some(&intruder),
-            method.clone(),
-            &format!("{owners_tasks}{suffix}"),
-            &body,
-        )
-        .await;
+        let resp = app
+            .send(
+                &intruder,
+                method.clone(),
+                &format!("{owners_tasks}{suffix}"),
+                body.clone(),
+            )
+            .await;
         assert_problem(resp, 403, "forbidden").await;
         // On their own path with the owner's task id: it does not exist.
-        let resp = call(
-            &app,
-            Some(&intruder),
-            method.clone(),
-            &format!("{intruders_tasks}{suffix}"),
-            &body,
-        )
-        .await;
+        let resp = app
+            .send(
+                &intruder,
+                method.clone(),
+                &format!("{intruders_tasks}{suffix}"),
+                body.clone(),
+            )
+            .await;
         assert_problem(resp, 404, "task_not_found").await;
         // Without a token: 401 first.
-        let resp = call(
-            &app,
-            None,
-            method.clone(),
-            &format!("{owners_tasks}{suffix}"),
-            &body,
-        )
-        .await;
+        let resp = app
+            .send_anonymous(method.clone(), &format!("{owners_tasks}{suffix}"), body)
+            .await;
         assert_problem(resp, 401, "missing_token").await;
     }
     // Listing and creating on the owner's path.
-    let list = call(&app, Some(&intruder), Method::GET, &owners_tasks, &None).await;
+    let list = app.send(&intruder, Method::GET, &owners_tasks, None).await;
     assert_problem(list, 403, "forbidden").await;
-    let create = call(
-        &app,
-        Some(&intruder),
-        Method::POST,
-        &owners_tasks,
-        &Some(json!({"title": "planted"})),
-    )
-    .await;
+    let create = app
+        .send(
+            &intruder,
+            Method::POST,
+            &owners_tasks,
+            Some(json!({"title": "planted"})),
+        )
+        .await;
     assert_problem(create, 403, "forbidden").await;
     assert_problem(
-        call(&app, None, Method::GET, &owners_tasks, &None).await,
+        app.send_anonymous(Method::GET, &owners_tasks, None).await,
         401,
         "missing_token",
     )
@@ -110,7 +88,7 @@ db_test!(no_user_can_reach_another_users_tasks, |app| async move {
     assert_eq!(app.list(&owner, "").await["total"], 1);
 });
 
-db_test!(
+backend_test!(
     a_missing_token_is_401_before_anything_else,
     |app| async move {
         let path = format!("/api/{}/tasks", uuid::Uuid::now_v7());

@@ -1,44 +1,19 @@
+//! Listing tasks: the defaults, paging, status and sorting.
 use serde_json::{Value, json};
 
-use crate::db_test;
-use crate::helpers::{Session, TestApp, assert_invalid};
+use crate::backend_test;
+use crate::harness::{assert_invalid, field, ids};
 
-fn ids(page: &Value) -> Vec<String> {
-    page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["id"].as_str().unwrap().to_owned())
-        .collect()
-}
-
-fn field(page: &Value, name: &str) -> Vec<Value> {
-    page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t[name].clone())
-        .collect()
-}
-
-async fn seed(app: &TestApp, s: &Session, bodies: Vec<Value>) -> Vec<Value> {
-    let mut created = Vec::new();
-    for body in bodies {
-        created.push(app.create_task(s, body).await);
-    }
-    created
-}
-
-db_test!(
+backend_test!(
     a_list_defaults_to_newest_first_fifty_per_page,
     |app| async move {
         let s = app.sign_up().await;
-        let created = seed(
-            &app,
-            &s,
-            (0..3).map(|i| json!({"title": format!("t{i}")})).collect(),
-        )
-        .await;
+        let created = app
+            .create_tasks(
+                &s,
+                (0..3).map(|i| json!({"title": format!("t{i}")})).collect(),
+            )
+            .await;
         let page = app.list(&s, "").await;
         assert_eq!(
             (
@@ -57,17 +32,17 @@ db_test!(
     }
 );
 
-db_test!(paging_neither_repeats_nor_skips, |app| async move {
+backend_test!(paging_neither_repeats_nor_skips, |app| async move {
     let s = app.sign_up().await;
     // Every task shares its priority, so only the id tie-break orders them.
-    let created = seed(
-        &app,
-        &s,
-        (0..11)
-            .map(|i| json!({"title": format!("t{i}"), "priority": "high"}))
-            .collect(),
-    )
-    .await;
+    let created = app
+        .create_tasks(
+            &s,
+            (0..11)
+                .map(|i| json!({"title": format!("t{i}"), "priority": "high"}))
+                .collect(),
+        )
+        .await;
     for sort in ["created_at", "priority", "title", "due_date", "updated_at"] {
         for order in ["asc", "desc"] {
             let mut seen = Vec::new();
@@ -93,10 +68,9 @@ db_test!(paging_neither_repeats_nor_skips, |app| async move {
     }
 });
 
-db_test!(status_filters_by_completion, |app| async move {
+backend_test!(status_filters_by_completion, |app| async move {
     let s = app.sign_up().await;
-    seed(
-        &app,
+    app.create_tasks(
         &s,
         vec![
             json!({"title": "open"}),
@@ -114,10 +88,9 @@ db_test!(status_filters_by_completion, |app| async move {
     assert_eq!(app.list(&s, "status=all").await["total"], 2);
 });
 
-db_test!(sorting_follows_each_documented_order, |app| async move {
+backend_test!(sorting_follows_each_documented_order, |app| async move {
     let s = app.sign_up().await;
-    seed(
-        &app,
+    app.create_tasks(
         &s,
         vec![
             json!({"title": "b", "priority": "low", "due_date": "2026-12-02T00:00:00Z"}),
@@ -162,7 +135,7 @@ db_test!(sorting_follows_each_documented_order, |app| async move {
     );
 });
 
-db_test!(list_parameters_are_validated, |app| async move {
+backend_test!(list_parameters_are_validated, |app| async move {
     let s = app.sign_up().await;
     assert_eq!(app.list(&s, "limit=1").await["limit"], 1);
     assert_eq!(app.list(&s, "limit=100").await["limit"], 100);

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::backend_test;
-use crate::helpers::{Backend, fresh_database};
+use crate::harness::{Backend, TestDatabase};
 
 const JWT_SECRET: &str = "log-test-secret-that-must-never-be-logged-0123";
 const DB_PASSWORD: &str = "db-password-never-logged";
@@ -91,25 +91,24 @@ impl Running {
     }
 }
 
-/// The database URL with a password in it (PostgreSQL's test cluster trusts
-/// local connections, so any password works).
-async fn database_url(backend: Backend) -> (String, Option<tempfile::TempDir>) {
-    let (url, dir) = fresh_database(backend).await;
+/// The database's URL with a password in it (PostgreSQL's test cluster
+/// trusts local connections, so any password works).
+fn with_password(database: &TestDatabase, backend: Backend) -> String {
     match backend {
-        Backend::Sqlite => (url, dir),
+        Backend::Sqlite => database.url().to_owned(),
         Backend::Postgres => {
-            let mut url = url::Url::parse(&url).unwrap();
+            let mut url = url::Url::parse(database.url()).unwrap();
             url.set_password(Some(DB_PASSWORD)).unwrap();
-            (url.to_string(), dir)
+            url.to_string()
         }
     }
 }
 
 backend_test!(
     logs_name_each_request_and_never_a_secret,
-    |backend| async move {
-        let (url, _dir) = database_url(backend).await;
-        let server = Running::start(&url);
+    |backend: Backend| async move {
+        let database = TestDatabase::fresh(backend).await;
+        let server = Running::start(&with_password(&database, backend));
         let base = server.base.clone();
         let client = reqwest::Client::new();
         let at = |path: &str| format!("{base}{path}");

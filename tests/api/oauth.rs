@@ -1,32 +1,15 @@
 //! Contract §7: `POST /api/auth/token`, the OAuth2 password grant behind
 //! Swagger UI's Authorize dialog, and how the spec declares it.
-use reqwest::{Method, Response, StatusCode};
+use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-use crate::db_test;
-use crate::helpers::{PASSWORD, TestApp, assert_problem};
-use crate::sessions::me;
+use crate::backend_test;
+use crate::harness::{PASSWORD, assert_oauth_error, assert_problem};
 
-async fn token_form(app: &TestApp, form: &str) -> Response {
-    app.request(Method::POST, "/api/auth/token")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form.to_owned())
-        .send()
-        .await
-        .unwrap()
-}
-
-/// A 400 with RFC 6749's `error` member equal to the problem's `code`.
-async fn assert_oauth_error(resp: Response, error: &str) -> Value {
-    let body = assert_problem(resp, 400, error).await;
-    assert_eq!(body["error"], error, "{body}");
-    body
-}
-
-db_test!(the_password_grant_issues_a_bearer_token, |app| async move {
+backend_test!(the_password_grant_issues_a_bearer_token, |app| async move {
     app.sign_up_as("swagger@example.com").await;
     let form = "grant_type=password&username=Swagger%40example.com&password=correct+horse+battery&scope=tasks";
-    let resp = token_form(&app, form).await;
+    let resp = app.token_form(form).await;
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(resp.headers()["cache-control"], "no-store");
     let body: Value = resp.json().await.unwrap();
@@ -35,31 +18,25 @@ db_test!(the_password_grant_issues_a_bearer_token, |app| async move {
     assert_eq!(body["token_type"], "bearer");
     assert_eq!(body["expires_in"], 900);
     assert_eq!(
-        me(&app, body["access_token"].as_str().unwrap()).await,
+        app.me(body["access_token"].as_str().unwrap()).await,
         StatusCode::OK
     );
 });
 
-db_test!(
+backend_test!(
     token_failures_are_400_problems_with_an_oauth_error,
     |app| async move {
         app.sign_up_as("grant@example.com").await;
         let pass = format!("password={}", PASSWORD.replace(' ', "+"));
         let wrong = assert_oauth_error(
-            token_form(
-                &app,
-                "grant_type=password&username=grant@example.com&password=nope",
-            )
-            .await,
+            app.token_form("grant_type=password&username=grant@example.com&password=nope")
+                .await,
             "invalid_grant",
         )
         .await;
         let unknown = assert_oauth_error(
-            token_form(
-                &app,
-                "grant_type=password&username=nobody@example.com&password=nope",
-            )
-            .await,
+            app.token_form("grant_type=password&username=nobody@example.com&password=nope")
+                .await,
             "invalid_grant",
         )
         .await;
@@ -88,15 +65,15 @@ db_test!(
             (String::new(), "invalid_request"),
         ];
         for (form, error) in cases {
-            assert_oauth_error(token_form(&app, &form).await, error).await;
+            assert_oauth_error(app.token_form(&form).await, error).await;
         }
         // The right credentials still work after all that.
         let ok = format!("grant_type=password&username=grant@example.com&{pass}");
-        assert_eq!(token_form(&app, &ok).await.status(), StatusCode::OK);
+        assert_eq!(app.token_form(&ok).await.status(), StatusCode::OK);
     }
 );
 
-db_test!(the_token_endpoint_takes_only_the_form, |app| async move {
+backend_test!(the_token_endpoint_takes_only_the_form, |app| async move {
     let resp = app
         .request(Method::POST, "/api/auth/token")
         .json(&serde_json::json!({"grant_type": "password"}))

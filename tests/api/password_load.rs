@@ -3,16 +3,14 @@
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use serde_json::json;
 
 use crate::backend_test;
-use crate::helpers::{assert_problem, spawn_tweaked};
-use crate::sessions::log_in;
+use crate::harness::{Backend, TestApp, assert_each_overlaps, assert_problem, timed};
 
 backend_test!(
     password_checks_beyond_the_bound_get_503_instead_of_queueing,
-    |backend| async move {
-        let app = spawn_tweaked(backend, |s| {
+    |backend: Backend| async move {
+        let app = TestApp::with(backend, |s| {
             s.bcrypt_cost = 12;
             s.bcrypt_concurrency = Some(1);
             s.bcrypt_max_wait_ms = 0;
@@ -20,29 +18,30 @@ backend_test!(
         .await;
         let attempts: Vec<_> = (0..4)
             .map(|i| {
-                let (client, url) = (app.client.clone(), app.url("/api/auth/login"));
-                tokio::spawn(async move {
-                    let email = format!("busy{i}@example.com");
-                    let body = json!({"email": email, "password": "wrong password"});
-                    client.post(url).json(&body).send().await.unwrap()
-                })
+                let email = format!("busy{i}@example.com");
+                let request = app.log_in_request(&email, "wrong password");
+                tokio::spawn(timed(async move { request.send().await.unwrap() }))
             })
             .collect();
-        let mut busy = 0;
+        let (mut busy, mut refused, mut checked) = (0, vec![], vec![]);
         for attempt in attempts {
-            let resp = attempt.await.unwrap();
+            let (resp, span) = attempt.await.unwrap();
             if resp.status() == StatusCode::SERVICE_UNAVAILABLE {
                 assert_eq!(resp.headers()["retry-after"], "1");
                 assert_problem(resp, 503, "server_busy").await;
                 busy += 1;
+                refused.push(span);
             } else {
                 assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+                checked.push(span);
             }
         }
+        // Each refusal came while a password check held the one turn.
+        assert_each_overlaps(&refused, &checked, "logins refused as busy");
         assert!((1..4).contains(&busy), "{busy} of 4 were refused as busy");
         // Once the work is done the server answers normally again.
         tokio::time::sleep(Duration::from_millis(50)).await;
-        let resp = log_in(&app, "busy0@example.com", "wrong password").await;
+        let resp = app.log_in("busy0@example.com", "wrong password").await;
         assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     }
 );

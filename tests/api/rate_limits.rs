@@ -2,103 +2,66 @@
 //! instance on one database, behind trusted proxies or not.
 use std::time::Instant;
 
-use reqwest::{Method, Response, StatusCode};
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::backend_test;
-use crate::helpers::{PASSWORD, TestApp, assert_problem, spawn_pair, spawn_tweaked};
-use crate::sessions::log_in;
-
-/// Asserts a 429 `rate_limited` with a `Retry-After` within the window;
-/// returns the body and the seconds to wait.
-async fn assert_limited(resp: Response, window: u64) -> (Value, u64) {
-    let retry_after: u64 = resp.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!(
-        (1..=window).contains(&retry_after),
-        "Retry-After {retry_after}"
-    );
-    (assert_problem(resp, 429, "rate_limited").await, retry_after)
-}
-
-async fn token_form(app: &TestApp, email: &str, password: &str) -> Response {
-    app.request(Method::POST, "/api/auth/token")
-        .form(&[
-            ("grant_type", "password"),
-            ("username", email),
-            ("password", password),
-        ])
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn sign_up_status(app: &TestApp, email: &str) -> StatusCode {
-    app.request(Method::POST, "/api/auth/signup")
-        .json(&json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .status()
-}
+use crate::harness::{Backend, PASSWORD, TestApp, assert_limited, assert_problem};
 
 backend_test!(
     too_many_failures_lock_an_email_even_for_the_right_password,
-    |backend| async move {
-        let app = spawn_tweaked(backend, |s| s.auth_failures_per_email = 3).await;
+    |backend: Backend| async move {
+        let app = TestApp::with(backend, |s| s.auth_failures_per_email = 3).await;
         app.sign_up_as("locked@example.com").await;
         app.sign_up_as("bystander@example.com").await;
         for _ in 0..3 {
-            let resp = log_in(&app, "locked@example.com", "wrong password").await;
+            let resp = app.log_in("locked@example.com", "wrong password").await;
             assert_problem(resp, 401, "invalid_credentials").await;
         }
         assert_limited(
-            log_in(&app, "locked@example.com", "wrong password").await,
+            app.log_in("locked@example.com", "wrong password").await,
             900,
         )
         .await;
-        assert_limited(log_in(&app, " LOCKED@example.com", PASSWORD).await, 900).await;
+        assert_limited(app.log_in(" LOCKED@example.com", PASSWORD).await, 900).await;
         // The token endpoint shares the lockout; it answers 429, not 400.
-        assert_limited(token_form(&app, "locked@example.com", PASSWORD).await, 900).await;
+        assert_limited(app.token_grant("locked@example.com", PASSWORD).await, 900).await;
         // Other emails are unaffected.
-        let other = log_in(&app, "bystander@example.com", PASSWORD).await;
+        let other = app.log_in("bystander@example.com", PASSWORD).await;
         assert_eq!(other.status(), StatusCode::OK);
     }
 );
 
 backend_test!(
     a_successful_login_is_not_counted_as_a_failure,
-    |backend| async move {
-        let app = spawn_tweaked(backend, |s| s.auth_failures_per_email = 3).await;
+    |backend: Backend| async move {
+        let app = TestApp::with(backend, |s| s.auth_failures_per_email = 3).await;
         app.sign_up_as("careful@example.com").await;
         for _ in 0..2 {
-            let wrong = log_in(&app, "careful@example.com", "wrong password").await;
+            let wrong = app.log_in("careful@example.com", "wrong password").await;
             assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
-            let right = log_in(&app, "careful@example.com", PASSWORD).await;
+            let right = app.log_in("careful@example.com", PASSWORD).await;
             assert_eq!(right.status(), StatusCode::OK);
         }
         // Five attempts so far, two of them failures: the third locks it.
-        let wrong = log_in(&app, "careful@example.com", "wrong password").await;
+        let wrong = app.log_in("careful@example.com", "wrong password").await;
         assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
-        assert_limited(log_in(&app, "careful@example.com", PASSWORD).await, 900).await;
+        assert_limited(app.log_in("careful@example.com", PASSWORD).await, 900).await;
     }
 );
 
 backend_test!(
     a_locked_unknown_email_looks_exactly_like_a_locked_account,
-    |backend| async move {
-        let app = spawn_tweaked(backend, |s| s.auth_failures_per_email = 2).await;
+    |backend: Backend| async move {
+        let app = TestApp::with(backend, |s| s.auth_failures_per_email = 2).await;
         app.sign_up_as("real@example.com").await;
         let mut locked = vec![];
         for email in ["real@example.com", "ghost@example.com"] {
             for _ in 0..2 {
-                let resp = log_in(&app, email, "wrong password").await;
+                let resp = app.log_in(email, "wrong password").await;
                 assert_problem(resp, 401, "invalid_credentials").await;
             }
-            let resp = log_in(&app, email, PASSWORD).await;
+            let resp = app.log_in(email, PASSWORD).await;
             let headers: Vec<String> = resp.headers().keys().map(|k| k.to_string()).collect();
             let (body, retry_after) = assert_limited(resp, 900).await;
             locked.push((body, retry_after, headers));
@@ -122,10 +85,10 @@ backend_test!(
 
 backend_test!(
     a_locked_email_is_refused_before_any_bcrypt_work,
-    |backend| async move {
+    |backend: Backend| async move {
         // At cost 13 one bcrypt takes hundreds of milliseconds; a refusal
         // that skips it takes a database round trip.
-        let app = spawn_tweaked(backend, |s| {
+        let app = TestApp::with(backend, |s| {
             s.bcrypt_cost = 13;
             s.auth_failures_per_email = 1;
         })
@@ -133,11 +96,11 @@ backend_test!(
         app.sign_up_as("slow@example.com").await;
         for email in ["slow@example.com", "nobody@example.com"] {
             let started = Instant::now();
-            let failed = log_in(&app, email, "wrong password").await;
+            let failed = app.log_in(email, "wrong password").await;
             let bcrypt_time = started.elapsed();
             assert_eq!(failed.status(), StatusCode::UNAUTHORIZED);
             let started = Instant::now();
-            let refused = log_in(&app, email, PASSWORD).await;
+            let refused = app.log_in(email, PASSWORD).await;
             let refusal_time = started.elapsed();
             assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
             // Had the refusal paid for bcrypt it would take at least as
@@ -152,28 +115,29 @@ backend_test!(
 
 backend_test!(
     a_client_address_gets_a_bounded_number_of_auth_requests,
-    |backend| async move {
-        let app = spawn_tweaked(backend, |s| s.auth_requests_per_ip = 3).await;
+    |backend: Backend| async move {
+        let app = TestApp::with(backend, |s| s.auth_requests_per_ip = 3).await;
         assert_eq!(
-            sign_up_status(&app, "ip@example.com").await,
+            app.sign_up_status("ip@example.com").await,
             StatusCode::CREATED
         );
-        let session: Value = log_in(&app, "ip@example.com", PASSWORD)
+        let session: Value = app
+            .log_in("ip@example.com", PASSWORD)
             .await
             .json()
             .await
             .unwrap();
         assert_eq!(
-            token_form(&app, "ip@example.com", PASSWORD).await.status(),
+            app.token_grant("ip@example.com", PASSWORD).await.status(),
             StatusCode::OK
         );
         // The fourth sign-up, login or token request from 127.0.0.1 is refused.
-        assert_limited(log_in(&app, "ip@example.com", PASSWORD).await, 900).await;
+        assert_limited(app.log_in("ip@example.com", PASSWORD).await, 900).await;
         assert_eq!(
-            sign_up_status(&app, "ip2@example.com").await,
+            app.sign_up_status("ip2@example.com").await,
             StatusCode::TOO_MANY_REQUESTS
         );
-        assert_limited(token_form(&app, "ip@example.com", PASSWORD).await, 900).await;
+        assert_limited(app.token_grant("ip@example.com", PASSWORD).await, 900).await;
         // Other operations are not auth requests.
         let me = app
             .request(Method::GET, "/api/auth/me")
@@ -187,35 +151,35 @@ backend_test!(
 
 backend_test!(
     instances_on_one_database_share_the_limits,
-    |backend| async move {
-        let (a, b) = spawn_pair(backend, |s| {
+    |backend: Backend| async move {
+        let (a, b) = TestApp::pair(backend, |s| {
             s.auth_failures_per_email = 3;
             s.auth_requests_per_ip = 8;
         })
         .await;
         a.sign_up_as("shared@example.com").await; // request 1 from 127.0.0.1
         for app in [&a, &b, &a] {
-            let resp = log_in(app, "shared@example.com", "wrong password").await;
+            let resp = app.log_in("shared@example.com", "wrong password").await;
             assert_eq!(resp.status(), StatusCode::UNAUTHORIZED); // requests 2..=4
         }
         // Three failures spread over two instances lock the email on both.
-        assert_limited(log_in(&b, "shared@example.com", PASSWORD).await, 900).await; // 5
-        assert_limited(log_in(&a, "shared@example.com", PASSWORD).await, 900).await; // 6
+        assert_limited(b.log_in("shared@example.com", PASSWORD).await, 900).await; // 5
+        assert_limited(a.log_in("shared@example.com", PASSWORD).await, 900).await; // 6
         // And the address's budget of 8 is one budget across both.
         assert_eq!(
-            sign_up_status(&b, "more@example.com").await,
+            b.sign_up_status("more@example.com").await,
             StatusCode::CREATED
         ); // 7
         assert_eq!(
-            sign_up_status(&a, "most@example.com").await,
+            a.sign_up_status("most@example.com").await,
             StatusCode::CREATED
         ); // 8
         assert_eq!(
-            sign_up_status(&b, "over@example.com").await,
+            b.sign_up_status("over@example.com").await,
             StatusCode::TOO_MANY_REQUESTS
         );
         assert_eq!(
-            sign_up_status(&a, "over@example.com").await,
+            a.sign_up_status("over@example.com").await,
             StatusCode::TOO_MANY_REQUESTS
         );
     }
@@ -223,8 +187,8 @@ backend_test!(
 
 backend_test!(
     forwarded_addresses_count_only_behind_a_trusted_proxy,
-    |backend| async move {
-        let behind_proxy = spawn_tweaked(backend, |s| {
+    |backend: Backend| async move {
+        let behind_proxy = TestApp::with(backend, |s| {
             s.auth_requests_per_ip = 2;
             s.trusted_proxies = "127.0.0.0/8".parse().unwrap();
         })
@@ -250,7 +214,7 @@ backend_test!(
         assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
 
         // Without trusted proxies the header is ignored: the peer is limited.
-        let direct = spawn_tweaked(backend, |s| s.auth_requests_per_ip = 2).await;
+        let direct = TestApp::with(backend, |s| s.auth_requests_per_ip = 2).await;
         for forged in ["198.51.100.3", "198.51.100.4"] {
             let resp = attempt(&direct, forged).await.unwrap();
             assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);

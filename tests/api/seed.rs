@@ -2,13 +2,13 @@
 //! in with the shared password, and its sessions file drives the API.
 use reqwest::{Method, StatusCode};
 use sea_orm::{EntityTrait, PaginatorTrait};
-use serde_json::{Value, json};
+use serde_json::Value;
 use tasks_api::auth::TokenService;
 use tasks_api::cli::seed;
 use tasks_api::entity::{task, task_tag, user};
 
-use crate::db_test;
-use crate::helpers::{JWT_SECRET, Session};
+use crate::backend_test;
+use crate::harness::{JWT_SECRET, Session};
 
 const PLAN: seed::Plan = seed::Plan {
     users: 3,
@@ -16,7 +16,7 @@ const PLAN: seed::Plan = seed::Plan {
     password_cost: 4,
 };
 
-db_test!(
+backend_test!(
     seeding_creates_the_users_and_tasks_and_a_seeded_user_can_log_in,
     |app| async move {
         let seeded = seed::run(&app.db, &PLAN).await.unwrap();
@@ -26,18 +26,9 @@ db_test!(
         // Tasks 0, 2 and 4 are tagged "work", task 0 also "home".
         assert_eq!(task_tag::Entity::find().count(&app.db).await.unwrap(), 12);
 
-        let resp = app
-            .request(Method::POST, "/api/auth/login")
-            .json(&json!({"email": seed::email(2), "password": seed::PASSWORD}))
-            .send()
-            .await
-            .unwrap();
+        let resp = app.log_in(&seed::email(2), seed::PASSWORD).await;
         assert_eq!(resp.status(), StatusCode::OK);
-        let body: Value = resp.json().await.unwrap();
-        let session = Session {
-            user_id: body["user"]["id"].as_str().unwrap().to_owned(),
-            token: body["access_token"].as_str().unwrap().to_owned(),
-        };
+        let session = Session::from_body(&resp.json().await.unwrap());
         let page: Value = app
             .authed(Method::GET, &app.tasks_path(&session), &session)
             .send()
@@ -51,7 +42,7 @@ db_test!(
     }
 );
 
-db_test!(
+backend_test!(
     seeding_the_same_users_twice_is_refused_and_writes_nothing,
     |app| async move {
         seed::run(&app.db, &PLAN).await.unwrap();
@@ -61,7 +52,7 @@ db_test!(
     }
 );
 
-db_test!(
+backend_test!(
     the_sessions_file_holds_working_tokens_and_task_ids,
     |app| async move {
         let seeded = seed::run(&app.db, &PLAN).await.unwrap();

@@ -2,9 +2,10 @@
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::db_test;
+use crate::backend_test;
+use crate::harness::{Backend, TestDatabase, assert_overlapped, settings, timed};
 
-db_test!(the_root_redirects_to_the_docs, |app| async move {
+backend_test!(the_root_redirects_to_the_docs, |app| async move {
     let resp = app.request(Method::GET, "/").send().await.unwrap();
     assert!(resp.status().is_redirection());
     assert_eq!(resp.headers()["location"], "/docs");
@@ -14,7 +15,7 @@ db_test!(the_root_redirects_to_the_docs, |app| async move {
     assert!(html.contains("swagger") && html.contains("persistAuthorization: true"));
 });
 
-db_test!(the_server_serves_its_own_spec, |app| async move {
+backend_test!(the_server_serves_its_own_spec, |app| async move {
     let spec: Value = app
         .request(Method::GET, "/openapi.json")
         .send()
@@ -63,7 +64,7 @@ db_test!(the_server_serves_its_own_spec, |app| async move {
     );
 });
 
-db_test!(health_probes_answer, |app| async move {
+backend_test!(health_probes_answer, |app| async move {
     for path in ["/health/live", "/health/ready"] {
         let resp = app.request(Method::GET, path).send().await.unwrap();
         assert_eq!(resp.status(), 200, "{path}");
@@ -72,16 +73,20 @@ db_test!(health_probes_answer, |app| async move {
     }
 });
 
-/// Several instances share one database only on PostgreSQL (SQLite is the
-/// single-instance embedded default), so this runs on PostgreSQL alone.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn instances_starting_together_on_postgres_migrate_once() {
-    // Three instances on one fresh database, as a deploy starts them.
-    let (url, _dir) = crate::helpers::fresh_database(crate::helpers::Backend::Postgres).await;
-    let settings = crate::helpers::settings(&url);
-    let build = || tasks_api::startup::Application::build(&settings);
-    let (a, b, c) = tokio::join!(build(), build(), build());
-    for app in [a, b, c] {
-        app.expect("every instance starts on the shared database");
+// Several instances share one database only on PostgreSQL (SQLite is the
+// single-instance embedded default), so this runs on PostgreSQL alone.
+backend_test!(
+    only Postgres: instances_starting_together_migrate_once,
+    |backend: Backend| async move {
+        // Three instances on one fresh database, as a deploy starts them.
+        let database = TestDatabase::fresh(backend).await;
+        let settings = settings(database.url());
+        let build = || timed(tasks_api::startup::Application::build(&settings));
+        let (a, b, c) = tokio::join!(build(), build(), build());
+        let spans = [a.1, b.1, c.1];
+        for (app, _) in [a, b, c] {
+            app.expect("every instance starts on the shared database");
+        }
+        assert_overlapped(&spans, "three instances starting");
     }
-}
+);

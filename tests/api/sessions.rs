@@ -1,77 +1,21 @@
 //! Contract §7: refresh tokens, rotation, reuse detection, logout, expiry.
 use std::time::Duration;
 
-use reqwest::{Method, Response, StatusCode};
+use reqwest::{Method, StatusCode};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use tasks_api::entity::refresh_token;
 
-use crate::helpers::{PASSWORD, TestApp, assert_invalid, assert_problem, spawn_tweaked};
-use crate::{backend_test, db_test};
+use crate::backend_test;
+use crate::harness::{
+    Backend, PASSWORD, TestApp, assert_invalid, assert_overlapped, assert_problem, timed, token,
+};
 
-/// A new account's sign-up body (user, access and refresh token) and email.
-pub async fn sign_up_body(app: &TestApp) -> (String, Value) {
-    let email = format!("s-{}@example.com", uuid::Uuid::now_v7().simple());
-    let resp = app
-        .request(Method::POST, "/api/auth/signup")
-        .json(&json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::CREATED);
-    (email, resp.json().await.unwrap())
-}
-
-pub async fn log_in(app: &TestApp, email: &str, password: &str) -> Response {
-    app.request(Method::POST, "/api/auth/login")
-        .json(&json!({"email": email, "password": password}))
-        .send()
-        .await
-        .unwrap()
-}
-
-pub async fn refresh(app: &TestApp, token: &str) -> Response {
-    app.request(Method::POST, "/api/auth/refresh")
-        .json(&json!({"refresh_token": token}))
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn log_out(app: &TestApp, token: &str) -> Response {
-    app.request(Method::POST, "/api/auth/logout")
-        .json(&json!({"refresh_token": token}))
-        .send()
-        .await
-        .unwrap()
-}
-
-/// Refreshes successfully and returns the new refresh token.
-async fn rotate(app: &TestApp, token: &str) -> String {
-    let resp = refresh(app, token).await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let body: Value = resp.json().await.unwrap();
-    body["refresh_token"].as_str().unwrap().to_owned()
-}
-
-pub async fn me(app: &TestApp, access_token: &str) -> StatusCode {
-    app.request(Method::GET, "/api/auth/me")
-        .bearer_auth(access_token)
-        .send()
-        .await
-        .unwrap()
-        .status()
-}
-
-fn token(body: &Value, name: &str) -> String {
-    body[name].as_str().unwrap().to_owned()
-}
-
-db_test!(
+backend_test!(
     sign_up_and_log_in_return_a_refresh_token_stored_only_as_a_hash,
     |app| async move {
-        let (email, signed_up) = sign_up_body(&app).await;
-        let resp = log_in(&app, &email, PASSWORD).await;
+        let (email, signed_up) = app.sign_up_body().await;
+        let resp = app.log_in(&email, PASSWORD).await;
         assert_eq!(resp.headers()["cache-control"], "no-store");
         let logged_in: Value = resp.json().await.unwrap();
         let (first, second) = (
@@ -90,24 +34,21 @@ db_test!(
     }
 );
 
-db_test!(
+backend_test!(
     a_refresh_returns_new_tokens_and_retires_the_old_one,
     |app| async move {
-        let (email, signed_up) = sign_up_body(&app).await;
+        let (email, signed_up) = app.sign_up_body().await;
         let old = token(&signed_up, "refresh_token");
-        let resp = refresh(&app, &old).await;
+        let resp = app.refresh(&old).await;
         assert_eq!(resp.status(), StatusCode::OK);
         assert_eq!(resp.headers()["cache-control"], "no-store");
         let body: Value = resp.json().await.unwrap();
         assert_eq!(body["user"]["email"], email.as_str());
         assert_eq!(body["token_type"], "bearer");
         assert_eq!(body["expires_in"], 900);
-        assert_eq!(
-            me(&app, &token(&body, "access_token")).await,
-            StatusCode::OK
-        );
+        assert_eq!(app.me(&token(&body, "access_token")).await, StatusCode::OK);
         assert_ne!(token(&body, "refresh_token"), old);
-        let again = refresh(&app, &old).await;
+        let again = app.refresh(&old).await;
         assert!(
             again.headers()["www-authenticate"]
                 .to_str()
@@ -118,50 +59,43 @@ db_test!(
     }
 );
 
-db_test!(
+backend_test!(
     reusing_a_refresh_token_revokes_every_token_descended_from_its_login,
     |app| async move {
-        let (email, signed_up) = sign_up_body(&app).await;
-        let other_login: Value = log_in(&app, &email, PASSWORD).await.json().await.unwrap();
+        let (email, signed_up) = app.sign_up_body().await;
+        let other_login: Value = app.log_in(&email, PASSWORD).await.json().await.unwrap();
         let first = token(&signed_up, "refresh_token");
-        let second = rotate(&app, &first).await;
-        let third = rotate(&app, &second).await;
+        let second = app.rotate(&first).await;
+        let third = app.rotate(&second).await;
         // An attacker replays the first token: theft.
-        assert_problem(refresh(&app, &first).await, 401, "invalid_refresh_token").await;
+        assert_problem(app.refresh(&first).await, 401, "invalid_refresh_token").await;
         // Its descendants, including the legitimate client's latest, are dead.
-        assert_problem(refresh(&app, &third).await, 401, "invalid_refresh_token").await;
+        assert_problem(app.refresh(&third).await, 401, "invalid_refresh_token").await;
         // Another login of the same user is another family and still works.
-        rotate(&app, &token(&other_login, "refresh_token")).await;
+        app.rotate(&token(&other_login, "refresh_token")).await;
     }
 );
 
-db_test!(
+backend_test!(
     of_two_concurrent_refreshes_with_one_token_exactly_one_succeeds,
     |app| async move {
-        let (_, signed_up) = sign_up_body(&app).await;
+        let (_, signed_up) = app.sign_up_body().await;
         let shared = token(&signed_up, "refresh_token");
         let racers: Vec<_> = (0..6)
             .map(|_| {
-                let (client, url, shared) = (
-                    app.client.clone(),
-                    app.url("/api/auth/refresh"),
-                    shared.clone(),
-                );
+                let request = app.refresh_request(&shared);
                 tokio::spawn(async move {
-                    let resp = client
-                        .post(url)
-                        .json(&json!({"refresh_token": shared}))
-                        .send()
-                        .await
-                        .unwrap();
+                    let (resp, span) = timed(request.send()).await;
+                    let resp = resp.unwrap();
                     let status = resp.status();
-                    (status, resp.json::<Value>().await.unwrap())
+                    (status, resp.json::<Value>().await.unwrap(), span)
                 })
             })
             .collect();
-        let mut winners = vec![];
+        let (mut winners, mut spans) = (vec![], vec![]);
         for racer in racers {
-            let (status, body) = racer.await.unwrap();
+            let (status, body, span) = racer.await.unwrap();
+            spans.push(span);
             match status {
                 StatusCode::OK => winners.push(token(&body, "refresh_token")),
                 _ => assert_eq!(
@@ -170,47 +104,37 @@ db_test!(
                 ),
             }
         }
+        assert_overlapped(&spans, "refreshes with one token");
         assert_eq!(winners.len(), 1, "exactly one refresh wins");
         // The losers presented a used token: the family is revoked, so even
         // the winner must log in again.
-        assert_problem(
-            refresh(&app, &winners[0]).await,
-            401,
-            "invalid_refresh_token",
-        )
-        .await;
+        assert_problem(app.refresh(&winners[0]).await, 401, "invalid_refresh_token").await;
     }
 );
 
-db_test!(
+backend_test!(
     logging_out_revokes_the_session_but_not_issued_access_tokens,
     |app| async move {
-        let (_, signed_up) = sign_up_body(&app).await;
+        let (_, signed_up) = app.sign_up_body().await;
         let first = token(&signed_up, "refresh_token");
-        let second = rotate(&app, &first).await;
-        assert_eq!(
-            log_out(&app, &second).await.status(),
-            StatusCode::NO_CONTENT
-        );
-        assert_problem(refresh(&app, &second).await, 401, "invalid_refresh_token").await;
+        let second = app.rotate(&first).await;
+        assert_eq!(app.log_out(&second).await.status(), StatusCode::NO_CONTENT);
+        assert_problem(app.refresh(&second).await, 401, "invalid_refresh_token").await;
         // Access tokens are short-lived and stay valid until they expire.
         assert_eq!(
-            me(&app, &token(&signed_up, "access_token")).await,
+            app.me(&token(&signed_up, "access_token")).await,
             StatusCode::OK
         );
         // Logging out twice, or with a token never issued, is not an error.
+        assert_eq!(app.log_out(&second).await.status(), StatusCode::NO_CONTENT);
         assert_eq!(
-            log_out(&app, &second).await.status(),
-            StatusCode::NO_CONTENT
-        );
-        assert_eq!(
-            log_out(&app, "never-issued").await.status(),
+            app.log_out("never-issued").await.status(),
             StatusCode::NO_CONTENT
         );
     }
 );
 
-db_test!(
+backend_test!(
     refresh_and_logout_name_a_malformed_field,
     |app| async move {
         for path in ["/api/auth/refresh", "/api/auth/logout"] {
@@ -229,7 +153,7 @@ db_test!(
             }
         }
         assert_problem(
-            refresh(&app, "never-issued").await,
+            app.refresh("never-issued").await,
             401,
             "invalid_refresh_token",
         )
@@ -239,12 +163,12 @@ db_test!(
 
 backend_test!(
     an_expired_refresh_token_is_refused_and_then_purged,
-    |backend| async move {
-        let app = spawn_tweaked(backend, |s| s.refresh_ttl_seconds = 1).await;
-        let (_, signed_up) = sign_up_body(&app).await;
+    |backend: Backend| async move {
+        let app = TestApp::with(backend, |s| s.refresh_ttl_seconds = 1).await;
+        let (_, signed_up) = app.sign_up_body().await;
         tokio::time::sleep(Duration::from_millis(1500)).await;
         let expired = token(&signed_up, "refresh_token");
-        assert_problem(refresh(&app, &expired).await, 401, "invalid_refresh_token").await;
+        assert_problem(app.refresh(&expired).await, 401, "invalid_refresh_token").await;
         let purged = tasks_api::service::sessions::purge_expired(&app.db)
             .await
             .unwrap();

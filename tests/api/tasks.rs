@@ -1,33 +1,21 @@
+//! One task: creating, reading, replacing, patching, completing and
+//! deleting it.
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::db_test;
-use crate::helpers::{Session, TestApp, assert_invalid, assert_problem};
+use crate::backend_test;
+use crate::harness::{assert_invalid, assert_problem};
 
-async fn send(
-    app: &TestApp,
-    session: &Session,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> reqwest::Response {
-    let mut req = app.authed(method, path, session);
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    req.send().await.unwrap()
-}
-
-db_test!(a_new_task_has_the_documented_defaults, |app| async move {
+backend_test!(a_new_task_has_the_documented_defaults, |app| async move {
     let s = app.sign_up().await;
-    let resp = send(
-        &app,
-        &s,
-        Method::POST,
-        &app.tasks_path(&s),
-        Some(json!({"title": "  Buy milk  "})),
-    )
-    .await;
+    let resp = app
+        .send(
+            &s,
+            Method::POST,
+            &app.tasks_path(&s),
+            Some(json!({"title": "  Buy milk  "})),
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::CREATED);
     let location = resp.headers()["location"].to_str().unwrap().to_owned();
     assert!(resp.headers().contains_key("etag"));
@@ -47,7 +35,8 @@ db_test!(a_new_task_has_the_documented_defaults, |app| async move {
     assert_eq!(task["user_id"], s.user_id.as_str());
     assert_eq!(task["created_at"], task["updated_at"]);
     // The Location header leads to the same task.
-    let fetched: Value = send(&app, &s, Method::GET, &location, None)
+    let fetched: Value = app
+        .send(&s, Method::GET, &location, None)
         .await
         .json()
         .await
@@ -55,7 +44,7 @@ db_test!(a_new_task_has_the_documented_defaults, |app| async move {
     assert_eq!(fetched, task);
 });
 
-db_test!(every_field_round_trips_normalised, |app| async move {
+backend_test!(every_field_round_trips_normalised, |app| async move {
     let s = app.sign_up().await;
     let task = app
         .create_task(&s, json!({
@@ -72,7 +61,7 @@ db_test!(every_field_round_trips_normalised, |app| async move {
     assert_eq!(app.get_task(&s, task["id"].as_str().unwrap()).await, task);
 });
 
-db_test!(
+backend_test!(
     task_fields_are_validated_at_their_bounds,
     |app| async move {
         let s = app.sign_up().await;
@@ -124,7 +113,7 @@ db_test!(
             ),
         ];
         for (body, failing) in cases {
-            let resp = send(&app, &s, Method::POST, &path, Some(body.clone())).await;
+            let resp = app.send(&s, Method::POST, &path, Some(body.clone())).await;
             match failing {
                 None => assert_eq!(resp.status(), StatusCode::CREATED, "{body}"),
                 Some(field) => {
@@ -141,7 +130,7 @@ db_test!(
     }
 );
 
-db_test!(
+backend_test!(
     put_replaces_every_field_and_resets_omitted_ones,
     |app| async move {
         let s = app.sign_up().await;
@@ -155,7 +144,9 @@ db_test!(
             )
             .await;
         let path = app.task_path(&s, task["id"].as_str().unwrap());
-        let resp = send(&app, &s, Method::PUT, &path, Some(json!({"title": "New"}))).await;
+        let resp = app
+            .send(&s, Method::PUT, &path, Some(json!({"title": "New"})))
+            .await;
         assert_eq!(resp.status(), StatusCode::OK);
         let replaced: Value = resp.json().await.unwrap();
         assert_eq!(replaced["title"], "New");
@@ -168,8 +159,7 @@ db_test!(
         assert_eq!(replaced["created_at"], task["created_at"]);
         assert_ne!(replaced["updated_at"], task["updated_at"]);
         assert_invalid(
-            send(
-                &app,
+            app.send(
                 &s,
                 Method::PUT,
                 &path,
@@ -182,7 +172,7 @@ db_test!(
     }
 );
 
-db_test!(
+backend_test!(
     patch_changes_only_what_is_sent_and_null_clears,
     |app| async move {
         let s = app.sign_up().await;
@@ -196,17 +186,12 @@ db_test!(
             )
             .await;
         let path = app.task_path(&s, task["id"].as_str().unwrap());
-        let patched: Value = send(
-            &app,
-            &s,
-            Method::PATCH,
-            &path,
-            Some(json!({"priority": "low"})),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+        let patched: Value = app
+            .send(&s, Method::PATCH, &path, Some(json!({"priority": "low"})))
+            .await
+            .json()
+            .await
+            .unwrap();
         assert_eq!(patched["priority"], "low");
         for field in [
             "title",
@@ -218,33 +203,34 @@ db_test!(
         ] {
             assert_eq!(patched[field], task[field], "{field} changed");
         }
-        let cleared: Value = send(
-            &app,
-            &s,
-            Method::PATCH,
-            &path,
-            Some(json!({"due_date": null, "recurrence": null})),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+        let cleared: Value = app
+            .send(
+                &s,
+                Method::PATCH,
+                &path,
+                Some(json!({"due_date": null, "recurrence": null})),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
         assert!(cleared["due_date"].is_null() && cleared["recurrence"].is_null());
         assert_eq!(cleared["title"], "Keep");
-        let empty: Value = send(&app, &s, Method::PATCH, &path, Some(json!({})))
+        let empty: Value = app
+            .send(&s, Method::PATCH, &path, Some(json!({})))
             .await
             .json()
             .await
             .unwrap();
         assert_eq!(empty["title"], "Keep");
         assert_invalid(
-            send(&app, &s, Method::PATCH, &path, Some(json!({"title": " "}))).await,
+            app.send(&s, Method::PATCH, &path, Some(json!({"title": " "})))
+                .await,
             "title",
         )
         .await;
         assert_invalid(
-            send(
-                &app,
+            app.send(
                 &s,
                 Method::PATCH,
                 &path,
@@ -259,7 +245,7 @@ db_test!(
     }
 );
 
-db_test!(
+backend_test!(
     complete_toggles_without_a_body_and_sets_with_one,
     |app| async move {
         let s = app.sign_up().await;
@@ -268,42 +254,34 @@ db_test!(
             "{}/complete",
             app.task_path(&s, task["id"].as_str().unwrap())
         );
-        let on: Value = send(&app, &s, Method::PATCH, &path, None)
+        let on: Value = app
+            .send(&s, Method::PATCH, &path, None)
             .await
             .json()
             .await
             .unwrap();
         assert_eq!(on["completed"], true);
         assert!(on["completed_at"].is_string());
-        let off: Value = send(&app, &s, Method::PATCH, &path, None)
+        let off: Value = app
+            .send(&s, Method::PATCH, &path, None)
             .await
             .json()
             .await
             .unwrap();
         assert_eq!(off["completed"], false);
         assert!(off["completed_at"].is_null());
-        let set: Value = send(
-            &app,
-            &s,
-            Method::PATCH,
-            &path,
-            Some(json!({"completed": true})),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-        let again: Value = send(
-            &app,
-            &s,
-            Method::PATCH,
-            &path,
-            Some(json!({"completed": true})),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+        let set: Value = app
+            .send(&s, Method::PATCH, &path, Some(json!({"completed": true})))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let again: Value = app
+            .send(&s, Method::PATCH, &path, Some(json!({"completed": true})))
+            .await
+            .json()
+            .await
+            .unwrap();
         assert_eq!(
             (set["completed"].clone(), again["completed"].clone()),
             (json!(true), json!(true))
@@ -312,7 +290,8 @@ db_test!(
             again["completed_at"], set["completed_at"],
             "setting twice is idempotent"
         );
-        let empty_object: Value = send(&app, &s, Method::PATCH, &path, Some(json!({})))
+        let empty_object: Value = app
+            .send(&s, Method::PATCH, &path, Some(json!({})))
             .await
             .json()
             .await
@@ -322,77 +301,67 @@ db_test!(
             "an empty object toggles too"
         );
         assert_invalid(
-            send(
-                &app,
-                &s,
-                Method::PATCH,
-                &path,
-                Some(json!({"completed": "yes"})),
-            )
-            .await,
+            app.send(&s, Method::PATCH, &path, Some(json!({"completed": "yes"})))
+                .await,
             "completed",
         )
         .await;
-        let null_body = send(&app, &s, Method::PATCH, &path, Some(json!(null))).await;
+        let null_body = app.send(&s, Method::PATCH, &path, Some(json!(null))).await;
         assert_invalid(null_body, "body").await;
-        let null_field = send(
-            &app,
-            &s,
-            Method::PATCH,
-            &path,
-            Some(json!({"completed": null})),
-        )
-        .await;
+        let null_field = app
+            .send(&s, Method::PATCH, &path, Some(json!({"completed": null})))
+            .await;
         assert_invalid(null_field, "completed").await;
     }
 );
 
-db_test!(delete_answers_204_once_then_404, |app| async move {
+backend_test!(delete_answers_204_once_then_404, |app| async move {
     let s = app.sign_up().await;
     let task = app.create_task(&s, json!({"title": "Bye"})).await;
     let path = app.task_path(&s, task["id"].as_str().unwrap());
-    let first = send(&app, &s, Method::DELETE, &path, None).await;
+    let first = app.send(&s, Method::DELETE, &path, None).await;
     assert_eq!(first.status(), StatusCode::NO_CONTENT);
     assert_problem(
-        send(&app, &s, Method::DELETE, &path, None).await,
+        app.send(&s, Method::DELETE, &path, None).await,
         404,
         "task_not_found",
     )
     .await;
     assert_problem(
-        send(&app, &s, Method::GET, &path, None).await,
+        app.send(&s, Method::GET, &path, None).await,
         404,
         "task_not_found",
     )
     .await;
 });
 
-db_test!(an_unknown_task_is_404, |app| async move {
+backend_test!(an_unknown_task_is_404, |app| async move {
     let s = app.sign_up().await;
     let path = app.task_path(&s, &uuid::Uuid::now_v7().to_string());
     for method in [Method::GET, Method::DELETE] {
         assert_problem(
-            send(&app, &s, method, &path, None).await,
+            app.send(&s, method, &path, None).await,
             404,
             "task_not_found",
         )
         .await;
     }
     assert_problem(
-        send(&app, &s, Method::PUT, &path, Some(json!({"title": "x"}))).await,
+        app.send(&s, Method::PUT, &path, Some(json!({"title": "x"})))
+            .await,
         404,
         "task_not_found",
     )
     .await;
     assert_problem(
-        send(&app, &s, Method::PATCH, &path, Some(json!({}))).await,
+        app.send(&s, Method::PATCH, &path, Some(json!({}))).await,
         404,
         "task_not_found",
     )
     .await;
     let complete = format!("{path}/complete");
     assert_problem(
-        send(&app, &s, Method::PATCH, &complete, None).await,
+        app.send(&s, Method::PATCH, &complete, None).await,
         404,
         "task_not_found",
     )

@@ -7,8 +7,8 @@ use reqwest::Method;
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 
-use crate::db_test;
-use crate::helpers::{JWT_SECRET, Session, TestApp, assert_problem};
+use crate::backend_test;
+use crate::harness::{JWT_SECRET, Session, TestApp, assert_problem};
 
 fn claims(sub: &str) -> Value {
     let now = chrono::Utc::now().timestamp();
@@ -24,16 +24,8 @@ fn sign(claims: &Value, alg: Algorithm, secret: &str) -> String {
     .unwrap()
 }
 
-async fn me_with(app: &TestApp, authorization: Option<String>) -> reqwest::Response {
-    let mut req = app.request(Method::GET, "/api/auth/me");
-    if let Some(value) = authorization {
-        req = req.header("authorization", value);
-    }
-    req.send().await.unwrap()
-}
-
 async fn assert_rejected(app: &TestApp, token: String, code: &str, why: &str) {
-    let resp = me_with(app, Some(format!("Bearer {token}"))).await;
+    let resp = app.me_with(Some(format!("Bearer {token}"))).await;
     assert_eq!(resp.status().as_u16(), 401, "{why} was accepted");
     assert!(
         resp.headers()["www-authenticate"]
@@ -45,14 +37,14 @@ async fn assert_rejected(app: &TestApp, token: String, code: &str, why: &str) {
     assert_problem(resp, 401, code).await;
 }
 
-db_test!(a_valid_token_is_accepted, |app| async move {
+backend_test!(a_valid_token_is_accepted, |app| async move {
     let session = app.sign_up().await;
     let forged = sign(&claims(&session.user_id), Algorithm::HS256, JWT_SECRET);
-    let resp = me_with(&app, Some(format!("Bearer {forged}"))).await;
+    let resp = app.me_with(Some(format!("Bearer {forged}"))).await;
     assert_eq!(resp.status(), 200, "the control case must pass");
 });
 
-db_test!(every_invalid_token_is_rejected_with_401, |app| async move {
+backend_test!(every_invalid_token_is_rejected_with_401, |app| async move {
     let session = app.sign_up().await;
     let sub = session.user_id.as_str();
     let base = claims(sub);
@@ -120,17 +112,17 @@ db_test!(every_invalid_token_is_rejected_with_401, |app| async move {
     assert_rejected(&app, expired, "token_expired", "expired").await;
 });
 
-db_test!(
+backend_test!(
     a_missing_or_non_bearer_authorization_is_401,
     |app| async move {
-        assert_problem(me_with(&app, None).await, 401, "missing_token").await;
+        assert_problem(app.me_with(None).await, 401, "missing_token").await;
         let session: Session = app.sign_up().await;
-        let basic = me_with(&app, Some(format!("Basic {}", session.token))).await;
+        let basic = app.me_with(Some(format!("Basic {}", session.token))).await;
         assert_eq!(basic.status(), 401);
     }
 );
 
-db_test!(a_token_whose_user_is_gone_is_rejected, |app| async move {
+backend_test!(a_token_whose_user_is_gone_is_rejected, |app| async move {
     let session = app.sign_up().await;
     let id = uuid::Uuid::parse_str(&session.user_id).unwrap();
     let deleted = tasks_api::entity::user::Entity::delete_by_id(id)
@@ -141,7 +133,7 @@ db_test!(a_token_whose_user_is_gone_is_rejected, |app| async move {
     assert_rejected(&app, session.token.clone(), "invalid_token", "deleted user").await;
 });
 
-db_test!(
+backend_test!(
     a_token_whose_user_is_gone_is_401_on_every_task_operation,
     |app| async move {
         let session = app.sign_up().await;
@@ -193,7 +185,7 @@ db_test!(
     }
 );
 
-db_test!(
+backend_test!(
     a_live_account_reading_another_users_tasks_is_403,
     |app| async move {
         let session = app.sign_up().await;

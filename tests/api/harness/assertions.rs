@@ -1,0 +1,57 @@
+//! What every error answer must look like.
+use reqwest::Response;
+use serde_json::Value;
+
+/// Asserts an `application/problem+json` answer with this status and code,
+/// naming the request id of its `X-Request-Id` header, and returns its body
+/// without that id (which differs on every request).
+pub async fn assert_problem(resp: Response, status: u16, code: &str) -> Value {
+    assert_eq!(resp.status().as_u16(), status, "status for expected {code}");
+    let content_type = resp.headers()["content-type"].to_str().unwrap().to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let request_id = resp.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let mut body: Value = resp.json().await.unwrap();
+    let named = body.as_object_mut().and_then(|b| b.remove("request_id"));
+    assert_eq!(named, Some(Value::from(request_id)), "{body}");
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status);
+    for member in ["type", "title", "detail"] {
+        assert!(body[member].is_string(), "problem lacks {member}: {body}");
+    }
+    body
+}
+
+/// Asserts a 422 naming `field` among its errors.
+pub async fn assert_invalid(resp: Response, field: &str) -> Value {
+    let body = assert_problem(resp, 422, "validation_failed").await;
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .expect("errors array")
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert!(fields.contains(&field), "expected {field} among {fields:?}");
+    body
+}
+
+/// Asserts a 429 `rate_limited` with a `Retry-After` within the window;
+/// returns the body and the seconds to wait.
+pub async fn assert_limited(resp: Response, window: u64) -> (Value, u64) {
+    let retry_after: u64 = resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (1..=window).contains(&retry_after),
+        "Retry-After {retry_after}"
+    );
+    (assert_problem(resp, 429, "rate_limited").await, retry_after)
+}
+
+/// A 400 with RFC 6749's `error` member equal to the problem's `code`.
+pub async fn assert_oauth_error(resp: Response, error: &str) -> Value {
+    let body = assert_problem(resp, 400, error).await;
+    assert_eq!(body["error"], error, "{body}");
+    body
+}
