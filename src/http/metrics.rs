@@ -30,13 +30,13 @@ struct Inner {
     pool_max: IntGauge,
     bcrypt_queue: IntGauge,
     bcrypt_running: IntGauge,
-    read_gauges: Box<dyn Fn() -> PoolGauges + Send + Sync>,
+    read_gauges: Box<dyn Fn() -> ResourceGauges + Send + Sync>,
 }
 
 /// The resources' state when metrics are read: the database pool and the
 /// password-check queue.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct PoolGauges {
+pub struct ResourceGauges {
     /// Open database connections, idle or in use.
     pub db_open: usize,
     pub db_idle: usize,
@@ -51,7 +51,7 @@ pub struct PoolGauges {
 impl Metrics {
     /// Metrics whose resource gauges `read_gauges` reads when scraped.
     pub fn new(
-        read_gauges: impl Fn() -> PoolGauges + Send + Sync + 'static,
+        read_gauges: impl Fn() -> ResourceGauges + Send + Sync + 'static,
     ) -> prometheus::Result<Self> {
         let registry = Registry::new_custom(Some("tasks_api".into()), None)?;
         let labels = &["operation", "status"];

@@ -17,7 +17,7 @@ pub use admission::Admission;
 pub use body_limit::{MAX_BODY_BYTES, read_body};
 pub use client_addr::TrustedProxies;
 pub use docs::swagger_page;
-pub use metrics::{Metrics, PoolGauges};
+pub use metrics::{Metrics, ResourceGauges};
 pub use refusal::Refusal;
 pub use request_id::current_request_id;
 pub use request_log::RequestLog;

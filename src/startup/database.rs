@@ -11,7 +11,7 @@ use sea_orm::{
 
 use crate::auth::PasswordHasher;
 use crate::config::Settings;
-use crate::http::PoolGauges;
+use crate::http::ResourceGauges;
 
 pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
     let url = settings.database_url.expose();
@@ -93,7 +93,7 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 }
 
 /// The database pool's and the password queue's state, for `/metrics`.
-pub fn gauges(db: &DatabaseConnection, passwords: &PasswordHasher) -> PoolGauges {
+pub fn gauges(db: &DatabaseConnection, passwords: &PasswordHasher) -> ResourceGauges {
     let (db_open, db_idle, db_max) = match db.get_database_backend() {
         DbBackend::Postgres => {
             let pool = db.get_postgres_connection_pool();
@@ -107,7 +107,7 @@ pub fn gauges(db: &DatabaseConnection, passwords: &PasswordHasher) -> PoolGauges
         }
         _ => (0, 0, 0),
     };
-    PoolGauges {
+    ResourceGauges {
         db_open,
         db_idle,
         db_max,
