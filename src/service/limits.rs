@@ -27,9 +27,10 @@ pub struct AuthLimits {
 
 impl AuthLimits {
     /// Counts one auth request from `ip`; `RateLimited` past the limit.
+    /// An IPv6 client is counted by its /64: one host is usually given a
+    /// whole /64, so its single addresses would each have a budget.
     pub async fn admit_ip(&self, db: &impl ConnectionTrait, ip: IpAddr) -> Result<()> {
-        let key = key("ip", &ip.to_string());
-        self.count(db, &key, self.requests_per_ip).await
+        self.count(db, &client_key(ip), self.requests_per_ip).await
     }
 
     /// Reserves one password check for `email`, counted as a failure until
@@ -118,6 +119,18 @@ async fn hit(db: &impl ConnectionTrait, key: &str, now: i64, window: i64) -> Res
     Ok((hits.into(), closes_at))
 }
 
+/// The key a client address is counted under: an IPv4 address (an
+/// IPv4-mapped IPv6 one included) as it is, an IPv6 address by its /64.
+fn client_key(ip: IpAddr) -> String {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => key("ip", &v4.to_string()),
+        IpAddr::V6(v6) => {
+            let network = u128::from(v6) & !((1u128 << 64) - 1);
+            key("ip", &format!("{}/64", std::net::Ipv6Addr::from(network)))
+        }
+    }
+}
+
 fn email_key(email: &str) -> String {
     key("email", &Email::normalise(email))
 }
@@ -130,6 +143,24 @@ fn key(scope: &str, value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ipv6_clients_are_counted_by_their_64_and_ipv4_ones_alone() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert_eq!(
+            client_key(ip("2001:db8:1:2::1")),
+            client_key(ip("2001:db8:1:2:ffff:ffff:ffff:ffff"))
+        );
+        assert_ne!(
+            client_key(ip("2001:db8:1:2::1")),
+            client_key(ip("2001:db8:1:3::1"))
+        );
+        assert_ne!(client_key(ip("192.0.2.1")), client_key(ip("192.0.2.2")));
+        assert_eq!(
+            client_key(ip("::ffff:192.0.2.1")),
+            client_key(ip("192.0.2.1"))
+        );
+    }
 
     #[test]
     fn keys_are_hashed_and_fit_the_column() {

@@ -222,3 +222,29 @@ backend_test!(
         assert_limited(attempt(&direct, "198.51.100.5").await.unwrap(), 900).await;
     }
 );
+
+backend_test!(
+    ipv6_clients_of_one_64_share_one_budget,
+    |backend: Backend| async move {
+        let app = TestApp::with(backend, |s| {
+            s.auth_requests_per_ip = 3;
+            s.trusted_proxies = "127.0.0.0/8".parse().unwrap();
+        })
+        .await;
+        let attempt = |forwarded: String| {
+            app.request(Method::POST, "/api/auth/login")
+                .header("x-forwarded-for", forwarded)
+                .json(&json!({"email": "x@example.com", "password": "wrong password"}))
+                .send()
+        };
+        // Three addresses of one /64 use its budget; a fourth is refused.
+        for host in 1..=3 {
+            let resp = attempt(format!("2001:db8:5:6::{host:x}")).await.unwrap();
+            assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+        }
+        assert_limited(attempt("2001:db8:5:6:ffff::1".into()).await.unwrap(), 900).await;
+        // The next /64 has a budget of its own.
+        let resp = attempt("2001:db8:5:7::1".into()).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    }
+);
