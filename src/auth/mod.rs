@@ -1,10 +1,12 @@
 //! Who is calling: access tokens (JWT HS256), the bearer security scheme
 //! that yields the caller's id, and passwords (bcrypt, bounded, off the
 //! async workers). No queries.
+mod jwt_crypto;
 mod password;
 mod scheme;
 mod token;
 
+pub use jwt_crypto::install as install_jwt_crypto;
 pub use password::{PasswordHasher, PasswordTurn};
 pub use scheme::BearerAuth;
 pub use token::{Claims, IssuedToken, TokenService};

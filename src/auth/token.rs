@@ -41,6 +41,7 @@ struct Inner {
 
 impl TokenService {
     pub fn new(secret: &[u8], issuer: &str, audience: &str, ttl_seconds: u64) -> Self {
+        super::jwt_crypto::install();
         // Only HS256 is accepted: a token naming any other algorithm,
         // `none` included, fails before its signature is looked at.
         let mut validation = Validation::new(Algorithm::HS256);
@@ -104,6 +105,7 @@ mod tests {
     }
 
     fn sign(claims: &serde_json::Value, alg: Algorithm, secret: &[u8]) -> String {
+        crate::auth::install_jwt_crypto();
         jsonwebtoken::encode(&Header::new(alg), claims, &EncodingKey::from_secret(secret)).unwrap()
     }
 

@@ -16,6 +16,8 @@ fn claims(sub: &str) -> Value {
 }
 
 fn sign(claims: &Value, alg: Algorithm, secret: &str) -> String {
+    // The server's HMAC-only signer, which any token forged here needs too.
+    tasks_api::auth::install_jwt_crypto();
     jsonwebtoken::encode(
         &Header::new(alg),
         claims,
