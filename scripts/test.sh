@@ -41,6 +41,9 @@ section "clippy"
 ensure_cargo_component clippy clippy
 cargo clippy --workspace --all-targets -- -D warnings
 
+section "supply chain: licences, bans, sources (scripts/deny.sh)"
+scripts/deny.sh </dev/null
+
 section "database for integration tests"
 if [ -z "${TEST_DATABASE_URL:-}" ]; then
   # shellcheck source=lib/postgres.sh
