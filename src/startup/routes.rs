@@ -17,7 +17,7 @@ use crate::api::health::HealthApi;
 use crate::api::tasks::{TaskApi, TaskListApi};
 use crate::auth::{PasswordHasher, TokenService};
 use crate::config::Settings;
-use crate::http::{Admission, Metrics, RequestLog, RouteTable, swagger_page};
+use crate::http::{Admission, Metrics, RequestLog, RouteTable, same_origin_or_vary, swagger_page};
 use crate::service::limits::AuthLimits;
 
 /// Every operation, one struct per tag.
@@ -74,8 +74,11 @@ pub fn routes(
     let (spec_json, spec_yaml) = (api.spec(), api.spec_yaml());
     let table = RouteTable::from_spec(&spec_json);
     let page = swagger_page(&api.swagger_ui_html()).context("the Swagger UI page changed shape")?;
+    // With no origin configured every cross-origin request is refused (403):
+    // poem's CORS would let every origin in when given none.
     let cors = Cors::new()
         .allow_origins(settings.cors_origins.iter().map(String::as_str))
+        .allow_origins_fn(|_| false)
         .allow_headers([
             "authorization",
             "content-type",
@@ -120,8 +123,9 @@ pub fn routes(
     // tree is boxed, and so is this layer, so that a request waiting for a
     // place holds no handler future and the layers above copy no large
     // future), CORS, problem+json for every error raised below (refusals
-    // and CORS's included), and outermost the request id, log line, metrics
-    // and security headers, so they see every answer. The bearer scheme
+    // and CORS's included), the server's own origin let past CORS and
+    // `Vary: Origin` on cross-origin answers, and outermost the request id,
+    // log line, metrics and security headers, so they see every answer. The bearer scheme
     // finds the token service in the request's data.
     Ok(tree
         .boxed()
@@ -130,11 +134,15 @@ pub fn routes(
             async move { admission.serve(next.as_ref(), req).await }
         })
         .boxed()
-        .with_if(!settings.cors_origins.is_empty(), cors)
+        .with(cors)
         .boxed()
         .around(move |next: Arc<BoxEndpoint<'static>>, req| {
             let table = table.clone();
             async move { Ok(problems(next.as_ref(), &table, req).await) }
+        })
+        .boxed()
+        .around(|next: Arc<BoxEndpoint<'static>>, req| async move {
+            same_origin_or_vary(next.as_ref(), req).await
         })
         .boxed()
         .around(move |next: Arc<BoxEndpoint<'static>>, req| {

@@ -58,3 +58,66 @@ async fn a_cors_preflight_from_another_origin_is_refused() {
     assert!(resp.headers().get("x-request-id").is_some());
     assert_problem(resp, 403, "origin_not_allowed").await;
 }
+
+/// An app with `CORS_ORIGINS` unset, the default.
+async fn app_without_cors() -> TestApp {
+    TestApp::spawn(Backend::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_cors_origins_a_cross_origin_request_is_refused() {
+    let app = app_without_cors().await;
+    let resp = app
+        .request(Method::GET, "/health/live")
+        .header("origin", "http://elsewhere.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["vary"], "Origin");
+    assert_problem(resp, 403, "origin_not_allowed").await;
+    // A preflight too: a 403 problem, not 405.
+    let resp = preflight(&app, "http://elsewhere.example")
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.headers().get("access-control-allow-origin").is_none());
+    assert_problem(resp, 403, "origin_not_allowed").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_servers_own_origin_is_never_refused() {
+    for app in [app_without_cors().await, app_with_cors().await] {
+        // What a browser sends with a POST from `/docs` on this server.
+        let own = app.base.clone();
+        let resp = app
+            .request(Method::POST, "/api/auth/signup")
+            .header("origin", own)
+            .json(&serde_json::json!({"email": "docs@example.com", "password": "correct horse battery"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 201);
+        assert!(resp.headers().get("access-control-allow-origin").is_none());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_to_an_allowed_origin_vary_on_the_origin() {
+    let app = app_with_cors().await;
+    let resp = app
+        .request(Method::GET, "/health/live")
+        .header("origin", "http://app.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        resp.headers()["access-control-allow-origin"],
+        "http://app.example"
+    );
+    let vary: Vec<_> = resp.headers().get_all("vary").iter().collect();
+    assert!(
+        vary.iter().any(|v| v.to_str().unwrap().contains("Origin")),
+        "{vary:?}"
+    );
+}
