@@ -10,7 +10,7 @@
 use poem::web::Json;
 use poem::{Route, get, handler};
 use serde_json::{Value, json};
-use tasks_api::http::server::{bind, serve};
+use tasks_api::http::server::{ConnectionLimits, bind, serve};
 use tasks_api::startup::shutdown_signal;
 
 #[handler]
@@ -29,6 +29,7 @@ async fn main() -> anyhow::Result<()> {
     serve(
         listener,
         Route::new().at("/", get(hello)),
+        ConnectionLimits::default(),
         shutdown_signal(),
         None,
     )

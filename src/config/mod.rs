@@ -2,9 +2,12 @@
 //! `.env` file (contract §8). Secrets are never printed.
 mod values;
 
+use std::time::Duration;
+
 use clap::Args;
 
 use crate::http::TrustedProxies;
+use crate::http::server::{ConnectionLimits, default_max_connections};
 pub use values::{AppEnv, LogFormat, MIN_SECRET_BYTES, Secret};
 use values::{proxies, secret};
 
@@ -143,6 +146,28 @@ pub struct Settings {
     #[arg(long, env = "DATABASE_ACQUIRE_TIMEOUT_MS", global = true, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
     pub database_acquire_timeout_ms: u64,
 
+    /// Seconds a connection may go without a request in progress: to send
+    /// a whole request head after connecting or after its last answer.
+    /// Then it is closed (idle keep-alive connections included).
+    #[arg(long, env = "HEADER_READ_TIMEOUT_SECONDS", global = true, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_read_timeout_seconds: u64,
+
+    /// Seconds a request body (at most 64 KiB) may take to arrive whole
+    /// before it is answered 408 `body_timeout`.
+    #[arg(long, env = "BODY_READ_TIMEOUT_SECONDS", global = true, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_read_timeout_seconds: u64,
+
+    /// Bytes of request head (request line and headers) accepted; larger
+    /// heads are answered 431. At least 8192.
+    #[arg(long, env = "MAX_HEADER_BYTES", global = true, default_value_t = 16 * 1024, value_parser = clap::value_parser!(u32).range(8192..))]
+    pub max_header_bytes: u32,
+
+    /// Connections open at once; the last few serve only `/health/*`, and
+    /// past it new connections are closed at once. Default: 10,000, or
+    /// less to stay below the file-descriptor limit.
+    #[arg(long, env = "MAX_CONNECTIONS", global = true, value_parser = clap::value_parser!(u32).range(2..))]
+    pub max_connections: Option<u32>,
+
     /// Seconds to let in-flight requests finish after SIGTERM/SIGINT.
     #[arg(
         long,
@@ -179,6 +204,17 @@ impl Settings {
                 );
                 Ok(rand::random::<[u8; 32]>().to_vec())
             }
+        }
+    }
+
+    /// The connection loop's limits.
+    pub fn connection_limits(&self) -> ConnectionLimits {
+        ConnectionLimits {
+            idle_timeout: Duration::from_secs(self.header_read_timeout_seconds),
+            max_header_bytes: self.max_header_bytes as usize,
+            max_connections: self
+                .max_connections
+                .map_or_else(default_max_connections, |n| n as usize),
         }
     }
 

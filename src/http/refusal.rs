@@ -15,6 +15,9 @@ pub enum Refusal {
     ServerBusy,
     #[error("the request did not finish in time")]
     RequestTimeout,
+    /// The body did not arrive whole within `BODY_READ_TIMEOUT_SECONDS`.
+    #[error("the request body did not arrive in time")]
+    BodyTimeout,
 }
 
 impl Refusal {
@@ -24,6 +27,7 @@ impl Refusal {
             Self::UnreadableBody(_) => StatusCode::BAD_REQUEST,
             Self::ServerBusy => StatusCode::SERVICE_UNAVAILABLE,
             Self::RequestTimeout => StatusCode::GATEWAY_TIMEOUT,
+            Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
         }
     }
 }

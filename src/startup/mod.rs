@@ -21,6 +21,7 @@ use crate::api::health::HealthApi;
 use crate::api::tasks::{TaskApi, TaskListApi};
 use crate::auth::{PasswordHasher, TokenService};
 use crate::config::Settings;
+use crate::http::server::ConnectionLimits;
 use crate::http::{Metrics, server};
 use crate::service::housekeeping;
 use crate::service::limits::AuthLimits;
@@ -36,6 +37,7 @@ pub struct Application {
     metrics: Option<(TcpListener, SocketAddr, Metrics)>,
     db: DatabaseConnection,
     grace: Duration,
+    limits: ConnectionLimits,
 }
 
 impl Application {
@@ -100,6 +102,7 @@ impl Application {
             metrics,
             db,
             grace: Duration::from_secs(settings.shutdown_grace_seconds),
+            limits: settings.connection_limits(),
         })
     }
 
@@ -120,10 +123,13 @@ impl Application {
         let metrics = self.metrics.map(|(listener, addr, metrics)| {
             tracing::info!(address = %addr, "serving metrics at /metrics");
             let unending = std::future::pending();
-            tokio::spawn(server::serve(listener, metrics.routes(), unending, None)).abort_handle()
+            let limits = ConnectionLimits::default();
+            let served = server::serve(listener, metrics.routes(), limits, unending, None);
+            tokio::spawn(served).abort_handle()
         });
         tracing::info!(address = %self.addr, docs = %format!("http://{}/docs", self.addr), "listening");
-        let served = server::serve(self.listener, self.app, shutdown, Some(self.grace)).await;
+        let grace = Some(self.grace);
+        let served = server::serve(self.listener, self.app, self.limits, shutdown, grace).await;
         self.housekeeping.abort();
         if let Some(metrics) = metrics {
             metrics.abort();

@@ -97,6 +97,7 @@ pub fn routes(
         settings.max_concurrent_requests as usize,
         Duration::from_millis(settings.admission_max_wait_ms),
         Duration::from_secs(settings.request_timeout_seconds),
+        Duration::from_secs(settings.body_read_timeout_seconds),
         passwords,
     );
     let log = RequestLog::new(metrics, table.clone());

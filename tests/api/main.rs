@@ -7,6 +7,7 @@ mod harness;
 mod account;
 mod auth;
 mod clearing;
+mod connections;
 mod cors;
 mod errors;
 mod failures;

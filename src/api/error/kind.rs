@@ -42,6 +42,8 @@ pub enum ErrorCode {
     DatabaseTimeout,
     /// The request did not finish within the server's deadline.
     RequestTimeout,
+    /// The request body did not arrive in time; the connection is closed.
+    BodyTimeout,
     /// A browser request from an origin that `CORS_ORIGINS` does not list.
     OriginNotAllowed,
     /// The refresh token is unknown, expired, revoked or already used.
@@ -91,6 +93,8 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("the request did not finish in time")]
     RequestTimeout,
+    #[error("the request body did not arrive in time")]
+    BodyTimeout,
     #[error("this origin may not call the API from a browser")]
     OriginNotAllowed,
     /// A token-endpoint failure (400) in OAuth2's terms.
@@ -115,6 +119,7 @@ impl ApiError {
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::RequestTimeout => 504,
+            Self::BodyTimeout => 408,
             Self::OriginNotAllowed => 403,
             Self::OAuth { .. } => 400,
         }
@@ -129,6 +134,7 @@ impl ApiError {
             Self::PayloadTooLarge => ErrorCode::PayloadTooLarge,
             Self::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
             Self::RequestTimeout => ErrorCode::RequestTimeout,
+            Self::BodyTimeout => ErrorCode::BodyTimeout,
             Self::OriginNotAllowed => ErrorCode::OriginNotAllowed,
             Self::OAuth { error, .. } => match error {
                 OAuthError::InvalidRequest => ErrorCode::InvalidRequest,
@@ -193,6 +199,7 @@ impl From<Refusal> for ApiError {
             Refusal::UnreadableBody(why) => Error::field("body", why).into(),
             Refusal::ServerBusy => Error::ServerBusy.into(),
             Refusal::RequestTimeout => Self::RequestTimeout,
+            Refusal::BodyTimeout => Self::BodyTimeout,
         }
     }
 }
@@ -218,5 +225,6 @@ mod tests {
         assert_eq!(status(Error::TokenExpired), 401);
         assert_eq!(status(Error::DatabaseUnavailable), 503);
         assert_eq!(ApiError::from(Refusal::RequestTimeout).status(), 504);
+        assert_eq!(ApiError::from(Refusal::BodyTimeout).status(), 408);
     }
 }

@@ -101,10 +101,17 @@ impl<E: Send> From<Problems<E>> for poem::Error {
 
 impl<E: ErrorSet> ApiResponse for Problems<E> {
     fn meta() -> MetaResponses {
+        // Any request may carry a body, and any body may stall
+        // (`BODY_READ_TIMEOUT_SECONDS`), so every operation declares 408.
+        let mut statuses = E::STATUSES.to_vec();
+        if !statuses.contains(&408) {
+            statuses.push(408);
+            statuses.sort_unstable();
+        }
         MetaResponses {
-            responses: E::STATUSES
-                .iter()
-                .map(|&status| {
+            responses: statuses
+                .into_iter()
+                .map(|status| {
                     let mut meta = problem_meta(status);
                     if let Some((_, text)) = E::DESCRIPTIONS.iter().find(|(s, _)| *s == status) {
                         meta.description = text;
@@ -137,6 +144,11 @@ fn problem_meta(status: u16) -> MetaResponse {
         ),
         403 => ("The path's `user_id` is not the authenticated user.", None),
         404 => ("No such task for this user.", None),
+        408 => (
+            "The request body did not arrive within the server's time for it (`body_timeout`); \
+             the connection is closed.",
+            None,
+        ),
         409 => (
             "An account with this email already exists (`email_taken`).",
             None,

@@ -1,5 +1,5 @@
 //! What a request may hold of the server, and for how long: its body is
-//! read first (at most 64 KiB), then it waits for one of
+//! read first (at most 64 KiB, within `BODY_READ_TIMEOUT_SECONDS`), then it waits for one of
 //! `MAX_CONCURRENT_REQUESTS` places (first come, first served), and the
 //! whole of it, body and wait included, must finish within
 //! `REQUEST_TIMEOUT_SECONDS`.
@@ -31,6 +31,7 @@ use tokio::sync::Semaphore;
 
 use super::body_limit::read_body;
 use super::refusal::Refusal;
+use super::server::ProbesOnly;
 use crate::auth::PasswordHasher;
 
 #[derive(Clone)]
@@ -38,23 +39,27 @@ pub struct Admission {
     places: Arc<Semaphore>,
     max_wait: Duration,
     deadline: Duration,
+    body_timeout: Duration,
     passwords: PasswordHasher,
 }
 
 impl Admission {
     /// `limit` requests at once, each waiting at most `max_wait` for a
-    /// place and done within `deadline`; the password operations wait for
-    /// a turn of `passwords` instead.
+    /// place and done within `deadline`, its body read within
+    /// `body_timeout`; the password operations wait for a turn of
+    /// `passwords` instead.
     pub fn new(
         limit: usize,
         max_wait: Duration,
         deadline: Duration,
+        body_timeout: Duration,
         passwords: PasswordHasher,
     ) -> Self {
         Self {
             places: Arc::new(Semaphore::new(limit.max(1))),
             max_wait,
             deadline,
+            body_timeout,
             passwords,
         }
     }
@@ -64,13 +69,19 @@ impl Admission {
     /// errors (no such route, ...), go up as errors for the problem layer.
     pub async fn serve<E: Endpoint>(&self, next: &E, req: Request) -> poem::Result<Response> {
         let path = req.uri().path();
+        // A connection taken in the last places before `MAX_CONNECTIONS`
+        // is kept for health probes.
+        if req.extensions().get::<ProbesOnly>().is_some() && !path.starts_with("/health/") {
+            tracing::warn!("connection cap nearly reached: refusing a request that is no probe");
+            return Err(Refusal::ServerBusy.into());
+        }
         if !path.starts_with("/api/") {
-            let req = Box::pin(read_body(req)).await?;
+            let req = Box::pin(read_body(req, self.body_timeout)).await?;
             return next.call(req).await.map(IntoResponse::into_response);
         }
         let checks_a_password = checks_a_password(req.method(), path);
         let admitted = async {
-            let req = Box::pin(read_body(req)).await?;
+            let req = Box::pin(read_body(req, self.body_timeout)).await?;
             let (_place, _turn) = if checks_a_password {
                 let turn = self.passwords.turn().await.map_err(|_| {
                     tracing::warn!("no turn for the password check in time");

@@ -26,6 +26,7 @@ async fn app_with_deadline(
         limit,
         max_wait,
         Duration::from_millis(deadline_ms),
+        Duration::from_secs(10),
         passwords,
     );
     let app = poem::Route::new()

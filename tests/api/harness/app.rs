@@ -137,5 +137,9 @@ pub fn settings(database_url: &str) -> Settings {
         database_statement_timeout_seconds: 10,
         database_acquire_timeout_ms: 1000,
         shutdown_grace_seconds: 30,
+        header_read_timeout_seconds: 10,
+        body_read_timeout_seconds: 10,
+        max_header_bytes: 16 * 1024,
+        max_connections: None,
     }
 }

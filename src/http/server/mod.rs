@@ -9,7 +9,14 @@
 //!   ever sent (~35 MB at 1000 connections listing tasks). Here hyper
 //!   writes head and body in one `writev` and keeps no copy.
 //! - A failed `accept` (out of file descriptors, say) is logged and retried
-//!   after a pause, instead of retried at once in a busy loop.
+//!   after a pause, instead of retried at once in a busy loop; and with
+//!   `MAX_CONNECTIONS` below the descriptor limit it should not happen:
+//!   past the cap new connections are closed at once, the last places
+//!   before it serve only health probes (`limits.rs`), and the connections
+//!   held are served on.
+//! - Connections are timed: each is closed once it has had no request in
+//!   progress for the idle timeout (`connection.rs`), and a request head
+//!   must arrive whole within it and fit in `max_header_bytes`.
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
@@ -19,14 +26,22 @@ use std::time::Duration;
 
 use anyhow::Context;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
 use poem::http::uri::Scheme;
+use poem::http::{HeaderValue, Version, header};
 use poem::web::{LocalAddr, RemoteAddr};
 use poem::{Addr, Endpoint, EndpointExt, IntoEndpoint, Request};
 use tokio::net::{TcpListener, TcpSocket};
+use tokio::sync::watch;
 use tokio::task::JoinSet;
+
+use connection::{Activity, Tracked};
+use limits::{Admit, Places};
+pub use limits::{ConnectionLimits, ProbesOnly, default_max_connections, probe_reserve};
+
+mod connection;
+mod limits;
 
 /// How long to wait before accepting again after `accept` failed.
 const ACCEPT_RETRY: Duration = Duration::from_millis(50);
@@ -52,13 +67,14 @@ pub fn bind(addr: &str) -> anyhow::Result<(TcpListener, SocketAddr)> {
     Ok((listener, bound))
 }
 
-/// Serves `ep` on `listener` until `shutdown` resolves. Then stops
-/// accepting, asks every connection to finish the request it is on and
-/// close, and waits for that for at most `grace` (without bound when
-/// `None`); connections still open after it are dropped.
+/// Serves `ep` on `listener` within `limits` until `shutdown` resolves.
+/// Then stops accepting, asks every connection to finish the request it is
+/// on and close, and waits for that for at most `grace` (without bound
+/// when `None`); connections still open after it are dropped.
 pub async fn serve<E>(
     listener: TcpListener,
     ep: E,
+    limits: ConnectionLimits,
     shutdown: impl Future<Output = ()>,
     grace: Option<Duration>,
 ) -> io::Result<()>
@@ -68,8 +84,9 @@ where
 {
     let ep = Arc::new(ep.into_endpoint().map_to_response());
     let local = LocalAddr(Addr::SocketAddr(listener.local_addr()?));
-    let builder = auto::Builder::new(TokioExecutor::new());
-    let graceful = GracefulShutdown::new();
+    let builder = builder(&limits);
+    let places = Places::new(&limits);
+    let (stop, stopping) = watch::channel(false);
     let mut connections = JoinSet::new();
     tokio::pin!(shutdown);
     loop {
@@ -88,43 +105,85 @@ where
                 }
             },
         };
+        let (place, admit) = places.take();
+        if admit == Admit::Refused {
+            // Closed at once: a refused connection is cheap and the client
+            // can retry, while one more open socket brings the process
+            // closer to its descriptor limit, where even probes fail.
+            tracing::debug!(%peer, "connection cap reached: closing a new connection");
+            continue;
+        }
         let remote = RemoteAddr(Addr::SocketAddr(peer));
-        let (ep, local) = (ep.clone(), local.clone());
-        let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
-            let ep = ep.clone();
+        let (ep, local, activity) = (ep.clone(), local.clone(), Activity::new());
+        let tracker = activity.clone();
+        let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+            let (ep, busy) = (ep.clone(), tracker.begin());
+            let probes_only = admit == Admit::ProbesOnly;
+            if probes_only {
+                req.extensions_mut().insert(ProbesOnly);
+            }
             let req = Request::from((req, local.clone(), remote.clone(), Scheme::HTTP));
+            let http1 = req.version() < Version::HTTP_2;
             async move {
-                let resp = ep.get_response(req).await;
-                Ok::<_, Infallible>(hyper::Response::from(resp))
+                let mut resp = ep.get_response(req).await;
+                // After a refused body (408, 413) the rest of it is unread;
+                // a probes-only connection frees its place after one answer.
+                let refused_body = matches!(resp.status().as_u16(), 408 | 413);
+                if http1 && (probes_only || refused_body) {
+                    resp.headers_mut()
+                        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+                }
+                let resp = hyper::Response::from(resp).map(|body| Tracked::new(body, busy));
+                Ok::<_, Infallible>(resp)
             }
         });
         let conn = builder
             .serve_connection_with_upgrades(TokioIo::new(stream), service)
             .into_owned();
-        let conn = graceful.watch(conn);
+        let idle = limits.idle_timeout;
+        let stopping = stopping.clone();
         connections.spawn(async move {
-            // A client that resets or stalls mid-request ends its own
-            // connection; that is no server error.
-            if let Err(err) = conn.await {
-                tracing::debug!(error = %err, "connection ended with an error");
-            }
+            connection::run(conn, activity, idle, stopping).await;
+            drop(place);
         });
     }
     drop(listener);
-    let finished = graceful.shutdown();
+    let _ = stop.send(true);
+    let drained = async { while connections.join_next().await.is_some() {} };
     match grace {
         Some(grace) => {
-            if tokio::time::timeout(grace, finished).await.is_err() {
+            if tokio::time::timeout(grace, drained).await.is_err() {
                 tracing::warn!(
                     open = connections.len(),
                     "grace period over: closing connections still busy"
                 );
             }
         }
-        None => finished.await,
+        None => drained.await,
     }
     connections.shutdown().await;
     Ok(())
+}
+
+/// hyper with a timer, without which its header-read timeout is silently
+/// off: a request head must arrive whole within the idle timeout (hyper
+/// closes the connection otherwise, and that includes a kept-alive
+/// connection waiting for its next request, see `connection.rs`), and
+/// must fit in `max_header_bytes` (else HTTP/1 answers 431; with hyper's
+/// default of ~400 KB, 1,000 half-sent heads took the RSS from 128 MB to
+/// 473 MB).
+fn builder(limits: &ConnectionLimits) -> auto::Builder<TokioExecutor> {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.idle_timeout)
+        .max_buf_size(limits.max_header_bytes.max(8192));
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_header_list_size(u32::try_from(limits.max_header_bytes).unwrap_or(u32::MAX));
+    builder
 }
 
 /// Errors of one connection that was never really accepted (the client gave
