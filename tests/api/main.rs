@@ -11,6 +11,7 @@ mod cors;
 mod errors;
 mod failures;
 mod finding;
+mod hardening;
 mod headers;
 mod idempotency;
 mod isolation;
