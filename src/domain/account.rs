@@ -1,20 +1,21 @@
 use chrono::{DateTime, Utc};
+use unicode_normalization::UnicodeNormalization;
 use uuid::Uuid;
 
 use super::error::{Error, FieldError, invalid};
-use super::text::char_len;
+use super::text::{char_len, storable};
 
 /// A user account as the rules see it (never its password hash).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
     pub id: Uuid,
-    /// Lower-cased.
+    /// Lower-cased, NFC.
     pub email: String,
     pub name: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
-/// A trimmed, lower-cased address that looks like an email.
+/// A trimmed, lower-cased, NFC-normalised address that looks like an email.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);
 
@@ -22,7 +23,7 @@ impl Email {
     pub const MAX_CHARS: usize = 254;
 
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        let email = Self::normalise(raw);
+        let email = Self::lookup(raw)?;
         let fail = |message: &str| Err(FieldError::new("email", message));
         if char_len(&email) > Self::MAX_CHARS {
             return fail("must be at most 254 characters");
@@ -42,9 +43,20 @@ impl Email {
         Ok(Self(email))
     }
 
-    /// The form an address is stored and looked up in.
+    /// The form an address is stored and looked up in. NFC makes the
+    /// canonically equivalent spellings of one address (`café` precomposed,
+    /// `cafe` + U+0301) one account; it runs after lower-casing, whose output
+    /// need not be composed.
     pub fn normalise(raw: &str) -> String {
-        raw.trim().to_lowercase()
+        raw.trim().to_lowercase().nfc().collect()
+    }
+
+    /// An address as typed at log-in, normalised for the lookup. No sign-up
+    /// rule applies (an implausible address simply matches no account); only
+    /// text no database can store is refused, before it reaches a query.
+    pub fn lookup(raw: &str) -> Result<String, FieldError> {
+        storable("email", raw)?;
+        Ok(Self::normalise(raw))
     }
 
     pub fn as_str(&self) -> &str {
@@ -60,6 +72,9 @@ impl Password {
     pub const MAX_BYTES: usize = 72;
 
     pub fn parse(raw: String) -> Result<Self, FieldError> {
+        // Never stored, but other bcrypt implementations end a password at
+        // its first NUL: one that holds one is refused when it is set.
+        storable("password", &raw)?;
         match raw.len() {
             n if n < Self::MIN_BYTES => {
                 Err(FieldError::new("password", "must be at least 8 bytes"))
@@ -74,6 +89,13 @@ impl Password {
 
     pub fn expose(&self) -> &str {
         &self.0
+    }
+
+    /// Whether `raw` could be an account's password. One over 72 bytes
+    /// never is: it could not be set, and bcrypt would compare only its
+    /// first 72 bytes, so such a check fails without any bcrypt work.
+    pub fn could_match(raw: &str) -> bool {
+        raw.len() <= Self::MAX_BYTES
     }
 }
 
@@ -96,6 +118,7 @@ impl Name {
         if char_len(&name) > Self::MAX_CHARS {
             return Err(FieldError::new("name", "must be at most 100 characters"));
         }
+        storable("name", &name)?;
         Ok(Some(name))
     }
 }
@@ -134,6 +157,37 @@ mod tests {
     fn emails_are_trimmed_and_lower_cased() {
         let email = Email::parse("  Ada.Lovelace@Example.COM ").unwrap();
         assert_eq!(email.as_str(), "ada.lovelace@example.com");
+    }
+
+    #[test]
+    fn canonically_equivalent_emails_are_one_address() {
+        let composed = Email::parse("caf\u{e9}@example.com").unwrap();
+        let decomposed = Email::parse("CAFE\u{301}@example.com").unwrap();
+        assert_eq!(composed, decomposed);
+        assert_eq!(composed.as_str(), "caf\u{e9}@example.com");
+        assert_eq!(
+            Email::lookup("cafe\u{301}@example.com").unwrap(),
+            composed.as_str()
+        );
+    }
+
+    #[test]
+    fn nul_is_refused_in_every_account_field() {
+        let email = Email::lookup("a\0@example.com").unwrap_err();
+        assert_eq!(email.field, "email");
+        assert!(Email::parse("a\0@example.com").is_err());
+        assert_eq!(
+            Password::parse("pass\0word".into()).unwrap_err().field,
+            "password"
+        );
+        assert_eq!(Name::parse(Some("A\0".into())).unwrap_err().field, "name");
+    }
+
+    #[test]
+    fn only_passwords_bcrypt_reads_whole_can_match() {
+        assert!(Password::could_match(&"a".repeat(72)));
+        assert!(!Password::could_match(&"a".repeat(73)));
+        assert!(!Password::could_match(&"€".repeat(25)));
     }
 
     #[test]

@@ -64,6 +64,12 @@ impl Error {
     }
 }
 
+impl From<FieldError> for Error {
+    fn from(failure: FieldError) -> Self {
+        Self::Validation(vec![failure])
+    }
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// The 422 naming every field that failed, in order.

@@ -1,6 +1,31 @@
 //! Text as the contract measures it.
+use super::error::FieldError;
 
 /// Counts Unicode code points, as every length limit in the contract does.
 pub(crate) fn char_len(value: &str) -> usize {
     value.chars().count()
+}
+
+/// Refuses text that a database cannot store. PostgreSQL's `text` cannot
+/// hold U+0000 (the insert fails with SQLSTATE 22021) while SQLite stores
+/// it, so it is refused everywhere, before any query, with a 422 naming
+/// `field`. Every other code point a Rust string can hold is valid UTF-8
+/// and storable in both.
+pub fn storable(field: &str, value: &str) -> Result<(), FieldError> {
+    if value.contains('\0') {
+        return Err(FieldError::new(field, "must not contain U+0000 (NUL)"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nul_is_refused_naming_the_field() {
+        assert!(storable("title", "tab\tand é are fine").is_ok());
+        let err = storable("title", "a\0b").unwrap_err();
+        assert_eq!(err.field, "title");
+    }
 }

@@ -41,6 +41,11 @@ pub async fn sign_up(
 /// The account for these credentials. An unknown email and a wrong password
 /// fail the same way, after the same bcrypt work; a locked-out email fails
 /// with `RateLimited` before any lookup or bcrypt work, known or not.
+///
+/// A password over 72 bytes fails at once, before the limit, the lookup and
+/// any bcrypt work, and is not counted as a failure: no account can have
+/// one, so it guesses nothing, and counting it would only let a stranger
+/// lock an owner out for free.
 pub async fn log_in(
     db: &impl ConnectionTrait,
     hasher: &PasswordHasher,
@@ -48,14 +53,18 @@ pub async fn log_in(
     email: &str,
     password: &str,
 ) -> Result<Account> {
-    limits.begin_password_check(db, email).await?;
+    let email = Email::lookup(email)?;
+    if !Password::could_match(password) {
+        return Err(Error::InvalidCredentials);
+    }
+    limits.begin_password_check(db, &email).await?;
     let account = user::Entity::find()
-        .filter(user::Column::Email.eq(Email::normalise(email)))
+        .filter(user::Column::Email.eq(&email))
         .one(db)
         .await?;
     let hash = account.as_ref().map(|a| a.password_hash.as_str());
     let verified = hasher.verify(password, hash).await;
-    settle(db, limits, email, &verified).await?;
+    settle(db, limits, &email, &verified).await?;
     match (verified?, account) {
         (true, Some(account)) => Ok(account.into()),
         _ => Err(Error::InvalidCredentials),
@@ -122,6 +131,8 @@ where
 
 /// A signed-in user's password, checked under the same per-email failure
 /// limit as log-in, so a stolen access token cannot be used to guess it.
+/// One over 72 bytes is wrong without bcrypt work and uncounted, as at
+/// log-in.
 async fn check_password(
     db: &impl ConnectionTrait,
     hasher: &PasswordHasher,
@@ -129,6 +140,9 @@ async fn check_password(
     account: &user::Model,
     password: &str,
 ) -> Result<()> {
+    if !Password::could_match(password) {
+        return Err(Error::WrongPassword);
+    }
     limits.begin_password_check(db, &account.email).await?;
     let verified = hasher.verify(password, Some(&account.password_hash)).await;
     settle(db, limits, &account.email, &verified).await?;

@@ -12,6 +12,7 @@ mod cors;
 mod errors;
 mod failures;
 mod finding;
+mod hardening;
 mod headers;
 mod idempotency;
 mod isolation;

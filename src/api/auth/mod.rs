@@ -13,7 +13,7 @@ use self::token::{AccessToken, TokenErrors, TokenRequest, TokenResponse};
 use super::error::{ApiError, ApiResult, ErrorSet, OAuthError, error_set};
 use super::{ApiTags, UserBody};
 use crate::auth::{BearerAuth, PasswordHasher, TokenService};
-use crate::domain::{Account, Error, NewAccount, Password, Result};
+use crate::domain::{Account, Error, NewAccount, Password, Result, storable};
 use crate::http::TrustedProxies;
 use crate::service::limits::AuthLimits;
 use crate::service::{accounts, sessions, users};
@@ -93,8 +93,10 @@ impl AuthApi {
     ///
     /// Exchanges email and password for an access token and a refresh token.
     /// An unknown email and a wrong password give the same 401
-    /// (`invalid_credentials`). After too many failures for one email, every
-    /// login for it is refused with 429 until the window ends.
+    /// (`invalid_credentials`); so does a password over 72 bytes, at once
+    /// and without counting as a failure (none can have been set). After
+    /// too many failures for one email, every other login for it is refused
+    /// with 429 until the window ends.
     #[oai(path = "/login", method = "post", operation_id = "logIn")]
     async fn log_in(
         &self,
@@ -144,6 +146,7 @@ impl AuthApi {
         &self,
         body: Json<RefreshRequest>,
     ) -> ApiResult<SessionResponse, RefreshErrors> {
+        storable("refresh_token", &body.refresh_token).map_err(Error::from)?;
         let refreshed = sessions::refresh(&self.db, &body.refresh_token, self.refresh_ttl).await?;
         let token = self.tokens.issue(refreshed.account.id)?;
         let session = AuthSession::new(refreshed.account.into(), token, refreshed.token);
@@ -157,6 +160,7 @@ impl AuthApi {
     /// not an error.
     #[oai(path = "/logout", method = "post", operation_id = "logOut")]
     async fn log_out(&self, body: Json<RefreshRequest>) -> ApiResult<NoContent, LogOutErrors> {
+        storable("refresh_token", &body.refresh_token).map_err(Error::from)?;
         sessions::end(&self.db, &body.refresh_token).await?;
         Ok(NoContent::Done.into())
     }

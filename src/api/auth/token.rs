@@ -8,6 +8,7 @@ use serde::Deserialize;
 use super::schema::TokenType;
 use crate::api::error::{ApiError, ErrorSet, OAuthError};
 use crate::auth::IssuedToken;
+use crate::domain::storable;
 
 pub struct TokenErrors;
 impl ErrorSet for TokenErrors {
@@ -89,6 +90,10 @@ impl TokenRequest {
                 return Err(invalid(format!("`{name}` must be 1 to 1024 bytes")));
             }
         }
+        // The OAuth form's 422: a username no database can store is a
+        // malformed request (the password is never stored, only checked).
+        storable("username", &self.username)
+            .map_err(|err| invalid(format!("`username` {}", err.message)))?;
         Ok((&self.username, &self.password))
     }
 }

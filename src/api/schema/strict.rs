@@ -8,6 +8,12 @@
 use poem_openapi::types::{ParseError, ParseFromJSON, ParseResult};
 use serde_json::Value;
 
+/// The most items a list field may hold. Checked here, before any item is
+/// read: poem-openapi's item validators run before its `maxItems` and
+/// compile a `pattern` regex for every item, so an unbounded list would cost
+/// CPU in proportion to the body (the schema declares the same bound).
+pub const MAX_LIST_ITEMS: usize = 100;
+
 #[derive(Clone, Copy)]
 enum Kind {
     String,
@@ -39,6 +45,13 @@ fn read<T: ParseFromJSON>(
     if let Some(expected) = expected {
         return Err(ParseError::custom(format!(
             "field `{field}`: expected {expected}"
+        )));
+    }
+    if let Some(Value::Array(items)) = &value
+        && items.len() > MAX_LIST_ITEMS
+    {
+        return Err(ParseError::custom(format!(
+            "field `{field}`: at most {MAX_LIST_ITEMS} values"
         )));
     }
     let missing = value.is_none();
@@ -99,6 +112,15 @@ mod tests {
     fn numbers_in_a_tag_list_are_refused() {
         assert!(tags::<Vec<String>>(Some(json!(["a", 1]))).is_err());
         assert_eq!(tags::<Vec<String>>(Some(json!(["a"]))).unwrap(), vec!["a"]);
+    }
+
+    #[test]
+    fn a_list_over_the_bound_is_refused_before_its_items_are_read() {
+        let flood = Value::Array(vec![json!("a"); MAX_LIST_ITEMS + 1]);
+        let err = tags::<Vec<String>>(Some(flood)).unwrap_err();
+        assert!(err.message().contains("field `tags`: at most 100 values"));
+        let full = Value::Array(vec![json!("a"); MAX_LIST_ITEMS]);
+        assert_eq!(tags::<Vec<String>>(Some(full)).unwrap().len(), 100);
     }
 
     #[test]

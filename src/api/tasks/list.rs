@@ -9,7 +9,9 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::enums::{Priority, SortField, SortOrder, StatusFilter};
-use super::responses::{ClearableStatus, CreatedTaskResponse, DeletedCount, TaskPage, tag_filter};
+use super::responses::{
+    ClearableStatus, CreatedTaskResponse, DeletedCount, TaskPage, search_text, tag_filter,
+};
 use super::schema::TaskInput;
 use crate::api::ApiTags;
 use crate::api::error::{ApiResult, error_set};
@@ -62,10 +64,14 @@ impl TaskListApi {
         /// Case-insensitive substring of the title or the description.
         #[oai(validator(max_length = 200))]
         q: Query<Option<String>>,
-        /// Any of these priorities (repeat the parameter for several).
+        /// Any of these priorities (repeat the parameter for several, at
+        /// most 4 times).
+        #[oai(validator(max_items = 4))]
         priority: Query<Option<Vec<Priority>>>,
-        /// Tasks carrying every one of these tags (repeat for several);
-        /// trimmed and lower-cased like stored tags; blank values are ignored.
+        /// Tasks carrying every one of these tags (repeat for several, at
+        /// most 20 times: the most a task can carry); trimmed and lower-cased
+        /// like stored tags; blank and repeated values are ignored.
+        #[oai(validator(max_items = 20))]
         tag: Query<Option<Vec<String>>>,
         /// Due strictly before this instant (RFC 3339).
         due_before: Query<Option<Timestamp>>,
@@ -96,14 +102,14 @@ impl TaskListApi {
     ) -> ApiResult<Json<TaskPage>, ListTasksErrors> {
         let filter = TaskFilter {
             status: status.0.into(),
-            text: q.0.filter(|q| !q.trim().is_empty()),
+            text: search_text(q.0).map_err(Error::from)?,
             priorities: priority
                 .0
                 .unwrap_or_default()
                 .into_iter()
                 .map(Into::into)
                 .collect(),
-            tags: tag_filter(tag.0.unwrap_or_default()),
+            tags: tag_filter(tag.0.unwrap_or_default()).map_err(Error::from)?,
             due_before: due_before.0.map(|t| t.0),
             due_after: due_after.0.map(|t| t.0),
             overdue_at: overdue.0.unwrap_or(false).then(tasks::now),

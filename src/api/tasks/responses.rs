@@ -5,7 +5,7 @@ use poem_openapi::{ApiResponse, Enum, Object};
 use super::etag::etag;
 use super::schema::TaskBody;
 use crate::domain::query::ListQuery;
-use crate::domain::{Task, normalise_tag};
+use crate::domain::{FieldError, Task, normalise_tag, storable};
 use crate::service::tasks::{Created, Page};
 
 /// One page of tasks.
@@ -91,13 +91,27 @@ impl TaskPage {
     }
 }
 
-/// Normalises `tag` query values like stored tags; blank ones are dropped
-/// (no stored tag is blank, so they could only ever match nothing).
-pub fn tag_filter(raw: Vec<String>) -> Vec<String> {
-    raw.iter()
-        .map(|t| normalise_tag(t))
-        .filter(|t| !t.is_empty())
-        .collect()
+/// Normalises `tag` query values like stored tags and drops blank ones (no
+/// stored tag is blank, so they could only ever match nothing) and
+/// duplicates; at most 20 arrive (the `tag` parameter's `maxItems`).
+pub fn tag_filter(raw: Vec<String>) -> Result<Vec<String>, FieldError> {
+    let mut tags: Vec<String> = Vec::with_capacity(raw.len());
+    for tag in raw.iter().map(|t| normalise_tag(t)) {
+        storable("tag", &tag)?;
+        if !tag.is_empty() && !tags.contains(&tag) {
+            tags.push(tag);
+        }
+    }
+    Ok(tags)
+}
+
+/// The `q` search text, unless blank; text no database can store is refused.
+pub fn search_text(q: Option<String>) -> Result<Option<String>, FieldError> {
+    let Some(q) = q.filter(|q| !q.trim().is_empty()) else {
+        return Ok(None);
+    };
+    storable("q", &q)?;
+    Ok(Some(q))
 }
 
 #[derive(ApiResponse)]

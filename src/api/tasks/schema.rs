@@ -82,10 +82,11 @@ pub struct TaskInput {
     #[oai(deserialize_with = "strict::priority")]
     pub priority: Option<Priority>,
     /// Up to 20 tags of 1 to 50 characters; trimmed, lower-cased and
-    /// de-duplicated. Default `[]`.
+    /// de-duplicated (at most 100 values sent, duplicates included).
+    /// Default `[]`.
     #[oai(
         deserialize_with = "strict::tags",
-        validator(max_length = 50, pattern = "\\S")
+        validator(max_items = 100, max_length = 50, pattern = "\\S")
     )]
     pub tags: Option<Vec<String>>,
     /// RFC 3339 date-time, or null for none.
@@ -148,7 +149,7 @@ pub struct TaskUpdate {
     /// Replaces every tag (same rules as on create).
     #[oai(
         deserialize_with = "strict::tags",
-        validator(max_length = 50, pattern = "\\S")
+        validator(max_items = 100, max_length = 50, pattern = "\\S")
     )]
     pub tags: Option<Vec<String>>,
     /// A new due date, or null to clear it.

@@ -35,6 +35,13 @@ impl Priority {
     }
 }
 
+/// The latest due date a recurrence produces: the end of year 9999, the
+/// last instant an RFC 3339 timestamp (four-digit year) can name.
+pub const LAST_DUE: DateTime<Utc> = match DateTime::from_timestamp(253_402_300_799, 0) {
+    Some(last) => last,
+    None => panic!("9999-12-31T23:59:59Z is a valid timestamp"),
+};
+
 /// How often a task repeats once completed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -55,13 +62,15 @@ impl Recurrence {
 
     /// The due date of the next occurrence: one period after `from`.
     /// Monthly keeps the day of the month (in UTC), clamped to the last day
-    /// of shorter months.
-    pub fn next_due(self, from: DateTime<Utc>) -> DateTime<Utc> {
-        match self {
-            Self::Daily => from + Days::new(1),
-            Self::Weekly => from + Days::new(7),
-            Self::Monthly => from.checked_add_months(Months::new(1)).unwrap_or(from),
-        }
+    /// of shorter months. `None` once that would pass `LAST_DUE`: the
+    /// series ends rather than making a date no client can send back.
+    pub fn next_due(self, from: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let next = match self {
+            Self::Daily => from.checked_add_days(Days::new(1)),
+            Self::Weekly => from.checked_add_days(Days::new(7)),
+            Self::Monthly => from.checked_add_months(Months::new(1)),
+        }?;
+        (next <= LAST_DUE).then_some(next)
     }
 
     pub fn parse_stored(value: &str) -> Option<Self> {
@@ -120,23 +129,47 @@ mod tests {
     #[test]
     fn monthly_recurrence_clamps_to_the_end_of_shorter_months() {
         let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
-        let next = Recurrence::Monthly.next_due(at("2026-01-31T09:30:00Z"));
-        assert_eq!(next, at("2026-02-28T09:30:00Z"));
+        let next = |r: Recurrence, from: &str| r.next_due(at(from)).unwrap();
+        let next_month = next(Recurrence::Monthly, "2026-01-31T09:30:00Z");
+        assert_eq!(next_month, at("2026-02-28T09:30:00Z"));
         assert_eq!(
-            Recurrence::Monthly.next_due(at("2028-01-31T00:00:00Z")),
+            next(Recurrence::Monthly, "2028-01-31T00:00:00Z"),
             at("2028-02-29T00:00:00Z")
         );
         assert_eq!(
-            Recurrence::Monthly.next_due(at("2026-12-15T00:00:00Z")),
+            next(Recurrence::Monthly, "2026-12-15T00:00:00Z"),
             at("2027-01-15T00:00:00Z")
         );
         assert_eq!(
-            Recurrence::Weekly.next_due(at("2026-12-29T00:00:00Z")),
+            next(Recurrence::Weekly, "2026-12-29T00:00:00Z"),
             at("2027-01-05T00:00:00Z")
         );
         assert_eq!(
-            Recurrence::Daily.next_due(at("2026-12-31T23:00:00Z")),
+            next(Recurrence::Daily, "2026-12-31T23:00:00Z"),
             at("2027-01-01T23:00:00Z")
+        );
+    }
+
+    #[test]
+    fn recurrence_stops_at_the_end_of_year_9999() {
+        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        assert_eq!(LAST_DUE, at("9999-12-31T23:59:59Z"));
+        assert_eq!(
+            Recurrence::Daily.next_due(at("9999-12-30T23:59:59Z")),
+            Some(LAST_DUE)
+        );
+        assert_eq!(Recurrence::Daily.next_due(at("9999-12-31T00:00:00Z")), None);
+        assert_eq!(
+            Recurrence::Weekly.next_due(at("9999-12-25T00:00:00Z")),
+            None
+        );
+        assert_eq!(
+            Recurrence::Monthly.next_due(at("9999-12-01T00:00:00Z")),
+            None
+        );
+        assert_eq!(
+            Recurrence::Daily.next_due(at("9999-12-31T23:59:59.5Z")),
+            None
         );
     }
 

@@ -39,14 +39,16 @@ pub(super) fn apply(current: &task::Model, patch: &TaskPatch, now: DateTime<Utc>
     next
 }
 
-/// The next occurrence of a recurring task that was just completed.
+/// The next occurrence of a recurring task that was just completed; none
+/// once the series would pass the end of year 9999.
 pub(super) fn next_occurrence(task: &task::Model, now: DateTime<Utc>) -> Option<task::Model> {
     let recurrence = Recurrence::parse_stored(task.recurrence.as_deref()?)?;
+    let due_date = recurrence.next_due(task.due_date.unwrap_or(now))?;
     Some(task::Model {
         id: Uuid::now_v7(),
         completed: false,
         completed_at: None,
-        due_date: Some(recurrence.next_due(task.due_date.unwrap_or(now))),
+        due_date: Some(due_date),
         next_task_id: None,
         version: 1,
         created_at: now,
@@ -103,6 +105,15 @@ mod tests {
         };
         let next = next_occurrence(&undated, now).unwrap();
         assert_eq!(next.due_date, Some("2026-11-25T12:00:00Z".parse().unwrap()));
+    }
+
+    #[test]
+    fn a_series_that_would_pass_year_9999_has_no_next_occurrence() {
+        let last = task::Model {
+            due_date: Some("9999-12-15T00:00:00Z".parse().unwrap()),
+            ..task()
+        };
+        assert!(next_occurrence(&last, Utc::now()).is_none());
     }
 
     #[test]

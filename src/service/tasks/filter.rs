@@ -1,6 +1,8 @@
 //! Turns a `TaskFilter` into conditions on the task query, all
 //! parameterised through sea-query.
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
+use std::collections::BTreeSet;
+
+use sea_orm::sea_query::{Asterisk, Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement};
 use sea_orm::{ColumnTrait, QueryFilter, Select};
 use uuid::Uuid;
 
@@ -32,15 +34,10 @@ pub fn apply(
         select =
             select.filter(task::Column::Priority.is_in(filter.priorities.iter().map(|p| p.rank())));
     }
-    // A task must carry every tag: one indexed semi-join per tag.
-    for tag in &filter.tags {
-        let tagged = Query::select()
-            .column(task_tag::Column::TaskId)
-            .from(task_tag::Entity)
-            .and_where(Expr::col(task_tag::Column::UserId).eq(user_id))
-            .and_where(Expr::col(task_tag::Column::Tag).eq(tag.as_str()))
-            .to_owned();
-        select = select.filter(Expr::col(task::Column::Id).in_subquery(tagged));
+    if !filter.tags.is_empty() {
+        select = select.filter(
+            Expr::col(task::Column::Id).in_subquery(tagged_with_all(user_id, &filter.tags)),
+        );
     }
     if let Some(before) = filter.due_before {
         select = select.filter(task::Column::DueDate.lt(before));
@@ -54,6 +51,23 @@ pub fn apply(
             .filter(task::Column::DueDate.lt(now));
     }
     select
+}
+
+/// The ids of the user's tasks carrying every one of `tags`, as one
+/// subquery whatever their number: task_tags holds one row per (task, tag),
+/// so a task has them all when it has as many matching rows as there are
+/// distinct tags.
+fn tagged_with_all(user_id: Uuid, tags: &[String]) -> SelectStatement {
+    let distinct: BTreeSet<&str> = tags.iter().map(String::as_str).collect();
+    let wanted = i64::try_from(distinct.len()).unwrap_or(i64::MAX);
+    Query::select()
+        .column(task_tag::Column::TaskId)
+        .from(task_tag::Entity)
+        .and_where(Expr::col(task_tag::Column::UserId).eq(user_id))
+        .and_where(Expr::col(task_tag::Column::Tag).is_in(distinct))
+        .group_by_col(task_tag::Column::TaskId)
+        .and_having(Func::count(Expr::col(Asterisk)).eq(wanted))
+        .to_owned()
 }
 
 /// Escapes LIKE's wildcards so user text matches literally.
@@ -70,8 +84,27 @@ fn escape_like(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use sea_orm::{DbBackend, EntityTrait, QueryTrait};
+
+    use super::*;
+
     #[test]
     fn like_wildcards_are_matched_literally() {
         assert_eq!(super::escape_like(r"50%_off\"), r"50\%\_off\\");
+    }
+
+    #[test]
+    fn any_number_of_tags_is_one_subquery_counting_distinct_tags() {
+        let tags: Vec<String> = (0..20).map(|i| format!("t{}", i % 10)).collect();
+        let filter = TaskFilter {
+            tags,
+            ..TaskFilter::default()
+        };
+        let select = apply(task::Entity::find(), Uuid::now_v7(), &filter);
+        for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
+            let sql = select.build(backend).to_string();
+            assert_eq!(sql.matches("SELECT").count(), 2, "{sql}");
+            assert!(sql.contains("HAVING COUNT(*) = 10"), "{sql}");
+        }
     }
 }

@@ -1,0 +1,111 @@
+use std::sync::Arc;
+
+use chrono::Utc;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::domain::{Error, Result};
+
+/// Seconds of clock skew tolerated on `exp`, `nbf` and `iat`.
+const LEEWAY_SECONDS: u64 = 5;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub iss: String,
+    pub aud: String,
+}
+
+pub struct IssuedToken {
+    pub access_token: String,
+    pub expires_in: u64,
+}
+
+/// Issues and checks HS256 access tokens.
+#[derive(Clone)]
+pub struct TokenService {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    issuer: String,
+    audience: String,
+    ttl_seconds: u64,
+}
+
+impl TokenService {
+    pub fn new(secret: &[u8], issuer: &str, audience: &str, ttl_seconds: u64) -> Self {
+        super::jwt_crypto::install();
+        // Only HS256 is accepted: a token naming any other algorithm,
+        // `none` included, fails before its signature is looked at.
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[issuer]);
+        validation.set_audience(&[audience]);
+        validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
+        validation.leeway = LEEWAY_SECONDS;
+        // We never issue `nbf`, but a token that carries one is held to it.
+        validation.validate_nbf = true;
+        Self {
+            inner: Arc::new(Inner {
+                encoding: EncodingKey::from_secret(secret),
+                decoding: DecodingKey::from_secret(secret),
+                validation,
+                issuer: issuer.to_owned(),
+                audience: audience.to_owned(),
+                ttl_seconds,
+            }),
+        }
+    }
+
+    pub fn issue(&self, user_id: Uuid) -> Result<IssuedToken> {
+        let now = Utc::now().timestamp();
+        let claims = Claims {
+            sub: user_id.to_string(),
+            iat: now,
+            exp: now + self.inner.ttl_seconds as i64,
+            iss: self.inner.issuer.clone(),
+            aud: self.inner.audience.clone(),
+        };
+        let access_token = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.inner.encoding,
+        )
+        .map_err(|err| Error::Internal(format!("signing a token failed: {err}")))?;
+        Ok(IssuedToken {
+            access_token,
+            expires_in: self.inner.ttl_seconds,
+        })
+    }
+
+    /// The user id a valid token was issued to. Beyond the signature and
+    /// `exp`/`nbf`, a token must not claim to be issued in the future, and
+    /// its `sub` must be the user id exactly as `issue` writes it (lower-case
+    /// hyphenated): one account has one spelling.
+    pub fn verify(&self, token: &str) -> Result<Uuid> {
+        let data =
+            jsonwebtoken::decode::<Claims>(token, &self.inner.decoding, &self.inner.validation)
+                .map_err(|err| match err.kind() {
+                    ErrorKind::ExpiredSignature => Error::TokenExpired,
+                    _ => Error::InvalidToken,
+                })?;
+        let claims = data.claims;
+        if claims.iat > Utc::now().timestamp().saturating_add(LEEWAY_SECONDS as i64) {
+            return Err(Error::InvalidToken);
+        }
+        let user_id = Uuid::try_parse(&claims.sub).map_err(|_| Error::InvalidToken)?;
+        if user_id.hyphenated().to_string() != claims.sub {
+            return Err(Error::InvalidToken);
+        }
+        Ok(user_id)
+    }
+}
+
+#[cfg(test)]
+mod tests;
