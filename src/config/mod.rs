@@ -81,10 +81,16 @@ pub struct Settings {
     #[arg(long, env = "REFRESH_TTL_SECONDS", global = true, default_value_t = 30 * 24 * 3600, value_parser = clap::value_parser!(u64).range(1..=10 * 365 * 24 * 3600))]
     pub refresh_ttl_seconds: u64,
 
-    /// Failed logins for one email within the window before that email is
-    /// locked out (429) until the window ends.
+    /// Failed logins for one email from one client address within the
+    /// window before that email is locked out (429) for that address until
+    /// the window ends.
     #[arg(long, env = "AUTH_FAILURES_PER_EMAIL", global = true, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
     pub auth_failures_per_email: u32,
+
+    /// Failed logins for one email from every address together within the
+    /// window before that email is locked out (429) for everyone.
+    #[arg(long, env = "AUTH_FAILURES_PER_EMAIL_TOTAL", global = true, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    pub auth_failures_per_email_total: u32,
 
     /// Auth requests (sign-up, login, token) one client address may make
     /// within the window.

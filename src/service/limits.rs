@@ -18,8 +18,11 @@ use crate::entity::auth_rate_limit::{Column, Entity};
 
 #[derive(Debug, Clone, Copy)]
 pub struct AuthLimits {
-    /// Failed password checks per email per window.
+    /// Failed password checks per email from one client address per window.
     pub failures_per_email: u32,
+    /// Failed password checks per email from every address together per
+    /// window: the backstop against guessing from many addresses.
+    pub failures_per_email_total: u32,
     /// Auth requests (sign-up, login, token) per client address per window.
     pub requests_per_ip: u32,
     pub window_seconds: u64,
@@ -33,22 +36,39 @@ impl AuthLimits {
         self.count(db, &client_key(ip), self.requests_per_ip).await
     }
 
-    /// Reserves one password check for `email`, counted as a failure until
-    /// `forgive` says it succeeded. Once the email's failures in this window
-    /// reach the limit every further check is refused here, before any
-    /// bcrypt work, whether or not an account has that email. Reserving
-    /// first means concurrent guesses cannot slip past the limit.
-    pub async fn begin_password_check(&self, db: &impl ConnectionTrait, email: &str) -> Result<()> {
-        self.count(db, &email_key(email), self.failures_per_email)
+    /// Reserves one password check for `email` from `client`, counted as a
+    /// failure until `forgive` says it succeeded. Once the email's failures
+    /// from that client's address, or from every address together, reach
+    /// their limit in this window, every further check is refused here,
+    /// before any bcrypt work, whether or not an account has that email.
+    /// Counting per address first means a stranger's wrong guesses lock out
+    /// the stranger, not the owner logging in from elsewhere; the total is
+    /// the backstop against guesses spread over many addresses. Reserving
+    /// first means concurrent guesses cannot slip past either limit.
+    pub async fn begin_password_check(
+        &self,
+        db: &impl ConnectionTrait,
+        email: &str,
+        client: IpAddr,
+    ) -> Result<()> {
+        let from_client = attempt_key(email, client);
+        self.count(db, &from_client, self.failures_per_email)
+            .await?;
+        self.count(db, &email_key(email), self.failures_per_email_total)
             .await
     }
 
     /// A password check that succeeded was no failure: hands back its
-    /// reservation.
-    pub async fn forgive(&self, db: &impl ConnectionTrait, email: &str) -> Result<()> {
+    /// reservations.
+    pub async fn forgive(
+        &self,
+        db: &impl ConnectionTrait,
+        email: &str,
+        client: IpAddr,
+    ) -> Result<()> {
         Entity::update_many()
             .col_expr(Column::Hits, Expr::col(Column::Hits).sub(1))
-            .filter(Column::Key.eq(email_key(email)))
+            .filter(Column::Key.is_in([email_key(email), attempt_key(email, client)]))
             .filter(Column::Hits.gt(0))
             .exec(db)
             .await?;
@@ -119,16 +139,27 @@ async fn hit(db: &impl ConnectionTrait, key: &str, now: i64, window: i64) -> Res
     Ok((hits.into(), closes_at))
 }
 
-/// The key a client address is counted under: an IPv4 address (an
-/// IPv4-mapped IPv6 one included) as it is, an IPv6 address by its /64.
+/// The key a client address is counted under.
 fn client_key(ip: IpAddr) -> String {
+    key("ip", &client_network(ip))
+}
+
+/// Who a client is, for the limits: an IPv4 address (an IPv4-mapped IPv6
+/// one included) as it is, an IPv6 address by its /64.
+fn client_network(ip: IpAddr) -> String {
     match ip.to_canonical() {
-        IpAddr::V4(v4) => key("ip", &v4.to_string()),
+        IpAddr::V4(v4) => v4.to_string(),
         IpAddr::V6(v6) => {
             let network = u128::from(v6) & !((1u128 << 64) - 1);
-            key("ip", &format!("{}/64", std::net::Ipv6Addr::from(network)))
+            format!("{}/64", std::net::Ipv6Addr::from(network))
         }
     }
+}
+
+/// The key of one email's password checks from one client.
+fn attempt_key(email: &str, client: IpAddr) -> String {
+    let email = Email::normalise(email);
+    key("email-ip", &format!("{email}\n{}", client_network(client)))
 }
 
 fn email_key(email: &str) -> String {
@@ -160,6 +191,26 @@ mod tests {
             client_key(ip("::ffff:192.0.2.1")),
             client_key(ip("192.0.2.1"))
         );
+    }
+
+    #[test]
+    fn an_emails_checks_are_counted_per_client_network() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let ada = "ada@example.com";
+        assert_eq!(
+            attempt_key(ada, ip("192.0.2.1")),
+            attempt_key(" ADA@example.com", ip("192.0.2.1"))
+        );
+        assert_ne!(
+            attempt_key(ada, ip("192.0.2.1")),
+            attempt_key(ada, ip("192.0.2.2"))
+        );
+        assert_eq!(
+            attempt_key(ada, ip("2001:db8::1")),
+            attempt_key(ada, ip("2001:db8::2"))
+        );
+        assert_ne!(attempt_key(ada, ip("192.0.2.1")), email_key(ada));
+        assert!(attempt_key(ada, ip("2001:db8::1")).len() <= 80);
     }
 
     #[test]

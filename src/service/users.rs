@@ -1,5 +1,7 @@
 //! Accounts: signing up, checking a password, changing it, deleting the
 //! account.
+use std::net::IpAddr;
+
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -48,8 +50,7 @@ pub async fn sign_up(
 /// lock an owner out for free.
 pub async fn log_in(
     db: &impl ConnectionTrait,
-    hasher: &PasswordHasher,
-    limits: &AuthLimits,
+    check: &PasswordCheck<'_>,
     email: &str,
     password: &str,
 ) -> Result<Account> {
@@ -57,14 +58,14 @@ pub async fn log_in(
     if !Password::could_match(password) {
         return Err(Error::InvalidCredentials);
     }
-    limits.begin_password_check(db, &email).await?;
+    check.begin(db, &email).await?;
     let account = user::Entity::find()
         .filter(user::Column::Email.eq(&email))
         .one(db)
         .await?;
     let hash = account.as_ref().map(|a| a.password_hash.as_str());
-    let verified = hasher.verify(password, hash).await;
-    settle(db, limits, &email, &verified).await?;
+    let verified = check.hasher.verify(password, hash).await;
+    check.settle(db, &email, &verified).await?;
     match (verified?, account) {
         (true, Some(account)) => Ok(account.into()),
         _ => Err(Error::InvalidCredentials),
@@ -76,8 +77,7 @@ pub async fn log_in(
 /// valid (else 422) and `current` is its password (else 403).
 pub async fn change_password<C>(
     db: &C,
-    hasher: &PasswordHasher,
-    limits: &AuthLimits,
+    check: &PasswordCheck<'_>,
     user_id: Uuid,
     current: &str,
     new: Result<Password>,
@@ -87,8 +87,8 @@ where
 {
     let account = find_row(db, user_id).await?;
     let new = new?;
-    check_password(db, hasher, limits, &account, current).await?;
-    let hash = hasher.hash(new.expose()).await?;
+    check_password(db, check, &account, current).await?;
+    let hash = check.hasher.hash(new.expose()).await?;
     let txn = db.begin().await?;
     user::Entity::update_many()
         .col_expr(user::Column::PasswordHash, Expr::value(hash))
@@ -105,8 +105,7 @@ where
 /// CASCADE`).
 pub async fn delete_account<C>(
     db: &C,
-    hasher: &PasswordHasher,
-    limits: &AuthLimits,
+    check: &PasswordCheck<'_>,
     user_id: Uuid,
     password: &str,
 ) -> Result<()>
@@ -114,7 +113,7 @@ where
     C: ConnectionTrait + TransactionTrait,
 {
     let account = find_row(db, user_id).await?;
-    check_password(db, hasher, limits, &account, password).await?;
+    check_password(db, check, &account, password).await?;
     let txn = db.begin().await?;
     refresh_token::Entity::delete_many()
         .filter(refresh_token::Column::UserId.eq(user_id))
@@ -135,17 +134,19 @@ where
 /// log-in.
 async fn check_password(
     db: &impl ConnectionTrait,
-    hasher: &PasswordHasher,
-    limits: &AuthLimits,
+    check: &PasswordCheck<'_>,
     account: &user::Model,
     password: &str,
 ) -> Result<()> {
     if !Password::could_match(password) {
         return Err(Error::WrongPassword);
     }
-    limits.begin_password_check(db, &account.email).await?;
-    let verified = hasher.verify(password, Some(&account.password_hash)).await;
-    settle(db, limits, &account.email, &verified).await?;
+    check.begin(db, &account.email).await?;
+    let verified = check
+        .hasher
+        .verify(password, Some(&account.password_hash))
+        .await;
+    check.settle(db, &account.email, &verified).await?;
     if verified? {
         Ok(())
     } else {
@@ -153,16 +154,33 @@ async fn check_password(
     }
 }
 
-/// Only a wrong password counts as a failure: any other outcome (a match,
-/// a busy server) hands the reserved attempt back.
-async fn settle(
-    db: &impl ConnectionTrait,
-    limits: &AuthLimits,
-    email: &str,
-    verified: &Result<bool>,
-) -> Result<()> {
-    if !matches!(verified, Ok(false)) {
-        limits.forgive(db, email).await?;
+/// What checking a password needs: the hasher, the failure limits, and
+/// the client address the attempt comes from (the limits count per email
+/// and address, and per email in all).
+pub struct PasswordCheck<'a> {
+    pub hasher: &'a PasswordHasher,
+    pub limits: &'a AuthLimits,
+    pub client: IpAddr,
+}
+
+impl PasswordCheck<'_> {
+    async fn begin(&self, db: &impl ConnectionTrait, email: &str) -> Result<()> {
+        self.limits
+            .begin_password_check(db, email, self.client)
+            .await
     }
-    Ok(())
+
+    /// Only a wrong password counts as a failure: any other outcome (a
+    /// match, a busy server) hands the reserved attempt back.
+    async fn settle(
+        &self,
+        db: &impl ConnectionTrait,
+        email: &str,
+        verified: &Result<bool>,
+    ) -> Result<()> {
+        if !matches!(verified, Ok(false)) {
+            self.limits.forgive(db, email, self.client).await?;
+        }
+        Ok(())
+    }
 }

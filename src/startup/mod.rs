@@ -71,6 +71,7 @@ impl Application {
             ),
             limits: AuthLimits {
                 failures_per_email: settings.auth_failures_per_email,
+                failures_per_email_total: settings.auth_failures_per_email_total,
                 requests_per_ip: settings.auth_requests_per_ip,
                 window_seconds: settings.auth_window_seconds,
             },

@@ -53,6 +53,7 @@ pub fn openapi() -> Api {
         tokens: TokenService::new(&[0; 32], "", "", 0),
         limits: AuthLimits {
             failures_per_email: 0,
+            failures_per_email_total: 0,
             requests_per_ip: 0,
             window_seconds: 0,
         },

@@ -248,3 +248,44 @@ backend_test!(
         assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     }
 );
+
+backend_test!(
+    a_strangers_failures_lock_out_the_stranger_not_the_owner,
+    |backend: Backend| async move {
+        let app = TestApp::with(backend, |s| {
+            s.auth_failures_per_email = 3;
+            s.auth_failures_per_email_total = 7;
+            s.trusted_proxies = "127.0.0.0/8".parse().unwrap();
+        })
+        .await;
+        app.sign_up_as("owner@example.com").await;
+        let log_in_from = |client: &str, password: &str| {
+            app.request(Method::POST, "/api/auth/login")
+                .header("x-forwarded-for", client.to_owned())
+                .json(&json!({"email": "owner@example.com", "password": password}))
+                .send()
+        };
+        // A stranger's guesses lock the stranger's address out...
+        for _ in 0..3 {
+            let resp = log_in_from("203.0.113.9", "wrong password").await.unwrap();
+            assert_problem(resp, 401, "invalid_credentials").await;
+        }
+        assert_limited(log_in_from("203.0.113.9", PASSWORD).await.unwrap(), 900).await;
+        // ...while the owner, elsewhere, still logs in.
+        let owner = log_in_from("198.51.100.20", PASSWORD).await.unwrap();
+        assert_eq!(owner.status(), StatusCode::OK);
+        // Guesses spread over many addresses meet the per-email backstop:
+        // 3 + 2 + 2 failures reach the total of 7, and then every address,
+        // the owner's included, is refused.
+        for client in [
+            "203.0.113.10",
+            "203.0.113.10",
+            "203.0.113.11",
+            "203.0.113.11",
+        ] {
+            let resp = log_in_from(client, "wrong password").await.unwrap();
+            assert_problem(resp, 401, "invalid_credentials").await;
+        }
+        assert_limited(log_in_from("198.51.100.20", PASSWORD).await.unwrap(), 900).await;
+    }
+);

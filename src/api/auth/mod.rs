@@ -16,6 +16,7 @@ use crate::auth::{BearerAuth, PasswordHasher, TokenService};
 use crate::domain::{Account, Error, NewAccount, Password, Result, storable};
 use crate::http::TrustedProxies;
 use crate::service::limits::AuthLimits;
+use crate::service::users::PasswordCheck;
 use crate::service::{accounts, sessions, users};
 
 error_set! {
@@ -51,9 +52,21 @@ pub struct AuthApi {
 
 impl AuthApi {
     /// Counts an auth request against the client address's limit.
-    async fn admit(&self, req: &Request) -> Result<()> {
-        let client = self.proxies.client_of(req);
-        self.limits.admit_ip(&self.db, client).await
+    /// Counts an auth request against the client address's limit, and
+    /// gives back what checking its password needs.
+    async fn admit(&self, req: &Request) -> Result<PasswordCheck<'_>> {
+        let check = self.password_check(req);
+        self.limits.admit_ip(&self.db, check.client).await?;
+        Ok(check)
+    }
+
+    /// The hasher and limits for a password sent from `req`'s client.
+    fn password_check(&self, req: &Request) -> PasswordCheck<'_> {
+        PasswordCheck {
+            hasher: &self.passwords,
+            limits: &self.limits,
+            client: self.proxies.client_of(req),
+        }
     }
 
     /// A new session (refresh-token family) and access token for `account`.
@@ -103,10 +116,8 @@ impl AuthApi {
         req: &Request,
         body: Json<LogInRequest>,
     ) -> ApiResult<SessionResponse, LogInErrors> {
-        self.admit(req).await?;
-        let (passwords, limits) = (&self.passwords, &self.limits);
-        let account =
-            users::log_in(&self.db, passwords, limits, &body.email, &body.password).await?;
+        let check = self.admit(req).await?;
+        let account = users::log_in(&self.db, &check, &body.email, &body.password).await?;
         Ok(SessionResponse::from(self.open_session(account).await?).into())
     }
 
@@ -127,11 +138,12 @@ impl AuthApi {
     #[oai(path = "/me", method = "delete", operation_id = "deleteAccount")]
     async fn delete_account(
         &self,
+        req: &Request,
         auth: BearerAuth,
         body: Json<DeleteAccountRequest>,
     ) -> ApiResult<NoContent, PasswordCheckErrors> {
-        let (passwords, limits) = (&self.passwords, &self.limits);
-        users::delete_account(&self.db, passwords, limits, auth.caller(), &body.password).await?;
+        let check = self.password_check(req);
+        users::delete_account(&self.db, &check, auth.caller(), &body.password).await?;
         Ok(NoContent::Done.into())
     }
 
@@ -172,6 +184,7 @@ impl AuthApi {
     #[oai(path = "/password", method = "post", operation_id = "changePassword")]
     async fn change_password(
         &self,
+        req: &Request,
         auth: BearerAuth,
         body: Json<ChangePasswordRequest>,
     ) -> ApiResult<NoContent, PasswordCheckErrors> {
@@ -181,9 +194,8 @@ impl AuthApi {
         } = body.0;
         let new =
             Password::parse(new_password).map_err(|err| Error::field("new_password", err.message));
-        let (db, passwords, limits) = (&self.db, &self.passwords, &self.limits);
-        users::change_password(db, passwords, limits, auth.caller(), &current_password, new)
-            .await?;
+        let check = self.password_check(req);
+        users::change_password(&self.db, &check, auth.caller(), &current_password, new).await?;
         Ok(NoContent::Done.into())
     }
 
@@ -200,10 +212,9 @@ impl AuthApi {
         req: &Request,
         body: Form<TokenRequest>,
     ) -> ApiResult<TokenResponse, TokenErrors> {
-        self.admit(req).await?;
+        let check = self.admit(req).await?;
         let (email, password) = body.credentials()?;
-        let (passwords, limits) = (&self.passwords, &self.limits);
-        let account = users::log_in(&self.db, passwords, limits, email, password)
+        let account = users::log_in(&self.db, &check, email, password)
             .await
             .map_err(|err| match err {
                 Error::InvalidCredentials => {

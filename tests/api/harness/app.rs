@@ -123,6 +123,7 @@ pub fn settings(database_url: &str) -> Settings {
         database_max_connections: 5,
         refresh_ttl_seconds: 30 * 24 * 3600,
         auth_failures_per_email: 10,
+        auth_failures_per_email_total: 100,
         // Every test client is 127.0.0.1: the per-address limit is tested
         // in its own apps (tests/api/rate_limits.rs).
         auth_requests_per_ip: 1_000_000,
