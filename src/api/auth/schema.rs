@@ -28,14 +28,14 @@ pub struct SignUpRequest {
     /// 8 to 72 bytes of UTF-8 (bcrypt's limit; never truncated).
     #[oai(
         deserialize_with = "strict::password",
-        validator(min_length = 8, max_length = 72)
+        validator(min_length = 8, max_length = 72, pattern = r"^[^\u0000]*$")
     )]
     pub password: String,
     /// Optional display name, at most 100 characters.
     #[oai(
         deserialize_with = "strict::name",
         nullable,
-        validator(max_length = 100)
+        validator(max_length = 100, pattern = r"^[^\u0000]*$")
     )]
     pub name: Option<String>,
 }
@@ -58,7 +58,7 @@ pub struct LogInRequest {
     /// The account's email address.
     #[oai(
         deserialize_with = "strict::email",
-        validator(min_length = 1, max_length = 1024)
+        validator(min_length = 1, max_length = 1024, pattern = r"^[^\u0000]*$")
     )]
     pub email: String,
     /// The account's password.
@@ -84,7 +84,7 @@ pub struct RefreshRequest {
     /// The `refresh_token` from log-in, sign-up or the last refresh.
     #[oai(
         deserialize_with = "strict::refresh_token",
-        validator(min_length = 1, max_length = 1024)
+        validator(min_length = 1, max_length = 1024, pattern = r"^[^\u0000]*$")
     )]
     pub refresh_token: String,
 }
@@ -101,7 +101,7 @@ pub struct ChangePasswordRequest {
     /// The new password: 8 to 72 bytes of UTF-8, as at sign-up.
     #[oai(
         deserialize_with = "strict::new_password",
-        validator(min_length = 8, max_length = 72)
+        validator(min_length = 8, max_length = 72, pattern = r"^[^\u0000]*$")
     )]
     pub new_password: String,
 }

@@ -26,6 +26,7 @@ pub struct TokenRequest {
     /// Must be `password`.
     pub grant_type: String,
     /// The account's email address.
+    #[oai(validator(pattern = r"^[^\u0000]*$"))]
     pub username: String,
     /// The account's password.
     pub password: String,

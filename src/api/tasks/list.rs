@@ -13,6 +13,7 @@ use super::responses::{
     ClearableStatus, CreatedTaskResponse, DeletedCount, TaskPage, search_text, tag_filter,
 };
 use super::schema::TaskInput;
+use super::tag_param::TagParam;
 use crate::api::ApiTags;
 use crate::api::error::{ApiResult, error_set};
 use crate::api::schema::Timestamp;
@@ -62,7 +63,7 @@ impl TaskListApi {
         #[oai(default)]
         status: Query<StatusFilter>,
         /// Case-insensitive substring of the title or the description.
-        #[oai(validator(max_length = 200))]
+        #[oai(validator(max_length = 200, pattern = r"^[^\u0000]*$"))]
         q: Query<Option<String>>,
         /// Any of these priorities (repeat the parameter for several, at
         /// most 4 times).
@@ -72,7 +73,7 @@ impl TaskListApi {
         /// most 20 times: the most a task can carry); trimmed and lower-cased
         /// like stored tags; blank and repeated values are ignored.
         #[oai(validator(max_items = 20))]
-        tag: Query<Option<Vec<String>>>,
+        tag: Query<Option<Vec<TagParam>>>,
         /// Due strictly before this instant (RFC 3339).
         due_before: Query<Option<Timestamp>>,
         /// Due strictly after this instant (RFC 3339).
@@ -109,7 +110,8 @@ impl TaskListApi {
                 .into_iter()
                 .map(Into::into)
                 .collect(),
-            tags: tag_filter(tag.0.unwrap_or_default()).map_err(Error::from)?,
+            tags: tag_filter(tag.0.unwrap_or_default().into_iter().map(|t| t.0))
+                .map_err(Error::from)?,
             due_before: due_before.0.map(|t| t.0),
             due_after: due_after.0.map(|t| t.0),
             overdue_at: overdue.0.unwrap_or(false).then(tasks::now),

@@ -6,6 +6,7 @@ mod item;
 mod list;
 mod responses;
 mod schema;
+mod tag_param;
 
 pub use enums::{Priority, Recurrence, SortField, SortOrder, StatusFilter};
 pub use item::TaskApi;

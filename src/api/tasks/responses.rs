@@ -94,9 +94,9 @@ impl TaskPage {
 /// Normalises `tag` query values like stored tags and drops blank ones (no
 /// stored tag is blank, so they could only ever match nothing) and
 /// duplicates; at most 20 arrive (the `tag` parameter's `maxItems`).
-pub fn tag_filter(raw: Vec<String>) -> Result<Vec<String>, FieldError> {
-    let mut tags: Vec<String> = Vec::with_capacity(raw.len());
-    for tag in raw.iter().map(|t| normalise_tag(t)) {
+pub fn tag_filter(raw: impl IntoIterator<Item = String>) -> Result<Vec<String>, FieldError> {
+    let mut tags: Vec<String> = Vec::new();
+    for tag in raw.into_iter().map(|t| normalise_tag(&t)) {
         storable("tag", &tag)?;
         if !tag.is_empty() && !tags.contains(&tag) {
             tags.push(tag);

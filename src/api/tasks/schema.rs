@@ -69,11 +69,14 @@ pub struct TaskInput {
     /// 1 to 200 characters after trimming.
     #[oai(
         deserialize_with = "strict::title",
-        validator(max_length = 200, pattern = "\\S")
+        validator(max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")
     )]
     pub title: String,
     /// At most 2000 characters; default `""`.
-    #[oai(deserialize_with = "strict::description", validator(max_length = 2000))]
+    #[oai(
+        deserialize_with = "strict::description",
+        validator(max_length = 2000, pattern = r"^[^\u0000]*$")
+    )]
     pub description: Option<String>,
     /// Default `false`.
     #[oai(deserialize_with = "strict::completed")]
@@ -86,7 +89,11 @@ pub struct TaskInput {
     /// Default `[]`.
     #[oai(
         deserialize_with = "strict::tags",
-        validator(max_items = 100, max_length = 50, pattern = "\\S")
+        validator(
+            max_items = 100,
+            max_length = 50,
+            pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+        )
     )]
     pub tags: Option<Vec<String>>,
     /// RFC 3339 date-time, or null for none.
@@ -134,11 +141,14 @@ pub struct TaskUpdate {
     /// 1 to 200 characters after trimming.
     #[oai(
         deserialize_with = "strict::title",
-        validator(max_length = 200, pattern = "\\S")
+        validator(max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")
     )]
     pub title: Option<String>,
     /// At most 2000 characters.
-    #[oai(deserialize_with = "strict::description", validator(max_length = 2000))]
+    #[oai(
+        deserialize_with = "strict::description",
+        validator(max_length = 2000, pattern = r"^[^\u0000]*$")
+    )]
     pub description: Option<String>,
     /// Setting `true` stamps `completed_at`; `false` clears it.
     #[oai(deserialize_with = "strict::completed")]
@@ -149,7 +159,11 @@ pub struct TaskUpdate {
     /// Replaces every tag (same rules as on create).
     #[oai(
         deserialize_with = "strict::tags",
-        validator(max_items = 100, max_length = 50, pattern = "\\S")
+        validator(
+            max_items = 100,
+            max_length = 50,
+            pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+        )
     )]
     pub tags: Option<Vec<String>>,
     /// A new due date, or null to clear it.
