@@ -4,12 +4,14 @@
 pub mod auth;
 pub mod error;
 pub mod health;
+mod owner_gate;
 mod schema;
 pub mod tasks;
 
 use poem_openapi::{Object, Tags};
 use uuid::Uuid;
 
+pub use owner_gate::OwnerGate;
 pub use schema::{Nullable, Timestamp};
 
 use crate::domain::Account;

@@ -11,6 +11,7 @@ use poem::{Endpoint, EndpointExt, Route, get};
 use poem_openapi::{LicenseObject, OpenApiService, ServerObject};
 use sea_orm::DatabaseConnection;
 
+use crate::api::OwnerGate;
 use crate::api::auth::AuthApi;
 use crate::api::error::problems;
 use crate::api::health::HealthApi;
@@ -71,6 +72,10 @@ pub fn routes(
     settings: &Settings,
 ) -> anyhow::Result<impl Endpoint + 'static> {
     let (tokens, passwords) = (apis.0.tokens.clone(), apis.0.passwords.clone());
+    let owners = OwnerGate {
+        tokens: tokens.clone(),
+        db: apis.0.db.clone(),
+    };
     let api = service(apis.clone());
     let (spec_json, spec_yaml) = (api.spec(), api.spec_yaml());
     let table = RouteTable::from_spec(&spec_json);
@@ -105,7 +110,14 @@ pub fn routes(
     // Nesting the API at "/" would hide the "/" redirect, so it is mounted
     // (unstripped) under each of its top-level prefixes.
     let tree = Route::new()
-        .nest_no_strip("/api", api)
+        .nest_no_strip(
+            "/api",
+            api.boxed()
+                .around(move |next: Arc<BoxEndpoint<'static>>, req| {
+                    let owners = owners.clone();
+                    async move { owners.serve(next.as_ref(), req).await }
+                }),
+        )
         .nest_no_strip("/health", service(apis))
         .at("/", get(make_sync(|_| Redirect::see_other("/docs"))))
         .at("/docs", get(make_sync(move |_| Html(page.clone()))))

@@ -102,3 +102,55 @@ backend_test!(
         assert_problem(resp, 401, "missing_token").await;
     }
 );
+
+backend_test!(
+    another_users_path_is_refused_before_its_input_is_read,
+    |app| async move {
+        let owner = app.sign_up().await;
+        let intruder = app.sign_up().await;
+        let owners_tasks = app.tasks_path(&owner);
+        let task = format!("{owners_tasks}/{}", uuid::Uuid::now_v7());
+        // Each of these is malformed; on the intruder's own path each is 422.
+        let malformed = [
+            (Method::DELETE, owners_tasks.clone(), None), // no `status`
+            (Method::GET, format!("{owners_tasks}?limit=0"), None),
+            (
+                Method::POST,
+                owners_tasks.clone(),
+                Some(json!({"title": 5})),
+            ),
+            (Method::PUT, task.clone(), Some(json!({"tags": "x"}))),
+            (
+                Method::PATCH,
+                format!("{owners_tasks}/not-a-uuid"),
+                Some(json!({})),
+            ),
+        ];
+        for (method, path, body) in &malformed {
+            let mut req = app.authed(method.clone(), path, &intruder);
+            if let Some(body) = body {
+                req = req.json(body);
+            }
+            let resp = req.send().await.unwrap();
+            assert_problem(resp, 403, "forbidden").await;
+        }
+        let own = app
+            .authed(Method::DELETE, &app.tasks_path(&intruder), &intruder)
+            .send()
+            .await
+            .unwrap();
+        assert_problem(own, 422, "validation_failed").await;
+        // A token whose account is gone is 401 there too, not 403 or 422.
+        let gone = app.sign_up().await;
+        let resp = app
+            .delete_account(&gone.token, crate::harness::PASSWORD)
+            .await;
+        assert_eq!(resp.status(), 204);
+        let resp = app
+            .authed(Method::DELETE, &owners_tasks, &gone)
+            .send()
+            .await
+            .unwrap();
+        assert_problem(resp, 401, "invalid_token").await;
+    }
+);
