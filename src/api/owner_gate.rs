@@ -11,7 +11,7 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::error::ApiError;
-use crate::auth::TokenService;
+use crate::auth::{TokenService, VerifiedCaller};
 use crate::service::access;
 
 #[derive(Clone)]
@@ -21,14 +21,22 @@ pub struct OwnerGate {
 }
 
 impl OwnerGate {
-    pub async fn serve<E: Endpoint>(&self, next: &E, req: Request) -> poem::Result<Response> {
-        if let Some(refusal) = self.refusal(&req).await {
-            return Ok(refusal.into_response());
+    pub async fn serve<E: Endpoint>(&self, next: &E, mut req: Request) -> poem::Result<Response> {
+        if let Some((owner, caller)) = self.claim(&req) {
+            if caller != owner
+                && let Err(refused) = access::owner(&self.db, caller, owner).await
+            {
+                return Ok(ApiError::from(refused).into_response());
+            }
+            // The bearer scheme takes the caller from here instead of
+            // checking the same token twice.
+            req.extensions_mut().insert(VerifiedCaller(caller));
         }
         next.call(req).await.map(IntoResponse::into_response)
     }
 
-    async fn refusal(&self, req: &Request) -> Option<ApiError> {
+    /// The path's owner and the caller its valid bearer token names.
+    fn claim(&self, req: &Request) -> Option<(Uuid, Uuid)> {
         let owner = path_owner(req.uri().path())?;
         let token = req
             .headers()
@@ -37,13 +45,7 @@ impl OwnerGate {
             .ok()?
             .strip_prefix("Bearer ")?;
         let caller = self.tokens.verify(token.trim()).ok()?;
-        if caller == owner {
-            return None;
-        }
-        access::owner(&self.db, caller, owner)
-            .await
-            .err()
-            .map(ApiError::from)
+        Some((owner, caller))
     }
 }
 

@@ -8,5 +8,5 @@ mod token;
 
 pub use jwt_crypto::install as install_jwt_crypto;
 pub use password::{PasswordHasher, PasswordTurn};
-pub use scheme::BearerAuth;
+pub use scheme::{BearerAuth, VerifiedCaller};
 pub use token::{Claims, IssuedToken, TokenService};
