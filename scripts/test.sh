@@ -85,6 +85,9 @@ scripts/contract-test.sh </dev/null
 section "Swagger UI in headless Chromium"
 scripts/browser-test.sh </dev/null
 
+section "abuse regression: slow and idle connections, oversize input, floods, NUL (scripts/abuse.sh)"
+scripts/abuse.sh </dev/null
+
 # ---------------------------------------------------------------------------
 # Failure tests on real processes (release build, throwaway PostgreSQL,
 # nginx from Debian's packages): graceful drain and a database outage under
