@@ -262,12 +262,7 @@ backend_test!(
 
 /// Completes `task`; its `next_task_id`.
 async fn complete(app: &TestApp, s: &Session, task: &Value) -> Value {
-    let path = format!(
-        "{}/complete",
-        app.task_path(s, task["id"].as_str().unwrap())
-    );
-    let resp = app.send(s, Method::PATCH, &path, None).await;
-    let done: Value = resp.json().await.unwrap();
+    let done = app.complete(s, task["id"].as_str().unwrap(), None).await;
     assert_eq!(done["completed"], true, "{done}");
     done["next_task_id"].clone()
 }

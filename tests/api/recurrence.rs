@@ -20,13 +20,7 @@ backend_test!(
             )
             .await;
         let id = task["id"].as_str().unwrap();
-        let complete = format!("{}/complete", app.task_path(&s, id));
-        let done: Value = app
-            .send(&s, Method::PATCH, &complete, None)
-            .await
-            .json()
-            .await
-            .unwrap();
+        let done = app.complete(&s, id, None).await;
         let next_id = done["next_task_id"]
             .as_str()
             .expect("next_task_id is set")
@@ -41,20 +35,9 @@ backend_test!(
             (json!(false), Value::Null)
         );
         // Un-completing keeps the occurrence; completing again makes no second.
-        let reopened: Value = app
-            .send(&s, Method::PATCH, &complete, None)
-            .await
-            .json()
-            .await
-            .unwrap();
+        let reopened = app.complete(&s, id, None).await;
         assert_eq!(reopened["next_task_id"], next_id.as_str());
-        app.send(
-            &s,
-            Method::PATCH,
-            &complete,
-            Some(json!({"completed": true})),
-        )
-        .await;
+        app.complete(&s, id, Some(json!({"completed": true}))).await;
         assert_eq!(app.list(&s, "").await["total"], 2);
         assert!(app.get_task(&s, id).await["next_task_id"] == next_id.as_str());
     }
@@ -108,16 +91,7 @@ backend_test!(
         );
         // A task that does not recur gets no next occurrence.
         let once = app.create_task(&s, json!({"title": "Once"})).await;
-        let path = format!(
-            "{}/complete",
-            app.task_path(&s, once["id"].as_str().unwrap())
-        );
-        let done: Value = app
-            .send(&s, Method::PATCH, &path, None)
-            .await
-            .json()
-            .await
-            .unwrap();
+        let done = app.complete(&s, once["id"].as_str().unwrap(), None).await;
         assert!(done["next_task_id"].is_null());
     }
 );
@@ -129,10 +103,7 @@ backend_test!(
         let task = app
             .create_task(&s, json!({"title": "Daily", "recurrence": "daily"}))
             .await;
-        let complete = format!(
-            "{}/complete",
-            app.task_path(&s, task["id"].as_str().unwrap())
-        );
+        let complete = app.complete_path(&s, task["id"].as_str().unwrap());
         let body = Some(json!({"completed": true}));
         let ((a, a_span), (b, b_span), (c, c_span)) = tokio::join!(
             timed(app.send(&s, Method::PATCH, &complete, body.clone())),

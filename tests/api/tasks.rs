@@ -250,38 +250,16 @@ backend_test!(
     |app| async move {
         let s = app.sign_up().await;
         let task = app.create_task(&s, json!({"title": "Toggle"})).await;
-        let path = format!(
-            "{}/complete",
-            app.task_path(&s, task["id"].as_str().unwrap())
-        );
-        let on: Value = app
-            .send(&s, Method::PATCH, &path, None)
-            .await
-            .json()
-            .await
-            .unwrap();
+        let id = task["id"].as_str().unwrap();
+        let path = app.complete_path(&s, id);
+        let on = app.complete(&s, id, None).await;
         assert_eq!(on["completed"], true);
         assert!(on["completed_at"].is_string());
-        let off: Value = app
-            .send(&s, Method::PATCH, &path, None)
-            .await
-            .json()
-            .await
-            .unwrap();
+        let off = app.complete(&s, id, None).await;
         assert_eq!(off["completed"], false);
         assert!(off["completed_at"].is_null());
-        let set: Value = app
-            .send(&s, Method::PATCH, &path, Some(json!({"completed": true})))
-            .await
-            .json()
-            .await
-            .unwrap();
-        let again: Value = app
-            .send(&s, Method::PATCH, &path, Some(json!({"completed": true})))
-            .await
-            .json()
-            .await
-            .unwrap();
+        let set = app.complete(&s, id, Some(json!({"completed": true}))).await;
+        let again = app.complete(&s, id, Some(json!({"completed": true}))).await;
         assert_eq!(
             (set["completed"].clone(), again["completed"].clone()),
             (json!(true), json!(true))

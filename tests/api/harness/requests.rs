@@ -214,6 +214,20 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The `/complete` path of one of `session`'s tasks.
+    pub fn complete_path(&self, session: &Session, task_id: &str) -> String {
+        format!("{}/complete", self.task_path(session, task_id))
+    }
+
+    /// Sets (`Some(body)`) or toggles (`None`) a task's completion; the task
+    /// as answered.
+    pub async fn complete(&self, session: &Session, task_id: &str, body: Option<Value>) -> Value {
+        let path = self.complete_path(session, task_id);
+        let resp = self.send(session, Method::PATCH, &path, body).await;
+        assert_eq!(resp.status(), StatusCode::OK, "complete {task_id}");
+        resp.json().await.unwrap()
+    }
+
     pub async fn get_task(&self, session: &Session, task_id: &str) -> Value {
         let resp = self
             .authed(Method::GET, &self.task_path(session, task_id), session)
