@@ -164,8 +164,9 @@ pub struct Settings {
     pub body_read_timeout_seconds: u64,
 
     /// Bytes of request head (request line and headers) accepted; larger
-    /// heads are answered 431. At least 8192.
-    #[arg(long, env = "MAX_HEADER_BYTES", global = true, default_value_t = 16 * 1024, value_parser = clap::value_parser!(u32).range(8192..))]
+    /// heads are answered 431. At least 8192. It is also hyper's HTTP/1
+    /// write buffer, and a response larger than it takes two writes.
+    #[arg(long, env = "MAX_HEADER_BYTES", global = true, default_value_t = 64 * 1024, value_parser = clap::value_parser!(u32).range(8192..))]
     pub max_header_bytes: u32,
 
     /// Connections open at once; the last few serve only `/health/*`, and

@@ -1,7 +1,7 @@
 //! The body-size limit and the body-read timeout every request passes.
 use std::time::Duration;
 
-use poem::http::header;
+use poem::http::{Version, header};
 use poem::{Body, Request};
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::time::Instant;
@@ -32,6 +32,16 @@ pub async fn read_body(mut req: Request, timeout: Duration) -> Result<Request, R
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
+    // An HTTP/1 request with neither a length nor a transfer coding has no
+    // body (RFC 9112 §6.3): nothing to read, or to time. (HTTP/2 may send a
+    // body without declaring its length.)
+    let bodyless = declared == Some(0)
+        || (declared.is_none()
+            && req.version() <= Version::HTTP_11
+            && !req.headers().contains_key(header::TRANSFER_ENCODING));
+    if bodyless {
+        return Ok(req);
+    }
     let waits_for_continue = req
         .headers()
         .get(header::EXPECT)

@@ -14,8 +14,9 @@
 //! dead peers, and any HTTP/2 client answers them).
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use hyper::body::{Body, Frame, SizeHint};
 use hyper_util::server::graceful::GracefulConnection;
@@ -26,47 +27,70 @@ use tokio::sync::watch;
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
 /// Requests in progress on one connection, each counted from the moment
-/// hyper hands it over until its response body is written (or dropped).
+/// hyper hands it over until its response body is written (or dropped),
+/// and when the last one ended. Plain atomics: a request's start and end
+/// wake nothing; the watchdog looks when its own timer fires (at most once
+/// per idle period), so an active connection costs no extra wake-ups.
 #[derive(Clone)]
-pub(super) struct Activity(Arc<watch::Sender<usize>>);
+pub(super) struct Activity(Arc<State>);
+
+struct State {
+    in_progress: AtomicUsize,
+    /// When the last request ended (or the connection opened), as
+    /// milliseconds since `opened`.
+    last_end_ms: AtomicU64,
+    opened: Instant,
+}
+
+impl State {
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.opened.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+}
 
 impl Activity {
     pub(super) fn new() -> Self {
-        Self(Arc::new(watch::Sender::new(0)))
+        Self(Arc::new(State {
+            in_progress: AtomicUsize::new(0),
+            last_end_ms: AtomicU64::new(0),
+            opened: Instant::now(),
+        }))
     }
 
     /// Counts a request until the returned guard is dropped.
     pub(super) fn begin(&self) -> Busy {
-        self.0.send_modify(|n| *n += 1);
+        self.0.in_progress.fetch_add(1, Ordering::AcqRel);
         Busy(self.0.clone())
     }
 
     /// Resolves once no request has been in progress for `idle`.
     async fn idle_for(&self, idle: Duration) {
-        let mut changes = self.0.subscribe();
+        let idle_ms = u64::try_from(idle.as_millis()).unwrap_or(u64::MAX);
         loop {
-            if changes.wait_for(|n| *n == 0).await.is_err() {
-                return;
-            }
-            tokio::select! {
-                () = tokio::time::sleep(idle) => {
-                    if *changes.borrow_and_update() == 0 {
-                        return;
-                    }
+            let wait_ms = if self.0.in_progress.load(Ordering::Acquire) > 0 {
+                idle_ms
+            } else {
+                let quiet_ms = self
+                    .0
+                    .now_ms()
+                    .saturating_sub(self.0.last_end_ms.load(Ordering::Acquire));
+                if quiet_ms >= idle_ms {
+                    return;
                 }
-                // A request began (or ended) meanwhile: wait afresh.
-                _ = changes.changed() => {}
-            }
+                idle_ms - quiet_ms
+            };
+            tokio::time::sleep(Duration::from_millis(wait_ms)).await;
         }
     }
 }
 
 /// One request in progress; dropping it ends it.
-pub(super) struct Busy(Arc<watch::Sender<usize>>);
+pub(super) struct Busy(Arc<State>);
 
 impl Drop for Busy {
     fn drop(&mut self) {
-        self.0.send_modify(|n| *n -= 1);
+        self.0.last_end_ms.store(self.0.now_ms(), Ordering::Release);
+        self.0.in_progress.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
