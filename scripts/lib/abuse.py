@@ -938,6 +938,24 @@ class Run:
             return None
         return (cpu1 - cpu0) / n
 
+    def measured_flood(self, r, ops, label, description):
+        """`flood`, with the server's CPU per request checked against its
+        bound; the attack's (description, outcome, figures)."""
+        cpu0 = self.server_cpu()
+        n, p50, p99, top, outcomes = self.flood(r, ops, label)
+        cpu = self.cpu_per_request(cpu0, n)
+        if cpu is not None:
+            r.check(cpu * 1000 <= self.a.max_cpu_ms,
+                    f"{label}: {cpu * 1000:.1f} ms of server CPU per request (at most "
+                    f"{self.a.max_cpu_ms:.0f} ms)")
+        return (description,
+                f"{n} requests: {outcomes}; attacker's p50 "
+                f"{ms(p50)} p99 {ms(p99)} max {ms(top)}"
+                + ("" if cpu is None else f", server CPU {cpu * 1000:.1f} ms/request"),
+                {"attack_requests": n, "attack_p50_ms": round(p50 * 1000, 1) if p50 else None,
+                 "attack_p99_ms": round(p99 * 1000, 1) if p99 else None,
+                 "cpu_ms_per_request": None if cpu is None else round(cpu * 1000, 2)})
+
     def tag_flood(self, r):
         aid, task = self.a.attacker_id, self.attacker_task
         tags = ["a"] * 15000
@@ -952,26 +970,16 @@ class Run:
             ("POST on the normal user's path", "POST", f"/api/{self.a.normal_id}/tasks",
              create, (403, "forbidden", None)),
         ]
-        cpu0 = self.server_cpu()
-        n, p50, p99, top, outcomes = self.flood(r, ops, "tag flood")
-        cpu = self.cpu_per_request(cpu0, n)
-        if cpu is not None:
-            r.check(cpu * 1000 <= self.a.max_cpu_ms,
-                    f"tag flood: {cpu * 1000:.1f} ms of server CPU per request (at most "
-                    f"{self.a.max_cpu_ms:.0f} ms)")
+        result = self.measured_flood(
+            r, ops, "tag flood",
+            f"{self.a.flood_threads} threads x up to {self.a.flood_requests} requests or "
+            f"{self.a.flood_seconds:.0f} s: a {len(create) // 1024} KiB body with 15,000 "
+            f"copies of one tag, as POST, PUT, PATCH and POST on the normal user's path")
         # Nothing was written.
         status, _, doc, _ = self.attacker.call("GET", f"/api/{aid}/tasks/{task}")
         r.check(status == 200 and doc.get("tags") == ["kept"],
                 f"the attacker's task changed: {status} {doc}")
-        return (f"{self.a.flood_threads} threads x up to {self.a.flood_requests} requests or "
-                f"{self.a.flood_seconds:.0f} s: a {len(create) // 1024} KiB body with 15,000 "
-                f"copies of one tag, as POST, PUT, PATCH and POST on the normal user's path",
-                f"{n} requests: {outcomes}; attacker's p50 "
-                f"{ms(p50)} p99 {ms(p99)} max {ms(top)}"
-                + ("" if cpu is None else f", server CPU {cpu * 1000:.1f} ms/request"),
-                {"attack_requests": n, "attack_p50_ms": round(p50 * 1000, 1) if p50 else None,
-                 "attack_p99_ms": round(p99 * 1000, 1) if p99 else None,
-                 "cpu_ms_per_request": None if cpu is None else round(cpu * 1000, 2)})
+        return result
 
     def filter_flood(self, r):
         aid = self.a.attacker_id
@@ -984,22 +992,11 @@ class Run:
             ("200 copies on the normal user's path", "GET",
              f"/api/{self.a.normal_id}/tasks?{two_hundred}", None, (403, "forbidden", None)),
         ]
-        cpu0 = self.server_cpu()
-        n, p50, p99, top, outcomes = self.flood(r, ops, "tag filter")
-        cpu = self.cpu_per_request(cpu0, n)
-        if cpu is not None:
-            r.check(cpu * 1000 <= self.a.max_cpu_ms,
-                    f"tag filter: {cpu * 1000:.1f} ms of server CPU per request (at most "
-                    f"{self.a.max_cpu_ms:.0f} ms)")
-        return (f"{self.a.flood_threads} threads x up to {self.a.flood_requests} requests or "
-                f"{self.a.flood_seconds:.0f} s: GET list with `tag` repeated 200 and 2,000 "
-                f"times, and 200 times on the normal user's path",
-                f"{n} requests: {outcomes}; attacker's p50 "
-                f"{ms(p50)} p99 {ms(p99)} max {ms(top)}"
-                + ("" if cpu is None else f", server CPU {cpu * 1000:.1f} ms/request"),
-                {"attack_requests": n, "attack_p50_ms": round(p50 * 1000, 1) if p50 else None,
-                 "attack_p99_ms": round(p99 * 1000, 1) if p99 else None,
-                 "cpu_ms_per_request": None if cpu is None else round(cpu * 1000, 2)})
+        return self.measured_flood(
+            r, ops, "tag filter",
+            f"{self.a.flood_threads} threads x up to {self.a.flood_requests} requests or "
+            f"{self.a.flood_seconds:.0f} s: GET list with `tag` repeated 200 and 2,000 "
+            f"times, and 200 times on the normal user's path")
 
     # -- 8. NUL everywhere
 

@@ -21,6 +21,15 @@ fn preflight(app: &TestApp, origin: &str) -> reqwest::RequestBuilder {
         )
 }
 
+/// `GET /health/live` as a browser page at `origin` sends it.
+async fn live_from(app: &TestApp, origin: &str) -> reqwest::Response {
+    app.request(Method::GET, "/health/live")
+        .header("origin", origin)
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cors_preflight_from_an_allowed_origin_is_granted() {
     let app = app_with_cors().await;
@@ -33,12 +42,7 @@ async fn a_cors_preflight_from_an_allowed_origin_is_granted() {
     let allowed = headers["access-control-allow-headers"].to_str().unwrap();
     assert!(allowed.contains("x-request-id"), "{allowed}");
     // The real request then lets the page read the request id.
-    let resp = app
-        .request(Method::GET, "/health/live")
-        .header("origin", "http://app.example")
-        .send()
-        .await
-        .unwrap();
+    let resp = live_from(&app, "http://app.example").await;
     assert_eq!(
         resp.headers()["access-control-allow-origin"],
         "http://app.example"
@@ -67,12 +71,7 @@ async fn app_without_cors() -> TestApp {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_cors_origins_a_cross_origin_request_is_refused() {
     let app = app_without_cors().await;
-    let resp = app
-        .request(Method::GET, "/health/live")
-        .header("origin", "http://elsewhere.example")
-        .send()
-        .await
-        .unwrap();
+    let resp = live_from(&app, "http://elsewhere.example").await;
     assert_eq!(resp.headers()["vary"], "Origin");
     assert_problem(resp, 403, "origin_not_allowed").await;
     // A preflight too: a 403 problem, not 405.
@@ -104,12 +103,7 @@ async fn the_servers_own_origin_is_never_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answers_to_an_allowed_origin_vary_on_the_origin() {
     let app = app_with_cors().await;
-    let resp = app
-        .request(Method::GET, "/health/live")
-        .header("origin", "http://app.example")
-        .send()
-        .await
-        .unwrap();
+    let resp = live_from(&app, "http://app.example").await;
     assert_eq!(resp.status(), 200);
     assert_eq!(
         resp.headers()["access-control-allow-origin"],
