@@ -24,6 +24,7 @@ mod password_load;
 mod preconditions;
 mod rate_limits;
 mod recurrence;
+mod searching;
 mod seed;
 mod service;
 mod sessions;
