@@ -62,7 +62,8 @@ impl TaskListApi {
         /// Completion filter.
         #[oai(default)]
         status: Query<StatusFilter>,
-        /// Case-insensitive substring of the title or the description.
+        /// Case-insensitive substring of the title or the description: both
+        /// are compared lower-cased (Unicode) and NFC-normalised.
         #[oai(validator(max_length = 200, pattern = r"^[^\u0000]*$"))]
         q: Query<Option<String>>,
         /// Any of these priorities (repeat the parameter for several, at
