@@ -26,6 +26,12 @@ const BATCH: u64 = 500;
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
+    /// In one transaction on SQLite too: the columns never exist without
+    /// their folded values (which would hide those tasks from `q`).
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // One column per ALTER: SQLite adds one at a time.
         for column in [Tasks::TitleFolded, Tasks::DescriptionFolded] {
@@ -56,7 +62,7 @@ impl MigrationTrait for Migration {
     }
 }
 
-/// Folds every existing task, in batches in id order.
+/// Folds every existing task, in batches in id order, one UPDATE per batch.
 async fn backfill(db: &impl ConnectionTrait) -> Result<(), DbErr> {
     let mut after: Option<Uuid> = None;
     loop {
@@ -70,22 +76,31 @@ async fn backfill(db: &impl ConnectionTrait) -> Result<(), DbErr> {
             select.and_where(Expr::col(Tasks::Id).gt(last));
         }
         let rows = db.query_all(&select).await?;
+        let (mut ids, mut titles, mut descriptions) =
+            (Vec::new(), CaseStatement::new(), CaseStatement::new());
         for row in &rows {
             let id: Uuid = row.try_get("", "id")?;
             let title: String = row.try_get("", "title")?;
             let description: String = row.try_get("", "description")?;
-            let update = Query::update()
-                .table(Tasks::Table)
-                .value(Tasks::TitleFolded, fold(&title))
-                .value(Tasks::DescriptionFolded, fold(&description))
-                .and_where(Expr::col(Tasks::Id).eq(id))
-                .to_owned();
-            db.execute(&update).await?;
-            after = Some(id);
+            titles = titles.case(Expr::col(Tasks::Id).eq(id), fold(&title));
+            descriptions = descriptions.case(Expr::col(Tasks::Id).eq(id), fold(&description));
+            ids.push(id);
         }
+        let Some(&last) = ids.last() else {
+            return Ok(());
+        };
+        // 500 rows bind 2,500 values, far under either database's limit.
+        let update = Query::update()
+            .table(Tasks::Table)
+            .value(Tasks::TitleFolded, titles)
+            .value(Tasks::DescriptionFolded, descriptions)
+            .and_where(Expr::col(Tasks::Id).is_in(ids))
+            .to_owned();
+        db.execute(&update).await?;
         if (rows.len() as u64) < BATCH {
             return Ok(());
         }
+        after = Some(last);
     }
 }
 
