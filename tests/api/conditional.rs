@@ -4,7 +4,7 @@ use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
 use crate::backend_test;
-use crate::harness::{Session, TestApp, assert_problem, etag};
+use crate::harness::{Backend, Session, TestApp, assert_problem, etag};
 
 /// `GET path` as `session` with this `If-None-Match`.
 async fn get_if_none_match(app: &TestApp, session: &Session, path: &str, tag: &str) -> Response {
@@ -120,7 +120,11 @@ backend_test!(
         }
 
         // Another page size or other filters answer differently: another tag.
-        for other in ["status=pending&limit=5", "status=completed&limit=10", "q=zzz"] {
+        for other in [
+            "status=pending&limit=5",
+            "status=completed&limit=10",
+            "q=zzz",
+        ] {
             let path = format!("{}?{other}", app.tasks_path(&s));
             let resp = get_if_none_match(&app, &s, &path, &tag).await;
             assert_full(resp, &tag).await;
@@ -154,3 +158,25 @@ backend_test!(
         assert_eq!(page["total"], 0);
     }
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_of_an_allowed_origin_may_send_if_none_match() {
+    let app = TestApp::with(Backend::Sqlite, |s| {
+        s.cors_origins = vec!["http://app.example".into()];
+    })
+    .await;
+    let resp = app
+        .request(Method::OPTIONS, "/api/some-user/tasks")
+        .header("origin", "http://app.example")
+        .header("access-control-request-method", "GET")
+        .header(
+            "access-control-request-headers",
+            "authorization, if-none-match",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let allowed = resp.headers()["access-control-allow-headers"].to_str();
+    assert!(allowed.unwrap().contains("if-none-match"));
+}
