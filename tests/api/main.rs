@@ -7,6 +7,7 @@ mod harness;
 mod account;
 mod auth;
 mod clearing;
+mod conditional;
 mod connections;
 mod cors;
 mod errors;
