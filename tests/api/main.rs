@@ -30,3 +30,4 @@ mod sessions;
 mod spec;
 mod tasks;
 mod tokens;
+mod validation;

@@ -2,6 +2,7 @@
 //! and each task in it (`item`), with their schemas.
 mod enums;
 mod etag;
+mod input;
 mod item;
 mod list;
 mod responses;
@@ -13,3 +14,13 @@ pub use item::TaskApi;
 pub use list::TaskListApi;
 pub use responses::{DeletedCount, TaskPage};
 pub use schema::{CompletionRequest, TaskBody, TaskInput, TaskUpdate};
+
+/// Registers the enums the task operations take as parameters.
+pub(crate) fn register_parameter_enums(registry: &mut poem_openapi::registry::Registry) {
+    use poem_openapi::types::Type;
+    StatusFilter::register(registry);
+    SortField::register(registry);
+    SortOrder::register(registry);
+    Priority::register(registry);
+    responses::ClearableStatus::register(registry);
+}

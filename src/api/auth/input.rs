@@ -1,0 +1,76 @@
+//! How the auth request bodies are read: field by field, each checked
+//! against the same limits the schema declares and the domain's rules, so
+//! that one 422 names every bad field. Log-in and the password checks
+//! apply no sign-up rule: any non-empty text up to 1024 characters.
+use super::schema::{
+    ChangePasswordRequest, DeleteAccountRequest, LogInRequest, RefreshRequest, SignUpRequest,
+};
+use crate::api::schema::strict::{Fields, FromBody, string, text};
+use crate::domain::{Email, Name, Password, Source, storable};
+
+/// The most characters of a credential checked but never set here.
+pub const MAX_CREDENTIAL_CHARS: usize = 1024;
+
+fn credential(fields: &mut Fields, name: &str) -> Option<String> {
+    fields.required(name, text(1, MAX_CREDENTIAL_CHARS))
+}
+
+impl FromBody for SignUpRequest {
+    fn read(fields: &mut Fields) -> Option<Self> {
+        let email = fields.required("email", text(0, Email::MAX_CHARS));
+        let email = email.and_then(|e| fields.check(Email::parse(&e)).map(|_| e));
+        let password = fields.required("password", string);
+        let password =
+            password.and_then(|p| fields.check(Password::parse(p)).map(|p| p.into_inner()));
+        let name = fields.optional_or_null("name", text(0, Name::MAX_CHARS));
+        let name = name.and_then(|n| fields.check(Name::parse(n.clone())).map(|_| n));
+        Some(Self {
+            email: email?,
+            password: password?,
+            name: name?,
+        })
+    }
+}
+
+impl FromBody for LogInRequest {
+    fn read(fields: &mut Fields) -> Option<Self> {
+        let email = credential(fields, "email");
+        let email = email.and_then(|e| fields.check(storable("/email", &e)).map(|()| e));
+        let password = credential(fields, "password");
+        Some(Self {
+            email: email?,
+            password: password?,
+        })
+    }
+}
+
+impl FromBody for RefreshRequest {
+    fn read(fields: &mut Fields) -> Option<Self> {
+        let token = credential(fields, "refresh_token");
+        let token = token.and_then(|t| fields.check(storable("/refresh_token", &t)).map(|()| t));
+        Some(Self {
+            refresh_token: token?,
+        })
+    }
+}
+
+impl FromBody for ChangePasswordRequest {
+    fn read(fields: &mut Fields) -> Option<Self> {
+        let current_password = credential(fields, "current_password");
+        let new_password = fields.required("new_password", string).and_then(|p| {
+            let checked = Password::parse(p).map_err(|e| e.at(Source::Body, "/new_password"));
+            fields.check(checked).map(Password::into_inner)
+        });
+        Some(Self {
+            current_password: current_password?,
+            new_password: new_password?,
+        })
+    }
+}
+
+impl FromBody for DeleteAccountRequest {
+    fn read(fields: &mut Fields) -> Option<Self> {
+        let password = credential(fields, "password")?;
+        Some(Self { password })
+    }
+}
