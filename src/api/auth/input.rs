@@ -74,3 +74,40 @@ impl FromBody for DeleteAccountRequest {
         Some(Self { password })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::schema::strict::tests::declared;
+
+    #[test]
+    fn the_readers_limits_are_the_ones_the_spec_declares() {
+        assert_eq!(
+            declared::<SignUpRequest>("email").max_length,
+            Some(Email::MAX_CHARS)
+        );
+        assert_eq!(
+            declared::<SignUpRequest>("name").max_length,
+            Some(Name::MAX_CHARS)
+        );
+        // 72 bytes are at most 72 characters; no minimum can be said in
+        // characters ("at least 8 bytes" may be 2 characters).
+        for password in [
+            declared::<SignUpRequest>("password"),
+            declared::<ChangePasswordRequest>("new_password"),
+        ] {
+            assert_eq!(password.max_length, Some(Password::MAX_BYTES));
+            assert_eq!(password.min_length, None);
+        }
+        for credential in [
+            declared::<LogInRequest>("email"),
+            declared::<LogInRequest>("password"),
+            declared::<RefreshRequest>("refresh_token"),
+            declared::<ChangePasswordRequest>("current_password"),
+            declared::<DeleteAccountRequest>("password"),
+        ] {
+            assert_eq!(credential.min_length, Some(1));
+            assert_eq!(credential.max_length, Some(MAX_CREDENTIAL_CHARS));
+        }
+    }
+}

@@ -7,7 +7,7 @@
 //! each failure is recorded with the member's JSON pointer, a stable code
 //! and a sentence, so one 422 names every bad field at once. The request
 //! types keep their `Object` derive (and its validators) for the spec; a
-//! test in each schema module checks that both say the same.
+//! test beside each reader checks that both state the same limits.
 use poem_openapi::registry::Registry;
 use poem_openapi::types::{MaybeUndefined, ParseFromJSON, Type};
 use serde_json::{Map, Value};
@@ -251,4 +251,4 @@ pub fn text_list(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -105,3 +105,34 @@ impl FromBody for CompletionRequest {
         Some(Self { completed })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::schema::strict::MAX_LIST_ITEMS;
+    use crate::api::schema::strict::tests::declared;
+
+    #[test]
+    fn the_readers_limits_are_the_ones_the_spec_declares() {
+        for (field, max) in [
+            ("title", Title::MAX_CHARS),
+            ("description", Description::MAX_CHARS),
+        ] {
+            assert_eq!(declared::<TaskInput>(field).max_length, Some(max));
+            assert_eq!(declared::<TaskUpdate>(field).max_length, Some(max));
+        }
+        for tags in [
+            declared::<TaskInput>("tags"),
+            declared::<TaskUpdate>("tags"),
+        ] {
+            assert_eq!(tags.max_items, Some(MAX_LIST_ITEMS));
+            let Some(items) = tags.items else {
+                panic!("tags declare no items")
+            };
+            let poem_openapi::registry::MetaSchemaRef::Inline(item) = *items else {
+                panic!("tag items are a reference")
+            };
+            assert_eq!(item.max_length, Some(Tags::MAX_CHARS));
+        }
+    }
+}

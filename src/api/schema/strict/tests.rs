@@ -1,3 +1,4 @@
+use poem_openapi::registry::{MetaSchema, MetaSchemaRef};
 use serde_json::json;
 
 use super::*;
@@ -92,4 +93,21 @@ fn enums_and_date_times_say_what_they_accept() {
             "must be an RFC 3339 date-time such as 2026-11-24T17:00:00Z"
         )
     );
+}
+
+/// The schema the spec declares for member `field` of `T` (for the tests
+/// that check a reader's limits against the spec's).
+pub(crate) fn declared<T: Type>(field: &str) -> MetaSchema {
+    let mut registry = Registry::new();
+    T::register(&mut registry);
+    let schema = &registry.schemas[&*T::name()];
+    let (_, property) = schema
+        .properties
+        .iter()
+        .find(|(name, _)| *name == field)
+        .unwrap_or_else(|| panic!("{} has no {field}", T::name()));
+    match property {
+        MetaSchemaRef::Inline(schema) => (**schema).clone(),
+        MetaSchemaRef::Reference(name) => panic!("{field} is a reference to {name}"),
+    }
 }
