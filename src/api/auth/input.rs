@@ -90,14 +90,15 @@ mod tests {
             declared::<SignUpRequest>("name").max_length,
             Some(Name::MAX_CHARS)
         );
-        // 72 bytes are at most 72 characters; no minimum can be said in
-        // characters ("at least 8 bytes" may be 2 characters).
+        // Bytes cannot be declared: the spec says only what never admits a
+        // password the server refuses (8 characters are at least 8 bytes;
+        // any number of characters may be over 72 bytes).
         for password in [
             declared::<SignUpRequest>("password"),
             declared::<ChangePasswordRequest>("new_password"),
         ] {
-            assert_eq!(password.max_length, Some(Password::MAX_BYTES));
-            assert_eq!(password.min_length, None);
+            assert_eq!(password.min_length, Some(Password::MIN_BYTES));
+            assert_eq!(password.max_length, None);
         }
         for credential in [
             declared::<LogInRequest>("email"),

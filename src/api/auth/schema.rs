@@ -22,11 +22,12 @@ pub struct SignUpRequest {
     ))]
     pub email: String,
     /// 8 to 72 **bytes** of UTF-8 (bcrypt's limit; never truncated), not
-    /// characters: `éééé` (8 bytes) is long enough, 25 × `€` (75 bytes) is
-    /// too long. A schema cannot count bytes: only `maxLength` (72 bytes are
-    /// at most 72 characters) is declared.
-    // No `minLength`: "at least 8 bytes" can be fewer than 8 characters.
-    #[oai(validator(max_length = 72, pattern = r"^[^\u0000]*$"))]
+    /// characters: 25 × `€` is 25 characters but 75 bytes, too long. A
+    /// schema cannot count bytes, so it declares only what never admits a
+    /// password the server refuses: at least 8 characters (always at least
+    /// 8 bytes), and no maximum (72 characters may be up to 288 bytes). The
+    /// server also takes 8 bytes in fewer characters (`éééé`).
+    #[oai(validator(min_length = 8, pattern = r"^[^\u0000]*$"))]
     pub password: String,
     /// Optional display name, at most 100 characters.
     #[oai(nullable, validator(max_length = 100, pattern = r"^[^\u0000]*$"))]
@@ -80,8 +81,8 @@ pub struct ChangePasswordRequest {
     #[oai(validator(min_length = 1, max_length = 1024))]
     pub current_password: String,
     /// The new password: 8 to 72 **bytes** of UTF-8 (not characters), as
-    /// at sign-up.
-    #[oai(validator(max_length = 72, pattern = r"^[^\u0000]*$"))]
+    /// at sign-up, declared the same way.
+    #[oai(validator(min_length = 8, pattern = r"^[^\u0000]*$"))]
     pub new_password: String,
 }
 

@@ -168,7 +168,7 @@ mod tests {
         assert_eq!(
             said(
                 "limit",
-                r#"failed to parse "integer_uint64": invalid digit"#
+                r#"failed to parse "integer(uint64)": invalid digit"#
             )
             .1,
             Violation::WrongType
