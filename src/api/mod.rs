@@ -8,6 +8,9 @@ mod owner_gate;
 mod schema;
 pub mod tasks;
 
+use std::sync::OnceLock;
+
+use poem_openapi::registry::Registry;
 use poem_openapi::{Object, Tags};
 use uuid::Uuid;
 
@@ -50,4 +53,16 @@ impl From<Account> for UserBody {
             created_at: account.created_at.into(),
         }
     }
+}
+
+/// The values of an enum a parameter takes, by its name in the spec, for
+/// the message of a 422 that names them.
+pub(crate) fn enum_values(name: &str) -> Option<Vec<String>> {
+    static ENUMS: OnceLock<Registry> = OnceLock::new();
+    let registry = ENUMS.get_or_init(|| {
+        let mut registry = Registry::new();
+        tasks::register_parameter_enums(&mut registry);
+        registry
+    });
+    schema::strict::registered_values(registry, name)
 }

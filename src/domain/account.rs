@@ -2,8 +2,8 @@ use chrono::{DateTime, Utc};
 use unicode_normalization::UnicodeNormalization;
 use uuid::Uuid;
 
-use super::error::{Error, FieldError, invalid};
-use super::text::{char_len, storable};
+use super::error::{Error, FieldError, Violation, invalid};
+use super::text::{at_most, storable};
 
 /// A user account as the rules see it (never its password hash).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,12 +24,16 @@ impl Email {
 
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let email = Self::lookup(raw)?;
-        let fail = |message: &str| Err(FieldError::new("email", message));
-        if char_len(&email) > Self::MAX_CHARS {
-            return fail("must be at most 254 characters");
-        }
+        at_most("/email", &email, Self::MAX_CHARS)?;
+        let fail = || {
+            Err(FieldError::new(
+                "/email",
+                Violation::InvalidFormat,
+                "must be a valid email address",
+            ))
+        };
         let Some((local, domain)) = email.split_once('@') else {
-            return fail("must be an email address");
+            return fail();
         };
         let plausible = !local.is_empty()
             && !domain.contains('@')
@@ -38,7 +42,7 @@ impl Email {
             && !domain.ends_with('.')
             && !email.chars().any(|c| c.is_whitespace() || c.is_control());
         if !plausible {
-            return fail("must be an email address");
+            return fail();
         }
         Ok(Self(email))
     }
@@ -46,16 +50,20 @@ impl Email {
     /// The form an address is stored and looked up in. NFC makes the
     /// canonically equivalent spellings of one address (`café` precomposed,
     /// `cafe` + U+0301) one account; it runs after lower-casing, whose output
-    /// need not be composed.
+    /// need not be composed. Only the blanks the spec's pattern allows around
+    /// an address are trimmed: any other space makes it implausible.
     pub fn normalise(raw: &str) -> String {
-        raw.trim().to_lowercase().nfc().collect()
+        raw.trim_matches([' ', '\t', '\r', '\n'])
+            .to_lowercase()
+            .nfc()
+            .collect()
     }
 
     /// An address as typed at log-in, normalised for the lookup. No sign-up
     /// rule applies (an implausible address simply matches no account); only
     /// text no database can store is refused, before it reaches a query.
     pub fn lookup(raw: &str) -> Result<String, FieldError> {
-        storable("email", raw)?;
+        storable("/email", raw)?;
         Ok(Self::normalise(raw))
     }
 
@@ -74,21 +82,21 @@ impl Password {
     pub fn parse(raw: String) -> Result<Self, FieldError> {
         // Never stored, but other bcrypt implementations end a password at
         // its first NUL: one that holds one is refused when it is set.
-        storable("password", &raw)?;
-        match raw.len() {
-            n if n < Self::MIN_BYTES => {
-                Err(FieldError::new("password", "must be at least 8 bytes"))
-            }
-            n if n > Self::MAX_BYTES => Err(FieldError::new(
-                "password",
-                "must be at most 72 bytes (UTF-8); longer passwords would be truncated by bcrypt",
-            )),
-            _ => Ok(Self(raw)),
-        }
+        storable("/password", &raw)?;
+        let (code, message) = match raw.len() {
+            n if n < Self::MIN_BYTES => (Violation::TooShort, "must be at least 8 bytes"),
+            n if n > Self::MAX_BYTES => (Violation::TooLong, "must be at most 72 bytes"),
+            _ => return Ok(Self(raw)),
+        };
+        Err(FieldError::new("/password", code, message))
     }
 
     pub fn expose(&self) -> &str {
         &self.0
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
     }
 
     /// Whether `raw` could be an account's password. One over 72 bytes
@@ -115,10 +123,8 @@ impl Name {
         let Some(name) = raw.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()) else {
             return Ok(None);
         };
-        if char_len(&name) > Self::MAX_CHARS {
-            return Err(FieldError::new("name", "must be at most 100 characters"));
-        }
-        storable("name", &name)?;
+        at_most("/name", &name, Self::MAX_CHARS)?;
+        storable("/name", &name)?;
         Ok(Some(name))
     }
 }
@@ -144,7 +150,11 @@ impl NewAccount {
                 password,
                 name,
             }),
-            (email, password, name) => Err(invalid([email.err(), password.err(), name.err()])),
+            (email, password, name) => Err(invalid([
+                email.err().into_iter().collect(),
+                password.err().into_iter().collect(),
+                name.err().into_iter().collect(),
+            ])),
         }
     }
 }
@@ -174,13 +184,13 @@ mod tests {
     #[test]
     fn nul_is_refused_in_every_account_field() {
         let email = Email::lookup("a\0@example.com").unwrap_err();
-        assert_eq!(email.field, "email");
+        assert_eq!(email.field, "/email");
         assert!(Email::parse("a\0@example.com").is_err());
         assert_eq!(
             Password::parse("pass\0word".into()).unwrap_err().field,
-            "password"
+            "/password"
         );
-        assert_eq!(Name::parse(Some("A\0".into())).unwrap_err().field, "name");
+        assert_eq!(Name::parse(Some("A\0".into())).unwrap_err().field, "/name");
     }
 
     #[test]
@@ -200,6 +210,7 @@ mod tests {
             "ada@example",
             "a b@example.com",
             "a@b@c.com",
+            "\u{2003}ada@example.com",
         ] {
             assert!(Email::parse(raw).is_err(), "{raw:?} was accepted");
         }
@@ -222,6 +233,13 @@ mod tests {
         // 24 three-byte characters are 72 bytes; 25 are 75.
         assert!(Password::parse("€".repeat(24)).is_ok());
         assert!(Password::parse("€".repeat(25)).is_err());
+        // Four two-byte characters are 8 bytes: long enough.
+        assert!(Password::parse("éééé".into()).is_ok());
+        let short = Password::parse("ééé".into()).unwrap_err();
+        assert_eq!(
+            (short.code, short.message.as_str()),
+            (Violation::TooShort, "must be at least 8 bytes")
+        );
     }
 
     #[test]

@@ -1,20 +1,68 @@
 //! The one domain error: what went wrong in the rules' own terms. It knows
 //! no HTTP: `api::error` gives each variant its status and problem code.
 
-/// One field that failed validation.
+/// What is wrong with a value: a stable name clients can branch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Violation {
+    /// A required value is missing.
+    Required,
+    /// Shorter (or smaller in bytes) than allowed; for text, empty.
+    TooShort,
+    /// Longer (or larger in bytes) than allowed; for lists, too many items.
+    TooLong,
+    /// Not in the expected form (an email, a date-time, text without NUL).
+    InvalidFormat,
+    /// Not one of the allowed values.
+    NotOneOf,
+    /// A number outside its range.
+    OutOfRange,
+    /// The wrong kind of JSON value (a number for a string, `null`, ...).
+    WrongType,
+}
+
+/// Where a failing value was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Source {
+    /// The request body; the field is a JSON pointer (`/title`, `/tags/3`).
+    #[default]
+    Body,
+    /// A query parameter, by name.
+    Query,
+    /// A path parameter, by name.
+    Path,
+    /// A header, by name.
+    Header,
+}
+
+/// One value that failed validation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
-    /// The field (or query/path parameter) at fault, e.g. `title`.
+    pub source: Source,
+    /// A JSON pointer into the body (`/title`; `""` for the whole body), or
+    /// a parameter's name.
     pub field: String,
-    /// What is wrong with it.
+    pub code: Violation,
+    /// A sentence for a person, e.g. "must be at most 200 characters".
     pub message: String,
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+    /// A failure of the body member at `pointer`.
+    pub fn new(pointer: impl Into<String>, code: Violation, message: impl Into<String>) -> Self {
         Self {
-            field: field.into(),
+            source: Source::Body,
+            field: pointer.into(),
+            code,
             message: message.into(),
+        }
+    }
+
+    /// The same failure, found at another place of the request.
+    pub fn at(self, source: Source, field: impl Into<String>) -> Self {
+        Self {
+            source,
+            field: field.into(),
+            ..self
         }
     }
 }
@@ -59,8 +107,14 @@ pub enum Error {
 }
 
 impl Error {
+    /// A request that cannot be read as a whole (`field` names the part):
+    /// `invalid_format`.
     pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Validation(vec![FieldError::new(field, message)])
+        Self::Validation(vec![FieldError::new(
+            field,
+            Violation::InvalidFormat,
+            message,
+        )])
     }
 }
 
@@ -73,6 +127,6 @@ impl From<FieldError> for Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// The 422 naming every field that failed, in order.
-pub(crate) fn invalid(failures: impl IntoIterator<Item = Option<FieldError>>) -> Error {
+pub(crate) fn invalid(failures: impl IntoIterator<Item = Vec<FieldError>>) -> Error {
     Error::Validation(failures.into_iter().flatten().collect())
 }

@@ -8,8 +8,8 @@ mod task;
 mod text;
 mod version;
 
-pub use account::{Account, Email, NewAccount, Password};
-pub use error::{Error, FieldError, Result};
+pub use account::{Account, Email, Name, NewAccount, Password};
+pub use error::{Error, FieldError, Result, Source, Violation};
 pub use task::{
     Description, Priority, Recurrence, Tags, Task, TaskChanges, TaskDraft, TaskFields, TaskPatch,
     Title, normalise_tag, timestamp,

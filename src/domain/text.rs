@@ -1,7 +1,7 @@
 //! Text as the contract measures it.
 use unicode_normalization::UnicodeNormalization;
 
-use super::error::FieldError;
+use super::error::{FieldError, Violation};
 
 /// Counts Unicode code points, as every length limit in the contract does.
 pub(crate) fn char_len(value: &str) -> usize {
@@ -12,10 +12,26 @@ pub(crate) fn char_len(value: &str) -> usize {
 /// hold U+0000 (the insert fails with SQLSTATE 22021) while SQLite stores
 /// it, so it is refused everywhere, before any query, with a 422 naming
 /// `field`. Every other code point a Rust string can hold is valid UTF-8
-/// and storable in both.
+/// and storable in both. `field` is the body pointer reported.
 pub fn storable(field: &str, value: &str) -> Result<(), FieldError> {
     if value.contains('\0') {
-        return Err(FieldError::new(field, "must not contain U+0000 (NUL)"));
+        return Err(FieldError::new(
+            field,
+            Violation::InvalidFormat,
+            "must not contain the NUL character (U+0000)",
+        ));
+    }
+    Ok(())
+}
+
+/// `field` must hold at most `max` characters.
+pub(crate) fn at_most(field: &str, value: &str, max: usize) -> Result<(), FieldError> {
+    if char_len(value) > max {
+        return Err(FieldError::new(
+            field,
+            Violation::TooLong,
+            format!("must be at most {max} characters"),
+        ));
     }
     Ok(())
 }
@@ -55,7 +71,8 @@ mod tests {
     #[test]
     fn nul_is_refused_naming_the_field() {
         assert!(storable("title", "tab\tand é are fine").is_ok());
-        let err = storable("title", "a\0b").unwrap_err();
-        assert_eq!(err.field, "title");
+        let err = storable("/title", "a\0b").unwrap_err();
+        assert_eq!(err.field, "/title");
+        assert_eq!(err.code, Violation::InvalidFormat);
     }
 }

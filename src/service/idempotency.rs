@@ -7,7 +7,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::domain::{Error, FieldError, Result, Task, timestamp};
+use crate::domain::{Error, FieldError, Result, Source, Task, Violation, timestamp};
 use crate::entity::idempotency_key;
 
 /// How long a key is remembered.
@@ -26,10 +26,8 @@ impl IdempotencyKey {
     /// Keys are printable ASCII (their length is the API's to check).
     pub fn parse(key: &str, fingerprint: String) -> Result<Self, FieldError> {
         if !key.chars().all(|c| c.is_ascii_graphic() || c == ' ') {
-            return Err(FieldError::new(
-                "Idempotency-Key",
-                "must be printable ASCII",
-            ));
+            let failure = FieldError::new("", Violation::InvalidFormat, "must be printable ASCII");
+            return Err(failure.at(Source::Header, "Idempotency-Key"));
         }
         Ok(Self {
             key: key.to_owned(),

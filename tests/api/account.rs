@@ -20,7 +20,7 @@ backend_test!(
         assert_problem(wrong, 403, "wrong_password").await;
         for bad in ["short", &"x".repeat(73), &"€".repeat(25)] {
             let resp = app.change_password(&access, PASSWORD, bad).await;
-            assert_invalid(resp, "new_password").await;
+            assert_invalid(resp, "/new_password").await;
         }
         let resp = app
             .request(Method::POST, "/api/auth/password")
@@ -29,7 +29,7 @@ backend_test!(
             .send()
             .await
             .unwrap();
-        assert_invalid(resp, "new_password").await;
+        assert_invalid(resp, "/new_password").await;
         let anonymous = app
             .request(Method::POST, "/api/auth/password")
             .json(&json!({"current_password": PASSWORD, "new_password": NEW_PASSWORD}))
@@ -79,7 +79,7 @@ backend_test!(deleting_the_account_needs_its_password, |app| async move {
         .send()
         .await
         .unwrap();
-    assert_invalid(resp, "password").await;
+    assert_invalid(resp, "/password").await;
 });
 
 backend_test!(

@@ -61,11 +61,11 @@ backend_test!(
             (json!({"email": local(254), "password": PASSWORD}), None),
             (
                 json!({"email": local(255), "password": PASSWORD}),
-                Some("email"),
+                Some("/email"),
             ),
             (
                 json!({"email": "not-an-email", "password": PASSWORD}),
-                Some("email"),
+                Some("/email"),
             ),
             (
                 json!({"email": "p8@example.com", "password": "12345678"}),
@@ -73,7 +73,7 @@ backend_test!(
             ),
             (
                 json!({"email": "p7@example.com", "password": "1234567"}),
-                Some("password"),
+                Some("/password"),
             ),
             (
                 json!({"email": "p72@example.com", "password": "x".repeat(72)}),
@@ -81,7 +81,7 @@ backend_test!(
             ),
             (
                 json!({"email": "p73@example.com", "password": "x".repeat(73)}),
-                Some("password"),
+                Some("/password"),
             ),
             // 24 × "€" is 72 bytes; 25 is 75 bytes but only 25 characters.
             (
@@ -90,7 +90,7 @@ backend_test!(
             ),
             (
                 json!({"email": "e25@example.com", "password": "€".repeat(25)}),
-                Some("password"),
+                Some("/password"),
             ),
             (
                 json!({"email": "n100@example.com", "password": PASSWORD, "name": "n".repeat(100)}),
@@ -98,14 +98,14 @@ backend_test!(
             ),
             (
                 json!({"email": "n101@example.com", "password": PASSWORD, "name": "n".repeat(101)}),
-                Some("name"),
+                Some("/name"),
             ),
-            (json!({"password": PASSWORD}), Some("email")),
-            (json!({"email": "nopass@example.com"}), Some("password")),
-            (json!({"email": 42, "password": PASSWORD}), Some("email")),
+            (json!({"password": PASSWORD}), Some("/email")),
+            (json!({"email": "nopass@example.com"}), Some("/password")),
+            (json!({"email": 42, "password": PASSWORD}), Some("/email")),
             (
                 json!({"email": "num@example.com", "password": 12345678}),
-                Some("password"),
+                Some("/password"),
             ),
         ];
         for (body, failing) in cases {
@@ -187,11 +187,11 @@ backend_test!(
         let resp = app.log_in("not an email", PASSWORD).await;
         assert_problem(resp, 401, "invalid_credentials").await;
         // Empty strings and over 1 KiB are malformed requests.
-        assert_invalid(app.log_in("", PASSWORD).await, "email").await;
-        assert_invalid(app.log_in("rules@example.com", "").await, "password").await;
+        assert_invalid(app.log_in("", PASSWORD).await, "/email").await;
+        assert_invalid(app.log_in("rules@example.com", "").await, "/password").await;
         assert_invalid(
             app.log_in("rules@example.com", &"x".repeat(1025)).await,
-            "password",
+            "/password",
         )
         .await;
     }

@@ -32,3 +32,4 @@ mod sessions;
 mod spec;
 mod tasks;
 mod tokens;
+mod validation;

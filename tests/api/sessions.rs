@@ -149,7 +149,7 @@ backend_test!(
                     .send()
                     .await
                     .unwrap();
-                assert_invalid(resp, "refresh_token").await;
+                assert_invalid(resp, "/refresh_token").await;
             }
         }
         assert_problem(

@@ -70,42 +70,45 @@ backend_test!(
         let cases = [
             (json!({"title": "t".repeat(200)}), None),
             (json!({"title": "ü".repeat(200)}), None),
-            (json!({"title": "t".repeat(201)}), Some("title")),
-            (json!({"title": ""}), Some("title")),
-            (json!({"title": "   "}), Some("title")),
-            (json!({}), Some("title")),
-            (json!({"title": false}), Some("title")),
-            (json!({"title": 7}), Some("title")),
+            (json!({"title": "t".repeat(201)}), Some("/title")),
+            (json!({"title": ""}), Some("/title")),
+            (json!({"title": "   "}), Some("/title")),
+            (json!({}), Some("/title")),
+            (json!({"title": false}), Some("/title")),
+            (json!({"title": 7}), Some("/title")),
             (json!({"title": "d", "description": "d".repeat(2000)}), None),
             (
                 json!({"title": "d", "description": "d".repeat(2001)}),
-                Some("description"),
+                Some("/description"),
             ),
             (json!({"title": "t", "tags": tags(20)}), None),
-            (json!({"title": "t", "tags": tags(21)}), Some("tags")),
+            (json!({"title": "t", "tags": tags(21)}), Some("/tags")),
             (json!({"title": "t", "tags": ["x".repeat(50)]}), None),
             (
                 json!({"title": "t", "tags": ["x".repeat(51)]}),
-                Some("tags"),
+                Some("/tags/0"),
             ),
-            (json!({"title": "t", "tags": [" "]}), Some("tags")),
-            (json!({"title": "t", "tags": [1]}), Some("tags")),
+            (json!({"title": "t", "tags": [" "]}), Some("/tags/0")),
+            (json!({"title": "t", "tags": [1]}), Some("/tags/0")),
             (
                 json!({"title": "t", "priority": "critical"}),
-                Some("priority"),
+                Some("/priority"),
             ),
             (
                 json!({"title": "t", "recurrence": "yearly"}),
-                Some("recurrence"),
+                Some("/recurrence"),
             ),
             (
                 json!({"title": "t", "due_date": "next tuesday"}),
-                Some("due_date"),
+                Some("/due_date"),
             ),
-            (json!({"title": "t", "completed": "yes"}), Some("completed")),
+            (
+                json!({"title": "t", "completed": "yes"}),
+                Some("/completed"),
+            ),
             (
                 json!({"title": "t", "description": null}),
-                Some("description"),
+                Some("/description"),
             ),
             (
                 json!({"title": "t", "due_date": null, "recurrence": null}),
@@ -166,7 +169,7 @@ backend_test!(
                 Some(json!({"description": "no title"})),
             )
             .await,
-            "title",
+            "/title",
         )
         .await;
     }
@@ -226,7 +229,7 @@ backend_test!(
         assert_invalid(
             app.send(&s, Method::PATCH, &path, Some(json!({"title": " "})))
                 .await,
-            "title",
+            "/title",
         )
         .await;
         assert_invalid(
@@ -237,7 +240,7 @@ backend_test!(
                 Some(json!({"tags": ["x".repeat(51)]})),
             )
             .await,
-            "tags",
+            "/tags/0",
         )
         .await;
         let after = app.get_task(&s, task["id"].as_str().unwrap()).await;
@@ -281,15 +284,15 @@ backend_test!(
         assert_invalid(
             app.send(&s, Method::PATCH, &path, Some(json!({"completed": "yes"})))
                 .await,
-            "completed",
+            "/completed",
         )
         .await;
         let null_body = app.send(&s, Method::PATCH, &path, Some(json!(null))).await;
-        assert_invalid(null_body, "body").await;
+        assert_invalid(null_body, "").await;
         let null_field = app
             .send(&s, Method::PATCH, &path, Some(json!({"completed": null})))
             .await;
-        assert_invalid(null_field, "completed").await;
+        assert_invalid(null_field, "/completed").await;
     }
 );
 

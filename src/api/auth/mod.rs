@@ -1,5 +1,6 @@
 //! Accounts and sessions: sign up, log in, refresh, log out, change the
 //! password, delete the account, and the OAuth2 token endpoint.
+mod input;
 mod schema;
 mod token;
 
@@ -11,9 +12,10 @@ use sea_orm::DatabaseConnection;
 use self::schema::*;
 use self::token::{AccessToken, TokenErrors, TokenRequest, TokenResponse};
 use super::error::{ApiError, ApiResult, ErrorSet, OAuthError, error_set};
+use super::schema::JsonBody;
 use super::{ApiTags, UserBody};
 use crate::auth::{BearerAuth, PasswordHasher, TokenService};
-use crate::domain::{Account, Error, NewAccount, Password, Result, storable};
+use crate::domain::{Account, Error, NewAccount, Password, Result, Source};
 use crate::http::TrustedProxies;
 use crate::service::limits::AuthLimits;
 use crate::service::users::PasswordCheck;
@@ -87,14 +89,14 @@ impl AuthApi {
     async fn sign_up(
         &self,
         req: &Request,
-        body: Json<SignUpRequest>,
+        body: JsonBody<SignUpRequest>,
     ) -> ApiResult<SignUpResponse, SignUpErrors> {
-        self.admit(req).await?;
         let SignUpRequest {
             email,
             password,
             name,
-        } = body.0;
+        } = body.accept()?;
+        self.admit(req).await?;
         let account = NewAccount::parse(&email, password, name)?;
         let account = users::sign_up(&self.db, &self.passwords, account).await?;
         let session = self.open_session(account).await?;
@@ -114,8 +116,9 @@ impl AuthApi {
     async fn log_in(
         &self,
         req: &Request,
-        body: Json<LogInRequest>,
+        body: JsonBody<LogInRequest>,
     ) -> ApiResult<SessionResponse, LogInErrors> {
+        let body = body.accept()?;
         let check = self.admit(req).await?;
         let account = users::log_in(&self.db, &check, &body.email, &body.password).await?;
         Ok(SessionResponse::from(self.open_session(account).await?).into())
@@ -140,8 +143,9 @@ impl AuthApi {
         &self,
         req: &Request,
         auth: BearerAuth,
-        body: Json<DeleteAccountRequest>,
+        body: JsonBody<DeleteAccountRequest>,
     ) -> ApiResult<NoContent, PasswordCheckErrors> {
+        let body = body.accept()?;
         let check = self.password_check(req);
         users::delete_account(&self.db, &check, auth.caller(), &body.password).await?;
         Ok(NoContent::Done.into())
@@ -156,9 +160,9 @@ impl AuthApi {
     #[oai(path = "/refresh", method = "post", operation_id = "refreshSession")]
     async fn refresh(
         &self,
-        body: Json<RefreshRequest>,
+        body: JsonBody<RefreshRequest>,
     ) -> ApiResult<SessionResponse, RefreshErrors> {
-        storable("refresh_token", &body.refresh_token).map_err(Error::from)?;
+        let body = body.accept()?;
         let refreshed = sessions::refresh(&self.db, &body.refresh_token, self.refresh_ttl).await?;
         let token = self.tokens.issue(refreshed.account.id)?;
         let session = AuthSession::new(refreshed.account.into(), token, refreshed.token);
@@ -171,8 +175,8 @@ impl AuthApi {
     /// already issued stay valid until they expire. An unknown token is
     /// not an error.
     #[oai(path = "/logout", method = "post", operation_id = "logOut")]
-    async fn log_out(&self, body: Json<RefreshRequest>) -> ApiResult<NoContent, LogOutErrors> {
-        storable("refresh_token", &body.refresh_token).map_err(Error::from)?;
+    async fn log_out(&self, body: JsonBody<RefreshRequest>) -> ApiResult<NoContent, LogOutErrors> {
+        let body = body.accept()?;
         sessions::end(&self.db, &body.refresh_token).await?;
         Ok(NoContent::Done.into())
     }
@@ -186,14 +190,14 @@ impl AuthApi {
         &self,
         req: &Request,
         auth: BearerAuth,
-        body: Json<ChangePasswordRequest>,
+        body: JsonBody<ChangePasswordRequest>,
     ) -> ApiResult<NoContent, PasswordCheckErrors> {
-        let ChangePasswordRequest {
-            current_password,
-            new_password,
-        } = body.0;
-        let new =
-            Password::parse(new_password).map_err(|err| Error::field("new_password", err.message));
+        // The body's failures are answered after the account is known to
+        // exist (401 first), like the new password's.
+        let (current_password, new) = match body.accept() {
+            Ok(body) => (body.current_password, new_password(body.new_password)),
+            Err(failures) => (String::new(), Err(failures)),
+        };
         let check = self.password_check(req);
         users::change_password(&self.db, &check, auth.caller(), &current_password, new).await?;
         Ok(NoContent::Done.into())
@@ -225,4 +229,9 @@ impl AuthApi {
         let token = AccessToken::from(self.tokens.issue(account.id)?);
         Ok(TokenResponse::Ok(Json(token), NO_STORE.into()).into())
     }
+}
+
+/// The new password of a change, its failures named `/new_password`.
+fn new_password(raw: String) -> Result<Password> {
+    Password::parse(raw).map_err(|err| err.at(Source::Body, "/new_password").into())
 }

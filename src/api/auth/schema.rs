@@ -4,7 +4,6 @@ use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Enum, Object};
 
 use crate::api::UserBody;
-use crate::api::schema::strict;
 use crate::auth::IssuedToken;
 
 /// Token responses must not be stored by caches (RFC 6749 §5.1).
@@ -17,26 +16,21 @@ pub struct SignUpRequest {
     /// Email address; trimmed and lower-cased, at most 254 characters.
     // The pattern is what `Email::parse` accepts (before trimming), so
     // generated clients and contract tests know it.
-    #[oai(
-        deserialize_with = "strict::email",
-        validator(
-            max_length = 254,
-            pattern = r"^[ \t\r\n]*[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s.\x00-\x1f\x7f-\x9f][^@\s\x00-\x1f\x7f-\x9f]*\.[^@\s\x00-\x1f\x7f-\x9f]*[^@\s.\x00-\x1f\x7f-\x9f][ \t\r\n]*$"
-        )
-    )]
+    #[oai(validator(
+        max_length = 254,
+        pattern = r"^[ \t\r\n]*[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s.\x00-\x1f\x7f-\x9f][^@\s\x00-\x1f\x7f-\x9f]*\.[^@\s\x00-\x1f\x7f-\x9f]*[^@\s.\x00-\x1f\x7f-\x9f][ \t\r\n]*$"
+    ))]
     pub email: String,
-    /// 8 to 72 bytes of UTF-8 (bcrypt's limit; never truncated).
-    #[oai(
-        deserialize_with = "strict::password",
-        validator(min_length = 8, max_length = 72, pattern = r"^[^\u0000]*$")
-    )]
+    /// 8 to 72 **bytes** of UTF-8 (bcrypt's limit; never truncated), not
+    /// characters: 25 × `€` is 25 characters but 75 bytes, too long. A
+    /// schema cannot count bytes, so it declares only what never admits a
+    /// password the server refuses: at least 8 characters (always at least
+    /// 8 bytes), and no maximum (72 characters may be up to 288 bytes). The
+    /// server also takes 8 bytes in fewer characters (`éééé`).
+    #[oai(validator(min_length = 8, pattern = r"^[^\u0000]*$"))]
     pub password: String,
     /// Optional display name, at most 100 characters.
-    #[oai(
-        deserialize_with = "strict::name",
-        nullable,
-        validator(max_length = 100, pattern = r"^[^\u0000]*$")
-    )]
+    #[oai(nullable, validator(max_length = 100, pattern = r"^[^\u0000]*$"))]
     pub name: Option<String>,
 }
 
@@ -56,16 +50,10 @@ impl Example for SignUpRequest {
 #[oai(example)]
 pub struct LogInRequest {
     /// The account's email address.
-    #[oai(
-        deserialize_with = "strict::email",
-        validator(min_length = 1, max_length = 1024, pattern = r"^[^\u0000]*$")
-    )]
+    #[oai(validator(min_length = 1, max_length = 1024, pattern = r"^[^\u0000]*$"))]
     pub email: String,
     /// The account's password.
-    #[oai(
-        deserialize_with = "strict::password",
-        validator(min_length = 1, max_length = 1024)
-    )]
+    #[oai(validator(min_length = 1, max_length = 1024))]
     pub password: String,
 }
 
@@ -82,10 +70,7 @@ impl Example for LogInRequest {
 #[derive(Debug, Object)]
 pub struct RefreshRequest {
     /// The `refresh_token` from log-in, sign-up or the last refresh.
-    #[oai(
-        deserialize_with = "strict::refresh_token",
-        validator(min_length = 1, max_length = 1024, pattern = r"^[^\u0000]*$")
-    )]
+    #[oai(validator(min_length = 1, max_length = 1024, pattern = r"^[^\u0000]*$"))]
     pub refresh_token: String,
 }
 
@@ -93,16 +78,11 @@ pub struct RefreshRequest {
 #[derive(Debug, Object)]
 pub struct ChangePasswordRequest {
     /// The password in use now.
-    #[oai(
-        deserialize_with = "strict::current_password",
-        validator(min_length = 1, max_length = 1024)
-    )]
+    #[oai(validator(min_length = 1, max_length = 1024))]
     pub current_password: String,
-    /// The new password: 8 to 72 bytes of UTF-8, as at sign-up.
-    #[oai(
-        deserialize_with = "strict::new_password",
-        validator(min_length = 8, max_length = 72, pattern = r"^[^\u0000]*$")
-    )]
+    /// The new password: 8 to 72 **bytes** of UTF-8 (not characters), as
+    /// at sign-up, declared the same way.
+    #[oai(validator(min_length = 8, pattern = r"^[^\u0000]*$"))]
     pub new_password: String,
 }
 
@@ -110,10 +90,7 @@ pub struct ChangePasswordRequest {
 #[derive(Debug, Object)]
 pub struct DeleteAccountRequest {
     /// The account's password.
-    #[oai(
-        deserialize_with = "strict::password",
-        validator(min_length = 1, max_length = 1024)
-    )]
+    #[oai(validator(min_length = 1, max_length = 1024))]
     pub password: String,
 }
 

@@ -2,13 +2,16 @@
 //! stable `code` of each, and (in `problem`) their problem+json bodies and
 //! spec entries. Domain errors, the middleware's refusals and requests that
 //! could not be parsed all become an `ApiError`.
+mod field;
 mod kind;
+mod param;
 mod problem;
 mod reply;
 mod request;
 
+pub use field::{FieldErrorBody, FieldErrorCode, FieldLocation};
 pub use kind::{ApiError, ErrorCode, OAuthError};
-pub use problem::{FieldErrorBody, PROBLEM_JSON, Problem};
+pub use problem::{PROBLEM_JSON, Problem};
 pub(crate) use reply::error_set;
 pub use reply::{ApiResult, ErrorSet, Problems, Reply};
-pub use request::problems;
+pub use request::{defer_failures, problems};

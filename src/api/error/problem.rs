@@ -4,8 +4,9 @@ use poem::http::{HeaderValue, StatusCode, header};
 use poem::{IntoResponse, Response};
 use poem_openapi::Object;
 
+use super::field::FieldErrorBody;
 use super::kind::{ApiError, ErrorCode, OAuthError};
-use crate::domain::{Error, FieldError};
+use crate::domain::Error;
 use crate::http::current_request_id;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -35,25 +36,6 @@ pub struct Problem {
     /// when reporting a problem, it finds the request in the server's logs.
     #[oai(skip_serializing_if_is_none)]
     pub request_id: Option<String>,
-}
-
-/// One field that failed validation.
-#[derive(Debug, Clone, PartialEq, Eq, Object)]
-#[oai(rename = "FieldError")]
-pub struct FieldErrorBody {
-    /// The field (or query/path parameter) at fault, e.g. `title`.
-    pub field: String,
-    /// What is wrong with it.
-    pub message: String,
-}
-
-impl From<&FieldError> for FieldErrorBody {
-    fn from(err: &FieldError) -> Self {
-        Self {
-            field: err.field.clone(),
-            message: err.message.clone(),
-        }
-    }
 }
 
 impl From<&ApiError> for Problem {

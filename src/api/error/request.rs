@@ -1,6 +1,8 @@
 //! Requests that never reached an operation's body: what poem-openapi could
 //! not parse, poem's own errors (no such route, wrong method, refused CORS
 //! origin) and the middleware's refusals, each turned into its `ApiError`.
+use std::cell::RefCell;
+
 use poem::error::{CorsError, MethodNotAllowedError, NotFoundError};
 use poem::http::StatusCode;
 use poem::{Endpoint, IntoResponse, PathPattern, Request, Response};
@@ -9,11 +11,28 @@ use poem_openapi::error::{
 };
 
 use super::kind::ApiError;
-use crate::domain::Error;
+use super::param::{param_failure, path_failure};
+use crate::domain::{Error, FieldError, Violation};
 use crate::http::{Refusal, RouteTable};
 
+tokio::task_local! {
+    /// Failures of the request body found while the operation's other
+    /// inputs are still being read (see `schema::JsonBody`).
+    static DEFERRED: RefCell<Vec<FieldError>>;
+}
+
+/// Keeps a body's failures, to be reported with a parameter that fails
+/// after it. Outside `problems` (unit tests) there is nowhere to keep them.
+pub fn defer_failures(failures: &[FieldError]) {
+    let _ = DEFERRED.try_with(|kept| kept.borrow_mut().extend_from_slice(failures));
+}
+
+fn deferred_failures() -> Vec<FieldError> {
+    DEFERRED.try_with(RefCell::take).unwrap_or_default()
+}
+
 /// Turns a request poem-openapi could not parse into the error it stands
-/// for: bad parameters and bodies are 422 naming the field.
+/// for: bad parameters are a 422 naming each, with the body's failures.
 pub fn from_request_error(err: poem::Error) -> ApiError {
     if err.is::<AuthorizationError>() {
         return ApiError::MissingToken;
@@ -21,50 +40,26 @@ pub fn from_request_error(err: poem::Error) -> ApiError {
     if err.is::<ContentTypeError>() {
         return ApiError::UnsupportedMediaType;
     }
-    if let Some(e) = err.downcast_ref::<ParseParamError>() {
-        return Error::field(e.name, e.reason.clone()).into();
-    }
-    if let Some(e) = err.downcast_ref::<ParsePathError>() {
-        return Error::field("path", e.reason.clone()).into();
-    }
-    if let Some(e) = err.downcast_ref::<ParseRequestPayloadError>() {
-        return payload_error(&e.reason).into();
-    }
-    if let Some(refusal) = err.downcast_ref::<Refusal>() {
+    let failure = if let Some(e) = err.downcast_ref::<ParseParamError>() {
+        param_failure(e.name, &e.reason)
+    } else if let Some(e) = err.downcast_ref::<ParsePathError>() {
+        path_failure(e.name, &e.reason)
+    } else if let Some(e) = err.downcast_ref::<ParseRequestPayloadError>() {
+        FieldError::new("", Violation::InvalidFormat, e.reason.clone())
+    } else if let Some(refusal) = err.downcast_ref::<Refusal>() {
         return refusal.clone().into();
-    }
-    match err.downcast::<Error>() {
-        Ok(domain) => domain.into(),
-        Err(other) if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
-        Err(other) => Error::field("body", other.to_string()).into(),
-    }
-}
-
-/// Finds the field named in a body parse error: either our strict
-/// deserialisers' "field `x`: ..." or a validator's "field `x` verification
-/// failed"; anything else (malformed JSON) is reported against `body`.
-pub fn payload_error(reason: &str) -> Error {
-    // Drop poem-openapi's "(occurred while parsing ...)" trail.
-    let reason = reason
-        .split(" (occurred while parsing")
-        .next()
-        .unwrap_or(reason);
-    let named = reason.find("field `").and_then(|start| {
-        let rest = &reason[start + "field `".len()..];
-        let end = rest.find('`')?;
-        let message = rest[end + 1..].trim_start_matches(':').trim();
-        Some((
-            rest[..end].to_owned(),
-            message
-                .trim_start_matches("verification failed.")
-                .trim()
-                .to_owned(),
-        ))
-    });
-    match named {
-        Some((field, message)) => Error::field(field, message),
-        None => Error::field("body", reason),
-    }
+    } else {
+        return match err.downcast::<Error>() {
+            Ok(domain) => domain.into(),
+            Err(other) if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiError::PayloadTooLarge
+            }
+            Err(other) => Error::field("", other.to_string()).into(),
+        };
+    };
+    let mut failures = deferred_failures();
+    failures.push(failure);
+    Error::Validation(failures).into()
 }
 
 /// Middleware: answers every error raised below it as a problem; responses
@@ -72,7 +67,8 @@ pub fn payload_error(reason: &str) -> Error {
 pub async fn problems<E: Endpoint>(next: &E, routes: &RouteTable, req: Request) -> Response {
     let path = req.uri().path().to_owned();
     // Boxed, like the layers below: CORS's future is several KB.
-    let err = match Box::pin(next.call(req)).await {
+    let call = DEFERRED.scope(RefCell::default(), Box::pin(next.call(req)));
+    let err = match Box::pin(call).await {
         Ok(resp) => return resp.into_response(),
         Err(err) if err.is_from_response() => return err.into_response(),
         Err(err) => err,
@@ -94,7 +90,7 @@ pub async fn problems<E: Endpoint>(next: &E, routes: &RouteTable, req: Request) 
             405 => ApiError::MethodNotAllowed { allow: allow() },
             413 => ApiError::PayloadTooLarge,
             415 => ApiError::UnsupportedMediaType,
-            400..=499 => Error::field("request", err.to_string()).into(),
+            400..=499 => Error::field("", err.to_string()).into(),
             _ => Error::Internal(err.to_string()).into(),
         }
     };
@@ -108,36 +104,36 @@ pub async fn problems<E: Endpoint>(next: &E, routes: &RouteTable, req: Request) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Source;
 
     #[test]
-    fn a_validator_failure_names_its_field() {
-        let err = payload_error(
-            r#"failed to parse "SignUpRequest": field `email` verification failed. maxLength(254)"#,
-        );
-        let Error::Validation(fields) = err else {
-            panic!()
+    fn a_bad_parameter_is_reported_after_the_bodys_failures() {
+        let body = FieldError::new("/title", Violation::TooShort, "must not be empty");
+        let param = ParseParamError {
+            name: "Idempotency-Key",
+            reason: "verification failed. minLength(1)".into(),
         };
-        assert_eq!(fields[0].field, "email");
-        assert_eq!(fields[0].message, "maxLength(254)");
-    }
-
-    #[test]
-    fn a_strict_field_failure_reads_cleanly() {
-        let reason = r#"failed to parse "string": field `title`: expected a string (occurred while parsing "TaskInput")"#;
-        let Error::Validation(fields) = payload_error(reason) else {
-            panic!()
+        let answer = futures_free_scope(|| {
+            defer_failures(std::slice::from_ref(&body));
+            from_request_error(param.into())
+        });
+        let ApiError::Domain(Error::Validation(failures)) = answer else {
+            panic!("expected a validation error");
         };
+        let named: Vec<_> = failures
+            .iter()
+            .map(|f| (f.source, f.field.as_str()))
+            .collect();
         assert_eq!(
-            (fields[0].field.as_str(), fields[0].message.as_str()),
-            ("title", "expected a string")
+            named,
+            [
+                (Source::Body, "/title"),
+                (Source::Header, "Idempotency-Key")
+            ]
         );
     }
 
-    #[test]
-    fn malformed_json_is_reported_against_the_body() {
-        let Error::Validation(fields) = payload_error("expected value at line 1 column 2") else {
-            panic!()
-        };
-        assert_eq!(fields[0].field, "body");
+    fn futures_free_scope<R>(f: impl FnOnce() -> R) -> R {
+        DEFERRED.sync_scope(RefCell::default(), f)
     }
 }

@@ -3,17 +3,25 @@
 //! poem-openapi's `Json<Option<T>>` still demands a `Content-Type` header,
 //! so a bare `PATCH` with no body would be refused, and it reads a JSON
 //! `null` body as "no body". Here an empty body (with or without a content
-//! type) reads as `None`, and a present body must be a `T`.
+//! type) reads as `None`, and a present body is read like a `JsonBody`.
 use poem::{Request, RequestBody, Result};
-use poem_openapi::error::{ContentTypeError, ParseRequestPayloadError};
-use poem_openapi::payload::{Json, Payload};
-use poem_openapi::registry::{MetaMediaType, MetaRequest, Registry};
-use poem_openapi::types::{ParseFromJSON, ToJSON};
+use poem_openapi::registry::{MetaRequest, Registry};
 use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions};
 
-pub struct OptionalJson<T>(pub Option<T>);
+use super::body::{deferred, read_json, request_meta};
+use super::strict::{FromBody, Read, read_body};
+use crate::domain::Error;
 
-impl<'a, T: ParseFromJSON + ToJSON> ApiExtractor<'a> for OptionalJson<T> {
+pub struct OptionalJson<T>(Read<Option<T>>);
+
+impl<T> OptionalJson<T> {
+    /// The body if one was sent, or the 422 naming every field that failed.
+    pub fn accept(self) -> Result<Option<T>, Error> {
+        self.0.map_err(Error::Validation)
+    }
+}
+
+impl<'a, T: FromBody> ApiExtractor<'a> for OptionalJson<T> {
     const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::RequestObject];
     type ParamType = ();
     type ParamRawType = ();
@@ -23,14 +31,7 @@ impl<'a, T: ParseFromJSON + ToJSON> ApiExtractor<'a> for OptionalJson<T> {
     }
 
     fn request_meta() -> Option<MetaRequest> {
-        Some(MetaRequest {
-            description: None,
-            content: vec![MetaMediaType {
-                content_type: Json::<T>::CONTENT_TYPE,
-                schema: T::schema_ref(),
-            }],
-            required: false,
-        })
+        Some(request_meta::<T>(false))
     }
 
     async fn from_request(
@@ -38,35 +39,8 @@ impl<'a, T: ParseFromJSON + ToJSON> ApiExtractor<'a> for OptionalJson<T> {
         body: &mut RequestBody,
         _param_opts: ExtractParamOptions<Self::ParamType>,
     ) -> Result<Self> {
-        match request.content_type() {
-            None => {
-                let bytes = body.take()?.into_bytes().await?;
-                if bytes.is_empty() {
-                    Ok(Self(None))
-                } else {
-                    Err(ContentTypeError::ExpectContentType.into())
-                }
-            }
-            Some(content_type) if Json::<T>::check_content_type(content_type) => {
-                let bytes = body.take()?.into_bytes().await?;
-                if bytes.is_empty() {
-                    return Ok(Self(None));
-                }
-                // A body that is present must be a `T`: JSON `null` is not.
-                let value =
-                    serde_json::from_slice(&bytes).map_err(|err| ParseRequestPayloadError {
-                        reason: err.to_string(),
-                    })?;
-                let parsed =
-                    T::parse_from_json(Some(value)).map_err(|err| ParseRequestPayloadError {
-                        reason: err.into_message(),
-                    })?;
-                Ok(Self(Some(parsed)))
-            }
-            Some(content_type) => Err(ContentTypeError::NotSupported {
-                content_type: content_type.to_owned(),
-            }
-            .into()),
-        }
+        let value = read_json(request, body).await?;
+        let read = value.and_then(|value| value.map(read_body).transpose());
+        Ok(Self(deferred(read)))
     }
 }

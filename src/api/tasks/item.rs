@@ -2,7 +2,6 @@
 //! it, complete it, delete it.
 use poem_openapi::OpenApi;
 use poem_openapi::param::{Header, Path};
-use poem_openapi::payload::Json;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
@@ -12,7 +11,7 @@ use super::responses::{DeletedResponse, TaskResponse};
 use super::schema::{CompletionRequest, TaskInput, TaskUpdate};
 use crate::api::ApiTags;
 use crate::api::error::{ApiResult, error_set};
-use crate::api::schema::OptionalJson;
+use crate::api::schema::{JsonBody, OptionalJson};
 use crate::auth::BearerAuth;
 use crate::domain::{Precondition, TaskDraft, TaskPatch};
 use crate::service::tasks::{self, Target};
@@ -92,6 +91,8 @@ impl TaskApi {
     async fn replace_task(
         &self,
         auth: BearerAuth,
+        // Read first: its failures are reported with a bad parameter's.
+        body: JsonBody<TaskInput>,
         /// The caller's user id.
         user_id: Path<Uuid>,
         /// The task's id.
@@ -99,10 +100,11 @@ impl TaskApi {
         /// Apply only if the task's current `ETag` is one of these (or `*`).
         #[oai(name = "If-Match")]
         if_match: Header<Option<String>>,
-        body: Json<TaskInput>,
     ) -> ApiResult<TaskResponse, WriteTaskErrors> {
         let expected = if_match.0.map(|h| expected_versions(&h, task_id.0));
-        let draft = TaskDraft::parse(body.0.into());
+        let draft = body
+            .accept()
+            .and_then(|input| TaskDraft::parse(input.into()));
         let target = target(&auth, (user_id.0, task_id.0), &expected);
         Ok(TaskResponse::from(tasks::replace(&self.db, target, draft).await?).into())
     }
@@ -120,6 +122,8 @@ impl TaskApi {
     async fn update_task(
         &self,
         auth: BearerAuth,
+        // Read first: its failures are reported with a bad parameter's.
+        body: JsonBody<TaskUpdate>,
         /// The caller's user id.
         user_id: Path<Uuid>,
         /// The task's id.
@@ -127,10 +131,11 @@ impl TaskApi {
         /// Apply only if the task's current `ETag` is one of these (or `*`).
         #[oai(name = "If-Match")]
         if_match: Header<Option<String>>,
-        body: Json<TaskUpdate>,
     ) -> ApiResult<TaskResponse, WriteTaskErrors> {
         let expected = if_match.0.map(|h| expected_versions(&h, task_id.0));
-        let patch = TaskPatch::parse(body.0.into());
+        let patch = body
+            .accept()
+            .and_then(|input| TaskPatch::parse(input.into()));
         let target = target(&auth, (user_id.0, task_id.0), &expected);
         Ok(TaskResponse::from(tasks::update(&self.db, target, patch).await?).into())
     }
@@ -175,6 +180,8 @@ impl TaskApi {
     async fn set_task_completion(
         &self,
         auth: BearerAuth,
+        // Read first: its failures are reported with a bad parameter's.
+        body: OptionalJson<CompletionRequest>,
         /// The caller's user id.
         user_id: Path<Uuid>,
         /// The task's id.
@@ -182,10 +189,9 @@ impl TaskApi {
         /// Apply only if the task's current `ETag` is one of these (or `*`).
         #[oai(name = "If-Match")]
         if_match: Header<Option<String>>,
-        body: OptionalJson<CompletionRequest>,
     ) -> ApiResult<TaskResponse, WriteTaskErrors> {
         let expected = if_match.0.map(|h| expected_versions(&h, task_id.0));
-        let completed = body.0.and_then(|b| b.completed);
+        let completed = body.accept()?.and_then(|b| b.completed);
         let target = target(&auth, (user_id.0, task_id.0), &expected);
         let task = tasks::set_completion(&self.db, target, completed).await?;
         Ok(TaskResponse::from(task).into())

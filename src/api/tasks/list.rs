@@ -17,7 +17,7 @@ use super::schema::TaskInput;
 use super::tag_param::TagParam;
 use crate::api::ApiTags;
 use crate::api::error::{ApiResult, error_set};
-use crate::api::schema::Timestamp;
+use crate::api::schema::{JsonBody, Timestamp};
 use crate::auth::BearerAuth;
 use crate::domain::query::{ListQuery, TaskFilter};
 use crate::domain::{Error, TaskDraft};
@@ -171,26 +171,33 @@ impl TaskListApi {
     async fn create_task(
         &self,
         auth: BearerAuth,
+        // Read first: its failures are reported with a bad parameter's.
+        body: JsonBody<TaskInput>,
         /// The caller's user id.
         user_id: Path<Uuid>,
         /// A client-chosen key (1 to 255 printable ASCII characters) that makes
         /// retrying this create safe.
         #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
         idempotency_key: Header<Option<String>>,
-        body: Json<TaskInput>,
     ) -> ApiResult<CreatedTaskResponse, CreateTaskErrors> {
-        // The body as a JSON value, serialised with sorted keys: two requests
-        // match when their values do, however their bytes differ.
-        let fingerprint = format!("{:x}", Sha256::digest(body.0.to_json_string()));
-        let request = TaskDraft::parse(body.0.into()).and_then(|draft| {
-            let key = idempotency_key.0.as_deref();
-            let key = key
-                .map(|k| IdempotencyKey::parse(k, fingerprint))
-                .transpose();
-            Ok(NewTask {
-                draft,
-                key: key.map_err(|e| Error::Validation(vec![e]))?,
-            })
+        let key = idempotency_key.0;
+        let request = body.accept().and_then(|input| {
+            // The body as a JSON value, serialised with sorted keys: two
+            // requests match when their values do, however their bytes differ.
+            let fingerprint = format!("{:x}", Sha256::digest(input.to_json_string()));
+            let key = key.map(|k| IdempotencyKey::parse(&k, fingerprint));
+            match (TaskDraft::parse(input.into()), key.transpose()) {
+                (Ok(draft), Ok(key)) => Ok(NewTask { draft, key }),
+                (draft, key) => {
+                    let mut failures = match draft {
+                        Err(Error::Validation(failures)) => failures,
+                        Err(other) => return Err(other),
+                        Ok(_) => Vec::new(),
+                    };
+                    failures.extend(key.err());
+                    Err(Error::Validation(failures))
+                }
+            }
         });
         let created = tasks::create(&self.db, auth.caller(), user_id.0, request).await?;
         Ok(CreatedTaskResponse::from(created).into())

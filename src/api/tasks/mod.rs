@@ -3,6 +3,7 @@
 mod conditional;
 mod enums;
 mod etag;
+mod input;
 mod item;
 mod list;
 mod responses;
@@ -14,3 +15,13 @@ pub use item::TaskApi;
 pub use list::TaskListApi;
 pub use responses::{DeletedCount, TaskPage};
 pub use schema::{CompletionRequest, TaskBody, TaskInput, TaskUpdate};
+
+/// Registers the enums the task operations take as parameters.
+pub(crate) fn register_parameter_enums(registry: &mut poem_openapi::registry::Registry) {
+    use poem_openapi::types::Type;
+    StatusFilter::register(registry);
+    SortField::register(registry);
+    SortOrder::register(registry);
+    Priority::register(registry);
+    responses::ClearableStatus::register(registry);
+}

@@ -5,7 +5,7 @@ use poem_openapi::{ApiResponse, Enum, Object};
 use super::etag::etag;
 use super::schema::TaskBody;
 use crate::domain::query::ListQuery;
-use crate::domain::{FieldError, Task, normalise_tag, storable};
+use crate::domain::{FieldError, Source, Task, normalise_tag, storable};
 use crate::service::tasks::{Created, Page};
 
 /// One page of tasks.
@@ -97,7 +97,7 @@ impl TaskPage {
 pub fn tag_filter(raw: impl IntoIterator<Item = String>) -> Result<Vec<String>, FieldError> {
     let mut tags: Vec<String> = Vec::new();
     for tag in raw.into_iter().map(|t| normalise_tag(&t)) {
-        storable("tag", &tag)?;
+        storable("", &tag).map_err(|e| e.at(Source::Query, "tag"))?;
         if !tag.is_empty() && !tags.contains(&tag) {
             tags.push(tag);
         }
@@ -110,7 +110,7 @@ pub fn search_text(q: Option<String>) -> Result<Option<String>, FieldError> {
     let Some(q) = q.filter(|q| !q.trim().is_empty()) else {
         return Ok(None);
     };
-    storable("q", &q)?;
+    storable("", &q).map_err(|e| e.at(Source::Query, "q"))?;
     Ok(Some(q))
 }
 

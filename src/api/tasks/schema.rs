@@ -5,7 +5,7 @@ use poem_openapi::types::{Example, MaybeUndefined};
 use uuid::Uuid;
 
 use super::enums::{Priority, Recurrence};
-use crate::api::schema::{Nullable, Timestamp, strict};
+use crate::api::schema::{Nullable, Timestamp};
 use crate::domain::{Task, TaskChanges, TaskFields};
 
 /// A task, owned by one user.
@@ -67,40 +67,29 @@ impl From<Task> for TaskBody {
 #[oai(example, skip_serializing_if_is_none)]
 pub struct TaskInput {
     /// 1 to 200 characters after trimming.
-    #[oai(
-        deserialize_with = "strict::title",
-        validator(max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")
-    )]
+    #[oai(validator(max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"))]
     pub title: String,
     /// At most 2000 characters; default `""`.
-    #[oai(
-        deserialize_with = "strict::description",
-        validator(max_length = 2000, pattern = r"^[^\u0000]*$")
-    )]
+    #[oai(validator(max_length = 2000, pattern = r"^[^\u0000]*$"))]
     pub description: Option<String>,
     /// Default `false`.
-    #[oai(deserialize_with = "strict::completed")]
     pub completed: Option<bool>,
     /// Default `medium`.
-    #[oai(deserialize_with = "strict::priority")]
     pub priority: Option<Priority>,
     /// Up to 20 tags of 1 to 50 characters; trimmed, lower-cased and
     /// de-duplicated (at most 100 values sent, duplicates included).
     /// Default `[]`.
-    #[oai(
-        deserialize_with = "strict::tags",
-        validator(
-            max_items = 100,
-            max_length = 50,
-            pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
-        )
-    )]
+    #[oai(validator(
+        max_items = 100,
+        max_length = 50,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    ))]
     pub tags: Option<Vec<String>>,
     /// RFC 3339 date-time, or null for none.
-    #[oai(deserialize_with = "strict::due_date", nullable)]
+    #[oai(nullable)]
     pub due_date: Option<Timestamp>,
     /// Repeat `daily`, `weekly` or `monthly`, or null for never.
-    #[oai(deserialize_with = "strict::recurrence", nullable)]
+    #[oai(nullable)]
     pub recurrence: Option<Recurrence>,
 }
 
@@ -139,38 +128,27 @@ impl From<TaskInput> for TaskFields {
 #[oai(example, skip_serializing_if_is_none)]
 pub struct TaskUpdate {
     /// 1 to 200 characters after trimming.
-    #[oai(
-        deserialize_with = "strict::title",
-        validator(max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")
-    )]
+    #[oai(validator(max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"))]
     pub title: Option<String>,
     /// At most 2000 characters.
-    #[oai(
-        deserialize_with = "strict::description",
-        validator(max_length = 2000, pattern = r"^[^\u0000]*$")
-    )]
+    #[oai(validator(max_length = 2000, pattern = r"^[^\u0000]*$"))]
     pub description: Option<String>,
     /// Setting `true` stamps `completed_at`; `false` clears it.
-    #[oai(deserialize_with = "strict::completed")]
     pub completed: Option<bool>,
     /// The new priority.
-    #[oai(deserialize_with = "strict::priority")]
     pub priority: Option<Priority>,
     /// Replaces every tag (same rules as on create).
-    #[oai(
-        deserialize_with = "strict::tags",
-        validator(
-            max_items = 100,
-            max_length = 50,
-            pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
-        )
-    )]
+    #[oai(validator(
+        max_items = 100,
+        max_length = 50,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    ))]
     pub tags: Option<Vec<String>>,
     /// A new due date, or null to clear it.
-    #[oai(deserialize_with = "strict::due_date", nullable)]
+    #[oai(nullable)]
     pub due_date: MaybeUndefined<Timestamp>,
     /// A new recurrence, or null to stop repeating.
-    #[oai(deserialize_with = "strict::recurrence", nullable)]
+    #[oai(nullable)]
     pub recurrence: MaybeUndefined<Recurrence>,
 }
 
@@ -214,6 +192,5 @@ impl From<TaskUpdate> for TaskChanges {
 #[derive(Debug, Object)]
 pub struct CompletionRequest {
     /// `true` to complete, `false` to reopen; omitted toggles.
-    #[oai(deserialize_with = "strict::completed")]
     pub completed: Option<bool>,
 }

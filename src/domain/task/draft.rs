@@ -49,9 +49,11 @@ impl TaskDraft {
                 due_date: fields.due_date.map(timestamp),
                 recurrence: fields.recurrence,
             }),
-            (title, description, tags) => {
-                Err(invalid([title.err(), description.err(), tags.err()]))
-            }
+            (title, description, tags) => Err(invalid([
+                title.err().into_iter().collect(),
+                description.err().into_iter().collect(),
+                tags.err().unwrap_or_default(),
+            ])),
         }
     }
 
@@ -110,9 +112,11 @@ impl TaskPatch {
                 due_date: changes.due_date.map(|d| d.map(timestamp)),
                 recurrence: changes.recurrence,
             }),
-            (title, description, tags) => {
-                Err(invalid([title.err(), description.err(), tags.err()]))
-            }
+            (title, description, tags) => Err(invalid([
+                title.err().into_iter().collect(),
+                description.err().into_iter().collect(),
+                tags.err().unwrap_or_default(),
+            ])),
         }
     }
 
@@ -149,6 +153,6 @@ mod tests {
             panic!("expected a validation error");
         };
         let names: Vec<_> = fields.iter().map(|f| f.field.as_str()).collect();
-        assert_eq!(names, ["title", "description"]);
+        assert_eq!(names, ["/title", "/description"]);
     }
 }

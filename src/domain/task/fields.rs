@@ -2,8 +2,8 @@
 use std::collections::HashSet;
 
 use super::stored::normalise_tag;
-use crate::domain::error::FieldError;
-use crate::domain::text::{char_len, storable};
+use crate::domain::error::{FieldError, Violation};
+use crate::domain::text::{at_most, storable};
 
 /// A title: trimmed, 1 to 200 characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,14 +14,16 @@ impl Title {
 
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let title = raw.trim();
-        storable("title", title)?;
-        match char_len(title) {
-            0 => Err(FieldError::new("title", "must not be empty")),
-            n if n > Self::MAX_CHARS => {
-                Err(FieldError::new("title", "must be at most 200 characters"))
-            }
-            _ => Ok(Self(title.to_owned())),
+        storable("/title", title)?;
+        if title.is_empty() {
+            return Err(FieldError::new(
+                "/title",
+                Violation::TooShort,
+                "must not be empty",
+            ));
         }
+        at_most("/title", title, Self::MAX_CHARS)?;
+        Ok(Self(title.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -41,13 +43,8 @@ impl Description {
     pub const MAX_CHARS: usize = 2000;
 
     pub fn parse(raw: String) -> Result<Self, FieldError> {
-        if char_len(&raw) > Self::MAX_CHARS {
-            return Err(FieldError::new(
-                "description",
-                "must be at most 2000 characters",
-            ));
-        }
-        storable("description", &raw)?;
+        at_most("/description", &raw, Self::MAX_CHARS)?;
+        storable("/description", &raw)?;
         Ok(Self(raw))
     }
 
@@ -71,34 +68,51 @@ impl Tags {
     /// the same tag spelled a few ways, and a bound on the work.
     pub const MAX_RAW: usize = 100;
 
+    /// One tag, normalised; failures name it as `/tags/{index}`.
+    pub fn parse_one(index: usize, raw: &str) -> Result<String, FieldError> {
+        let tag = normalise_tag(raw);
+        let pointer = format!("/tags/{index}");
+        storable(&pointer, &tag)?;
+        if tag.is_empty() {
+            return Err(FieldError::new(
+                pointer,
+                Violation::TooShort,
+                "must not be empty",
+            ));
+        }
+        at_most(&pointer, &tag, Self::MAX_CHARS)?;
+        Ok(tag)
+    }
+
     /// Normalises each tag, merges duplicates (keeping first-seen order) and
-    /// enforces the limits, in time linear in the input: more than
-    /// `MAX_RAW` values are refused before any is looked at, and duplicates
-    /// are found with a set.
-    pub fn parse(raw: Vec<String>) -> Result<Self, FieldError> {
+    /// enforces the limits, reporting every bad tag, in time linear in the
+    /// input: more than `MAX_RAW` values are refused before any is looked
+    /// at, and duplicates are found with a set.
+    pub fn parse(raw: Vec<String>) -> Result<Self, Vec<FieldError>> {
         if raw.len() > Self::MAX_RAW {
-            return Err(FieldError::new("tags", "at most 100 values"));
+            return Err(vec![Self::too_long("must hold at most 100 values")]);
         }
         let mut tags: Vec<String> = Vec::with_capacity(Self::MAX_TAGS);
         let mut seen = HashSet::with_capacity(Self::MAX_TAGS);
-        for tag in raw.iter().map(|t| normalise_tag(t)) {
-            storable("tags", &tag)?;
-            match char_len(&tag) {
-                0 => return Err(FieldError::new("tags", "tags must not be empty")),
-                n if n > Self::MAX_CHARS => {
-                    return Err(FieldError::new(
-                        "tags",
-                        "each tag must be at most 50 characters",
-                    ));
-                }
-                _ if !seen.insert(tag.clone()) => {}
-                _ if tags.len() == Self::MAX_TAGS => {
-                    return Err(FieldError::new("tags", "at most 20 distinct tags"));
-                }
-                _ => tags.push(tag),
+        let mut failures = Vec::new();
+        for (index, raw) in raw.iter().enumerate() {
+            match Self::parse_one(index, raw) {
+                Err(failure) => failures.push(failure),
+                Ok(tag) if seen.insert(tag.clone()) => tags.push(tag),
+                Ok(_) => {}
             }
         }
-        Ok(Self(tags))
+        if tags.len() > Self::MAX_TAGS {
+            failures.push(Self::too_long("must hold at most 20 distinct tags"));
+        }
+        match failures.is_empty() {
+            true => Ok(Self(tags)),
+            false => Err(failures),
+        }
+    }
+
+    fn too_long(message: &str) -> FieldError {
+        FieldError::new("/tags", Violation::TooLong, message)
     }
 
     pub fn as_slice(&self) -> &[String] {
@@ -141,18 +155,40 @@ mod tests {
         let flood = vec!["Same".to_owned(); 16_000];
         let err = Tags::parse(flood).unwrap_err();
         assert_eq!(
-            (err.field.as_str(), err.message.as_str()),
-            ("tags", "at most 100 values")
+            (err[0].field.as_str(), err[0].message.as_str()),
+            ("/tags", "must hold at most 100 values")
         );
     }
 
     #[test]
     fn nul_is_refused_in_every_task_text() {
-        assert_eq!(Title::parse("a\0").unwrap_err().field, "title");
+        assert_eq!(Title::parse("a\0").unwrap_err().field, "/title");
         assert_eq!(
             Description::parse("a\0".into()).unwrap_err().field,
-            "description"
+            "/description"
         );
-        assert_eq!(Tags::parse(vec!["a\0".into()]).unwrap_err().field, "tags");
+        let tags = Tags::parse(vec!["a".into(), "b\0".into()]).unwrap_err();
+        assert_eq!(tags[0].field, "/tags/1");
+    }
+
+    #[test]
+    fn every_bad_tag_is_named_by_its_index() {
+        let raw = vec!["ok".into(), " ".into(), "x".repeat(51)];
+        let failures = Tags::parse(raw).unwrap_err();
+        let named: Vec<_> = failures
+            .iter()
+            .map(|f| (f.field.as_str(), f.code, f.message.as_str()))
+            .collect();
+        assert_eq!(
+            named,
+            [
+                ("/tags/1", Violation::TooShort, "must not be empty"),
+                (
+                    "/tags/2",
+                    Violation::TooLong,
+                    "must be at most 50 characters"
+                ),
+            ]
+        );
     }
 }

@@ -21,16 +21,50 @@ pub async fn assert_problem(resp: Response, status: u16, code: &str) -> Value {
     body
 }
 
-/// Asserts a 422 naming `field` among its errors.
+/// The `code`s a `FieldError` may carry (the spec's `FieldErrorCode`).
+pub const FIELD_CODES: &[&str] = &[
+    "required",
+    "too_short",
+    "too_long",
+    "invalid_format",
+    "not_one_of",
+    "out_of_range",
+    "wrong_type",
+];
+
+/// Asserts a 422 naming `field` (a body JSON pointer such as `/title`, or a
+/// parameter's name; `*` for any) among its errors, each of which must carry
+/// a location, a documented code and a sentence free of validator notation.
 pub async fn assert_invalid(resp: Response, field: &str) -> Value {
     let body = assert_problem(resp, 422, "validation_failed").await;
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .expect("errors array")
+    let errors = body["errors"].as_array().expect("errors array");
+    for error in errors {
+        let location = error["in"].as_str().unwrap_or_default();
+        assert!(
+            ["body", "query", "path", "header"].contains(&location),
+            "{error}"
+        );
+        let code = error["code"].as_str().unwrap_or_default();
+        assert!(FIELD_CODES.contains(&code), "{error}");
+        let message = error["message"].as_str().unwrap_or_default();
+        assert!(!message.is_empty(), "{error}");
+        for internal in [
+            "verification failed",
+            "maxLength(",
+            "pattern(",
+            "failed to parse",
+        ] {
+            assert!(!message.contains(internal), "{error}");
+        }
+    }
+    let fields: Vec<&str> = errors
         .iter()
         .map(|e| e["field"].as_str().unwrap())
         .collect();
-    assert!(fields.contains(&field), "expected {field} among {fields:?}");
+    assert!(
+        field == "*" || fields.contains(&field),
+        "expected {field} among {fields:?}"
+    );
     body
 }
 

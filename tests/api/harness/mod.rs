@@ -16,7 +16,9 @@ use tasks_api::config::{AppEnv, Settings};
 use tasks_api::startup::Application;
 
 pub use app::{TestApp, settings};
-pub use assertions::{assert_invalid, assert_limited, assert_oauth_error, assert_problem};
+pub use assertions::{
+    FIELD_CODES, assert_invalid, assert_limited, assert_oauth_error, assert_problem,
+};
 pub use bodies::{etag, field, ids, token, tokens};
 pub use database::{Backend, TestDatabase, postgres_server_addr};
 pub use race::{assert_each_overlaps, assert_in_flight_together, assert_overlapped, timed};
