@@ -5,6 +5,7 @@ pub mod auth;
 pub mod error;
 pub mod health;
 mod owner_gate;
+mod published;
 mod schema;
 pub mod tasks;
 
@@ -12,6 +13,7 @@ use poem_openapi::{Object, Tags};
 use uuid::Uuid;
 
 pub use owner_gate::OwnerGate;
+pub use published::Published;
 pub use schema::{Nullable, Timestamp};
 
 use crate::domain::Account;

@@ -28,5 +28,6 @@ mod seed;
 mod service;
 mod sessions;
 mod spec;
+mod spec_shape;
 mod tasks;
 mod tokens;

@@ -1,10 +1,9 @@
 //! Request and response bodies of the auth operations.
-use poem_openapi::payload::Json;
 use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Enum, Object};
 
 use crate::api::UserBody;
-use crate::api::schema::strict;
+use crate::api::schema::{JsonBody, strict};
 use crate::auth::IssuedToken;
 
 /// Token responses must not be stored by caches (RFC 6749 §5.1).
@@ -156,7 +155,7 @@ pub enum SignUpResponse {
     /// The account was created and is signed in.
     #[oai(status = 201)]
     Created(
-        Json<AuthSession>,
+        JsonBody<AuthSession>,
         /// Where the new user can be read: `/api/auth/me`.
         #[oai(header = "Location")]
         String,
@@ -171,7 +170,7 @@ pub enum SessionResponse {
     /// Signed in: a new access token and refresh token.
     #[oai(status = 200)]
     Ok(
-        Json<AuthSession>,
+        JsonBody<AuthSession>,
         /// `no-store`: the body holds credentials.
         #[oai(header = "Cache-Control")]
         String,
@@ -180,7 +179,7 @@ pub enum SessionResponse {
 
 impl From<AuthSession> for SessionResponse {
     fn from(session: AuthSession) -> Self {
-        Self::Ok(Json(session), NO_STORE.into())
+        Self::Ok(JsonBody(session), NO_STORE.into())
     }
 }
 

@@ -2,11 +2,14 @@
 //! stable `code` of each, and (in `problem`) their problem+json bodies and
 //! spec entries. Domain errors, the middleware's refusals and requests that
 //! could not be parsed all become an `ApiError`.
+mod codes;
+mod declare;
 mod kind;
 mod problem;
 mod reply;
 mod request;
 
+pub use codes::{API_COMMON, BEARER, PROBE_COMMON};
 pub use kind::{ApiError, ErrorCode, OAuthError};
 pub use problem::{FieldErrorBody, PROBLEM_JSON, Problem};
 pub(crate) use reply::error_set;

@@ -15,16 +15,23 @@ use super::responses::{
 use super::schema::TaskInput;
 use super::tag_param::TagParam;
 use crate::api::ApiTags;
-use crate::api::error::{ApiResult, error_set};
-use crate::api::schema::Timestamp;
+use crate::api::error::ErrorCode::*;
+use crate::api::error::{ApiResult, BEARER, error_set};
+use crate::api::schema::{JsonBody, Timestamp};
 use crate::auth::BearerAuth;
 use crate::domain::query::{ListQuery, TaskFilter};
 use crate::domain::{Error, TaskDraft};
 use crate::service::tasks::{self, IdempotencyKey, NewTask};
 
 error_set! {
-    ListTasksErrors: 401, 403, 422, 500, 503, 504;
-    CreateTaskErrors: 401, 403, 413, 415, 422, 500, 503, 504;
+    ListTasksErrors("ListTasksProblem"): BEARER, &[Forbidden, ValidationFailed];
+    DeleteCompletedTasksErrors("DeleteCompletedTasksProblem"): BEARER, &[Forbidden, ValidationFailed];
+    CreateTaskErrors("CreateTaskProblem"): BEARER, &[
+        Forbidden,
+        UnsupportedMediaType,
+        ValidationFailed,
+        IdempotencyKeyReused,
+    ];
 }
 
 fn default_limit() -> u64 {
@@ -100,7 +107,7 @@ impl TaskListApi {
             validator(minimum(value = "0"), maximum(value = "9007199254740991"))
         )]
         offset: Query<u64>,
-    ) -> ApiResult<Json<TaskPage>, ListTasksErrors> {
+    ) -> ApiResult<JsonBody<TaskPage>, ListTasksErrors> {
         let filter = TaskFilter {
             status: status.0.into(),
             text: search_text(q.0).map_err(Error::from)?,
@@ -125,7 +132,7 @@ impl TaskListApi {
             offset,
         };
         let page = tasks::list(&self.db, auth.caller(), user_id.0, &query).await?;
-        Ok(Json(TaskPage::new(page, &query)).into())
+        Ok(JsonBody(TaskPage::new(page, &query)).into())
     }
 
     /// Delete completed tasks
@@ -146,9 +153,9 @@ impl TaskListApi {
         /// Must be `completed`.
         #[oai(name = "status")]
         _status: Query<ClearableStatus>,
-    ) -> ApiResult<Json<DeletedCount>, ListTasksErrors> {
+    ) -> ApiResult<JsonBody<DeletedCount>, DeleteCompletedTasksErrors> {
         let deleted = tasks::delete_completed(&self.db, auth.caller(), user_id.0).await?;
-        Ok(Json(DeletedCount { deleted }).into())
+        Ok(JsonBody(DeletedCount { deleted }).into())
     }
 
     /// Create a task

@@ -1,9 +1,9 @@
 //! What the task operations answer with.
-use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Enum, Object};
 
 use super::etag::etag;
 use super::schema::TaskBody;
+use crate::api::schema::JsonBody;
 use crate::domain::query::ListQuery;
 use crate::domain::{FieldError, Task, normalise_tag, storable};
 use crate::service::tasks::{Created, Page};
@@ -26,7 +26,7 @@ pub enum TaskResponse {
     /// The task.
     #[oai(status = 200)]
     Ok(
-        Json<TaskBody>,
+        JsonBody<TaskBody>,
         /// The task's current version, for `If-Match`.
         #[oai(header = "ETag")]
         String,
@@ -36,7 +36,7 @@ pub enum TaskResponse {
 impl From<Task> for TaskResponse {
     fn from(task: Task) -> Self {
         let tag = etag(task.id, task.version);
-        Self::Ok(Json(task.into()), tag)
+        Self::Ok(JsonBody(task.into()), tag)
     }
 }
 
@@ -45,7 +45,7 @@ pub enum CreatedTaskResponse {
     /// The task was created.
     #[oai(status = 201)]
     Created(
-        Json<TaskBody>,
+        JsonBody<TaskBody>,
         /// The new task's URL.
         #[oai(header = "Location")]
         String,
@@ -62,7 +62,7 @@ impl From<Created> for CreatedTaskResponse {
         let (Created::New(task) | Created::Replayed(task)) = created;
         let location = format!("/api/{}/tasks/{}", task.user_id, task.id);
         let tag = etag(task.id, task.version);
-        Self::Created(Json(task.into()), location, tag)
+        Self::Created(JsonBody(task.into()), location, tag)
     }
 }
 
