@@ -1,4 +1,5 @@
 //! Liveness and readiness probes for load balancers and orchestrators.
+use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use sea_orm::DatabaseConnection;
 
@@ -10,9 +11,18 @@ use crate::service;
 
 /// A probe's answer.
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct HealthStatus {
     /// `ok` when the probe passed.
     pub status: String,
+}
+
+impl Example for HealthStatus {
+    fn example() -> Self {
+        Self {
+            status: "ok".into(),
+        }
+    }
 }
 
 #[derive(ApiResponse)]

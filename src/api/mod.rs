@@ -31,7 +31,7 @@ pub enum ApiTags {
 
 /// A user account as clients see it (never its password hash).
 #[derive(Debug, Clone, Object)]
-#[oai(rename = "User")]
+#[oai(rename = "User", example)]
 pub struct UserBody {
     /// The user's id (UUID v7).
     pub id: Uuid,

@@ -40,7 +40,9 @@ fn walk<'a>(at: String, value: &'a Value, out: &mut Vec<(String, &'a Value)>) {
 }
 
 fn referenced<'a>(spec: &'a Value, schema: &Value) -> &'a Value {
-    let name = schema["$ref"].as_str().expect("a problem schema is a $ref");
+    let name = schema["$ref"]
+        .as_str()
+        .expect("a response schema is a $ref");
     &spec["components"]["schemas"][name.rsplit('/').next().unwrap()]
 }
 
@@ -204,6 +206,25 @@ fn each_error_response_lists_its_codes_and_its_schema_enumerates_them() {
                 listed.contains(&code),
                 "{method} {path}: `{code}` in no response"
             );
+        }
+    }
+}
+
+#[test]
+fn every_response_body_shows_an_example() {
+    let spec = spec();
+    for (path, method, op) in operations(&spec) {
+        for (status, response) in op["responses"].as_object().unwrap() {
+            let Some(content) = response["content"].as_object() else {
+                continue;
+            };
+            for media in content.values() {
+                let schema = referenced(&spec, &media["schema"]);
+                assert!(
+                    schema["example"].is_object(),
+                    "{method} {path} {status} has no example"
+                );
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Accounts and sessions: sign up, log in, refresh, log out, change the
 //! password, delete the account, and the OAuth2 token endpoint.
+mod examples;
 mod schema;
 mod token;
 

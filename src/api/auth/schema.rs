@@ -125,6 +125,7 @@ pub enum TokenType {
 
 /// A signed-in session: the user, an access token and a refresh token.
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct AuthSession {
     /// The signed-in user.
     pub user: UserBody,

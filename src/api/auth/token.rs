@@ -109,6 +109,7 @@ impl TokenRequest {
 
 /// An OAuth2 access-token response (RFC 6749 §5.1).
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct AccessToken {
     /// JWT to send as `Authorization: Bearer <access_token>`.
     pub access_token: String,

@@ -2,6 +2,7 @@
 //! and each task in it (`item`), with their schemas.
 mod enums;
 mod etag;
+mod examples;
 mod item;
 mod list;
 mod responses;
@@ -9,6 +10,7 @@ mod schema;
 mod tag_param;
 
 pub use enums::{Priority, Recurrence, SortField, SortOrder, StatusFilter};
+pub use examples::EXAMPLE_USER;
 pub use item::TaskApi;
 pub use list::TaskListApi;
 pub use responses::{DeletedCount, TaskPage};

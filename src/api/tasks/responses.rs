@@ -10,6 +10,7 @@ use crate::service::tasks::{Created, Page};
 
 /// One page of tasks.
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct TaskPage {
     /// The tasks on this page.
     pub items: Vec<TaskBody>,
@@ -75,6 +76,7 @@ pub enum ClearableStatus {
 
 /// How many tasks a bulk delete removed.
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct DeletedCount {
     /// The number of tasks deleted.
     pub deleted: u64,
