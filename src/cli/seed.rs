@@ -33,7 +33,7 @@ pub const PASSWORD: &str = "seeded-password";
 /// seeded accounts are test data.
 pub const DEFAULT_PASSWORD_COST: u32 = 4;
 
-/// Rows per INSERT statement: tasks have 14 columns, so 500 rows bind 7,000
+/// Rows per INSERT statement: tasks have 16 columns, so 500 rows bind 8,000
 /// parameters, under SQLite's limit (32,766) and PostgreSQL's (65,535).
 const ROWS_PER_STATEMENT: usize = 500;
 

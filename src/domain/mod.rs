@@ -14,5 +14,5 @@ pub use task::{
     Description, Priority, Recurrence, Tags, Task, TaskChanges, TaskDraft, TaskFields, TaskPatch,
     Title, normalise_tag, timestamp,
 };
-pub use text::storable;
+pub use text::{search_folded, storable};
 pub use version::Precondition;

@@ -45,7 +45,8 @@ pub struct ListQuery {
 #[derive(Debug, Clone, Default)]
 pub struct TaskFilter {
     pub status: StatusFilter,
-    /// Case-insensitive substring of the title or the description.
+    /// Substring of the title or the description, compared in the form
+    /// `search_folded` gives both.
     pub text: Option<String>,
     /// Any of these priorities (empty: any priority).
     pub priorities: Vec<Priority>,

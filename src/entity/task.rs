@@ -8,6 +8,10 @@ pub struct Model {
     pub user_id: Uuid,
     pub title: String,
     pub description: String,
+    /// `title` and `description` as `q` searches them
+    /// (`domain::search_folded`); kept in step on every write.
+    pub title_folded: String,
+    pub description_folded: String,
     pub completed: bool,
     pub completed_at: Option<DateTimeUtc>,
     /// Rank: 1 = low, 2 = medium, 3 = high, 4 = urgent.

@@ -89,6 +89,7 @@ pub fn routes(
             "authorization",
             "content-type",
             "if-match",
+            "if-none-match",
             "idempotency-key",
             "x-request-id",
         ])

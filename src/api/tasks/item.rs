@@ -6,6 +6,7 @@ use poem_openapi::payload::Json;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
+use super::conditional::TaskReadResponse;
 use super::etag::expected_versions;
 use super::responses::{DeletedResponse, TaskResponse};
 use super::schema::{CompletionRequest, TaskInput, TaskUpdate};
@@ -66,7 +67,10 @@ fn target<'a>(
 impl TaskApi {
     /// Get a task
     ///
-    /// The task, with its current version in `ETag`.
+    /// The task, with its current version in `ETag`. With `If-None-Match`
+    /// naming that version (weak comparison: `W/"..."` matches too; or `*`),
+    /// 304 with no body instead. Access is decided first: 401, 403 and 404
+    /// are the same with the header as without it.
     #[oai(
         path = "/:user_id/tasks/:task_id",
         method = "get",
@@ -79,9 +83,13 @@ impl TaskApi {
         user_id: Path<Uuid>,
         /// The task's id.
         task_id: Path<Uuid>,
-    ) -> ApiResult<TaskResponse, GetTaskErrors> {
+        /// Answer 304 without a body if the task's current `ETag` is one of
+        /// these (or `*`).
+        #[oai(name = "If-None-Match")]
+        if_none_match: Header<Option<String>>,
+    ) -> ApiResult<TaskReadResponse, GetTaskErrors> {
         let task = tasks::get(&self.db, auth.caller(), user_id.0, task_id.0).await?;
-        Ok(TaskResponse::from(task).into())
+        Ok(TaskReadResponse::new(task, if_none_match.0.as_deref()).into())
     }
 
     /// Replace a task

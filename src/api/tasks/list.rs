@@ -8,9 +8,10 @@ use sea_orm::DatabaseConnection;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::conditional::TaskPageResponse;
 use super::enums::{Priority, SortField, SortOrder, StatusFilter};
 use super::responses::{
-    ClearableStatus, CreatedTaskResponse, DeletedCount, TaskPage, search_text, tag_filter,
+    ClearableStatus, CreatedTaskResponse, DeletedCount, search_text, tag_filter,
 };
 use super::schema::TaskInput;
 use super::tag_param::TagParam;
@@ -58,7 +59,9 @@ impl TaskListApi {
     /// `total` counts every task the filters match. Ties in the sort key are
     /// broken by id in the same direction, so paging never repeats or skips a
     /// task. Sorting by `due_date` puts tasks without one last either way;
-    /// `priority` ranks low < medium < high < urgent.
+    /// `priority` ranks low < medium < high < urgent. The page's `ETag`
+    /// changes whenever the same request would answer differently; with
+    /// `If-None-Match` naming it (or `*`), the answer is 304 with no body.
     #[oai(path = "/:user_id/tasks", method = "get", operation_id = "listTasks")]
     #[allow(clippy::too_many_arguments)]
     async fn list_tasks(
@@ -69,7 +72,8 @@ impl TaskListApi {
         /// Completion filter.
         #[oai(default)]
         status: Query<StatusFilter>,
-        /// Case-insensitive substring of the title or the description.
+        /// Case-insensitive substring of the title or the description: both
+        /// are compared lower-cased (Unicode) and NFC-normalised.
         #[oai(validator(max_length = 200, pattern = r"^[^\u0000]*$"))]
         q: Query<Option<String>>,
         /// Any of these priorities (repeat the parameter for several, at
@@ -107,7 +111,11 @@ impl TaskListApi {
             validator(minimum(value = "0"), maximum(value = "9007199254740991"))
         )]
         offset: Query<u64>,
-    ) -> ApiResult<JsonBody<TaskPage>, ListTasksErrors> {
+        /// Answer 304 without a body if this page's current `ETag` is one of
+        /// these (or `*`).
+        #[oai(name = "If-None-Match")]
+        if_none_match: Header<Option<String>>,
+    ) -> ApiResult<TaskPageResponse, ListTasksErrors> {
         let filter = TaskFilter {
             status: status.0.into(),
             text: search_text(q.0).map_err(Error::from)?,
@@ -132,7 +140,8 @@ impl TaskListApi {
             offset,
         };
         let page = tasks::list(&self.db, auth.caller(), user_id.0, &query).await?;
-        Ok(JsonBody(TaskPage::new(page, &query)).into())
+        let if_none_match = if_none_match.0.as_deref();
+        Ok(TaskPageResponse::new(page, &query, if_none_match).into())
     }
 
     /// Delete completed tasks

@@ -1,5 +1,6 @@
 //! Each user's own tasks, under `/api/{user_id}/tasks`: the list (`list`)
 //! and each task in it (`item`), with their schemas.
+mod conditional;
 mod enums;
 mod etag;
 mod examples;

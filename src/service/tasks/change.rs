@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::rows::tags_json;
-use crate::domain::{Recurrence, TaskPatch};
+use crate::domain::{Recurrence, TaskPatch, search_folded};
 use crate::entity::task;
 
 /// The task as it will be once `patch` is applied at `now`.
@@ -12,9 +12,11 @@ pub(super) fn apply(current: &task::Model, patch: &TaskPatch, now: DateTime<Utc>
     let mut next = current.clone();
     if let Some(title) = &patch.title {
         title.as_str().clone_into(&mut next.title);
+        next.title_folded = search_folded(title.as_str());
     }
     if let Some(description) = &patch.description {
         description.as_str().clone_into(&mut next.description);
+        next.description_folded = search_folded(description.as_str());
     }
     // `completed_at` records when the task became complete; re-asserting
     // completion keeps the original time.
@@ -68,6 +70,8 @@ mod tests {
             user_id: Uuid::now_v7(),
             title: "Pay rent".into(),
             description: String::new(),
+            title_folded: "pay rent".into(),
+            description_folded: String::new(),
             completed: false,
             completed_at: None,
             priority: 3,

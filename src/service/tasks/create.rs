@@ -7,7 +7,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::rows::tags_json;
-use crate::domain::{Error, Result, Task, TaskDraft, timestamp};
+use crate::domain::{Error, Result, Task, TaskDraft, search_folded, timestamp};
 use crate::entity::{task, task_tag};
 pub use crate::service::idempotency::IdempotencyKey;
 use crate::service::{access, idempotency};
@@ -81,6 +81,8 @@ pub fn new_row(user_id: Uuid, draft: &TaskDraft, now: DateTime<Utc>) -> task::Ac
         user_id: Set(user_id),
         title: Set(draft.title.clone().into_inner()),
         description: Set(draft.description.clone().into_inner()),
+        title_folded: Set(search_folded(draft.title.as_str())),
+        description_folded: Set(search_folded(draft.description.as_str())),
         completed: Set(draft.completed),
         completed_at: Set(draft.completed.then_some(now)),
         priority: Set(draft.priority.rank()),

@@ -7,6 +7,7 @@ use sea_orm::{ColumnTrait, QueryFilter, Select};
 use uuid::Uuid;
 
 use crate::domain::query::{StatusFilter, TaskFilter};
+use crate::domain::search_folded;
 use crate::entity::{task, task_tag};
 
 pub fn apply(
@@ -20,15 +21,16 @@ pub fn apply(
         StatusFilter::Completed => select.filter(task::Column::Completed.eq(true)),
     };
     if let Some(text) = &filter.text {
-        // LOWER on both sides keeps the match case-insensitive on both
-        // databases (SQLite's LOWER folds ASCII only).
-        let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+        // Both sides folded in Rust, so neither database's own case rules
+        // (SQLite's LIKE folds ASCII only; PostgreSQL's follow its locale)
+        // decide what matches: the stored forms are already lower-case.
+        let pattern = format!("%{}%", escape_like(&search_folded(text)));
         let contains = |column: task::Column| {
-            Expr::expr(Func::lower(Expr::col(column)))
-                .like(LikeExpr::new(pattern.clone()).escape('\\'))
+            Expr::col(column).like(LikeExpr::new(pattern.clone()).escape('\\'))
         };
-        select =
-            select.filter(contains(task::Column::Title).or(contains(task::Column::Description)));
+        select = select.filter(
+            contains(task::Column::TitleFolded).or(contains(task::Column::DescriptionFolded)),
+        );
     }
     if !filter.priorities.is_empty() {
         select =

@@ -41,6 +41,13 @@ impl TestApp {
         Self::start(database, &settings).await
     }
 
+    /// An app over a database the test prepared itself (say, migrated part
+    /// way and filled), with the default test settings.
+    pub async fn over(database: TestDatabase) -> Self {
+        let settings = settings(database.url());
+        Self::start(Arc::new(database), &settings).await
+    }
+
     /// Two instances sharing one fresh database (one SQLite file, or one
     /// PostgreSQL database), as behind a load balancer.
     pub async fn pair(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> (Self, Self) {
