@@ -1,34 +1,56 @@
 //! Liveness and readiness probes for load balancers and orchestrators.
-use poem_openapi::payload::Json;
+use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use sea_orm::DatabaseConnection;
 
 use super::ApiTags;
-use super::error::{ApiError, Problem};
+use super::error::{ApiError, ApiResult, ErrorCode, ErrorSet, PROBE_COMMON};
+use super::schema::JsonReply;
 use crate::domain::Error;
 use crate::service;
 
 /// A probe's answer.
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct HealthStatus {
     /// `ok` when the probe passed.
     pub status: String,
 }
 
-fn ok() -> Json<HealthStatus> {
-    Json(HealthStatus {
-        status: "ok".into(),
-    })
+impl Example for HealthStatus {
+    fn example() -> Self {
+        Self {
+            status: "ok".into(),
+        }
+    }
 }
 
 #[derive(ApiResponse)]
-pub enum ReadinessResponse {
-    /// The service and its database answer.
+pub enum ProbeResponse {
+    /// The probe passed: `status` is `ok`.
     #[oai(status = 200)]
-    Ready(Json<HealthStatus>),
-    /// The database does not answer (`database_unavailable`).
-    #[oai(status = 503, content_type = "application/problem+json")]
-    Unavailable(Json<Problem>, #[oai(header = "Retry-After")] String),
+    Ok(JsonReply<HealthStatus>),
+}
+
+fn ok() -> ProbeResponse {
+    ProbeResponse::Ok(JsonReply(HealthStatus {
+        status: "ok".into(),
+    }))
+}
+
+/// The probes pass the origin and body checks, and no capacity limit.
+pub struct LivenessErrors;
+impl ErrorSet for LivenessErrors {
+    const SCHEMA: &'static str = "CheckLivenessProblem";
+    const CODES: &'static [&'static [ErrorCode]] = &[];
+    const COMMON: &'static [ErrorCode] = PROBE_COMMON;
+}
+
+pub struct ReadinessErrors;
+impl ErrorSet for ReadinessErrors {
+    const SCHEMA: &'static str = "CheckReadinessProblem";
+    const CODES: &'static [&'static [ErrorCode]] = &[&[ErrorCode::DatabaseUnavailable]];
+    const COMMON: &'static [ErrorCode] = PROBE_COMMON;
 }
 
 /// The probes; readiness asks the database.
@@ -49,20 +71,19 @@ impl HealthApi {
     ///
     /// 200 while the process serves requests, whatever the database's state.
     #[oai(path = "/live", method = "get", operation_id = "checkLiveness")]
-    async fn live(&self) -> Json<HealthStatus> {
-        ok()
+    async fn live(&self) -> ApiResult<ProbeResponse, LivenessErrors> {
+        Ok(ok().into())
     }
 
     /// Check readiness
     ///
     /// 200 when the database answers a query, else 503.
     #[oai(path = "/ready", method = "get", operation_id = "checkReadiness")]
-    async fn ready(&self) -> ReadinessResponse {
+    async fn ready(&self) -> ApiResult<ProbeResponse, ReadinessErrors> {
         if service::database_answers(&self.db).await {
-            ReadinessResponse::Ready(ok())
+            Ok(ok().into())
         } else {
-            let problem = Problem::from(&ApiError::from(Error::DatabaseUnavailable));
-            ReadinessResponse::Unavailable(Json(problem), "1".into())
+            Err(ApiError::from(Error::DatabaseUnavailable).into())
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod error;
 pub mod health;
 mod owner_gate;
+mod published;
 mod schema;
 pub mod tasks;
 
@@ -15,6 +16,7 @@ use poem_openapi::{Object, Tags};
 use uuid::Uuid;
 
 pub use owner_gate::OwnerGate;
+pub use published::Published;
 pub use schema::{Nullable, Timestamp};
 
 use crate::domain::Account;
@@ -32,7 +34,7 @@ pub enum ApiTags {
 
 /// A user account as clients see it (never its password hash).
 #[derive(Debug, Clone, Object)]
-#[oai(rename = "User")]
+#[oai(rename = "User", example)]
 pub struct UserBody {
     /// The user's id (UUID v7).
     pub id: Uuid,

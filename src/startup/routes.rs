@@ -11,11 +11,11 @@ use poem::{Endpoint, EndpointExt, Route, get};
 use poem_openapi::{LicenseObject, OpenApiService, ServerObject};
 use sea_orm::DatabaseConnection;
 
-use crate::api::OwnerGate;
 use crate::api::auth::AuthApi;
 use crate::api::error::problems;
 use crate::api::health::HealthApi;
 use crate::api::tasks::{TaskApi, TaskListApi};
+use crate::api::{OwnerGate, Published};
 use crate::auth::{PasswordHasher, TokenService};
 use crate::config::Settings;
 use crate::http::{Admission, Metrics, RequestLog, RouteTable, same_origin_or_vary, swagger_page};
@@ -24,7 +24,7 @@ use crate::service::limits::AuthLimits;
 /// Every operation, one struct per tag.
 pub type Apis = (AuthApi, TaskListApi, TaskApi, HealthApi);
 
-pub type Api = OpenApiService<Apis, ()>;
+pub type Api = OpenApiService<Published<Apis>, ()>;
 
 const DESCRIPTION: &str = "A task-management API: sign up, log in, and manage your own tasks. \
 Every task path is scoped to the caller's user id; errors are `application/problem+json` \
@@ -33,7 +33,7 @@ Every task path is scoped to the caller's user id; errors are `application/probl
 /// The OpenAPI service of `apis`: the same spec is served, exported and
 /// tested.
 fn service(apis: Apis) -> Api {
-    OpenApiService::new(apis, "tasks-api", env!("CARGO_PKG_VERSION"))
+    OpenApiService::new(Published(apis), "tasks-api", env!("CARGO_PKG_VERSION"))
         .description(DESCRIPTION)
         // `identifier` is OpenAPI 3.1 only; this spec is 3.0, which takes a `url`.
         .license(LicenseObject::new("MIT").url("https://opensource.org/licenses/MIT"))

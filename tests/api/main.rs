@@ -30,6 +30,7 @@ mod seed;
 mod service;
 mod sessions;
 mod spec;
+mod spec_shape;
 mod tasks;
 mod tokens;
 mod validation;

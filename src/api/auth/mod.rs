@@ -1,18 +1,20 @@
 //! Accounts and sessions: sign up, log in, refresh, log out, change the
 //! password, delete the account, and the OAuth2 token endpoint.
 mod input;
+mod examples;
 mod schema;
 mod token;
 
 use poem::Request;
 use poem_openapi::OpenApi;
-use poem_openapi::payload::{Form, Json};
+use poem_openapi::payload::Form;
 use sea_orm::DatabaseConnection;
 
 use self::schema::*;
 use self::token::{AccessToken, TokenErrors, TokenRequest, TokenResponse};
-use super::error::{ApiError, ApiResult, ErrorSet, OAuthError, error_set};
-use super::schema::JsonBody;
+use super::error::ErrorCode::*;
+use super::error::{ApiError, ApiResult, BEARER, OAuthError, error_set};
+use super::schema::{JsonBody, JsonReply};
 use super::{ApiTags, UserBody};
 use crate::auth::{BearerAuth, PasswordHasher, TokenService};
 use crate::domain::{Account, Error, NewAccount, Password, Result, Source};
@@ -22,21 +24,32 @@ use crate::service::users::PasswordCheck;
 use crate::service::{accounts, sessions, users};
 
 error_set! {
-    SignUpErrors: 409, 413, 415, 422, 429, 500, 503, 504;
-    LogInErrors: 401, 413, 415, 422, 429, 500, 503, 504;
-    CurrentUserErrors: 401, 500, 503, 504;
-    RefreshErrors: 401, 413, 415, 422, 500, 503, 504;
-    LogOutErrors: 413, 415, 422, 500, 503, 504;
-}
-
-/// The 403 of operations that confirm the caller's password.
-const WRONG_PASSWORD: &str = "The password given is wrong (`wrong_password`); nothing changed.";
-
-/// The errors of the operations that confirm the caller's password.
-pub struct PasswordCheckErrors;
-impl ErrorSet for PasswordCheckErrors {
-    const STATUSES: &'static [u16] = &[401, 403, 413, 415, 422, 429, 500, 503, 504];
-    const DESCRIPTIONS: &'static [(u16, &'static str)] = &[(403, WRONG_PASSWORD)];
+    SignUpErrors("SignUpProblem"): &[
+        EmailTaken,
+        UnsupportedMediaType,
+        ValidationFailed,
+        RateLimited,
+    ];
+    LogInErrors("LogInProblem"): &[
+        InvalidCredentials,
+        UnsupportedMediaType,
+        ValidationFailed,
+        RateLimited,
+    ];
+    CurrentUserErrors("GetCurrentUserProblem"): BEARER;
+    RefreshErrors("RefreshSessionProblem"): &[
+        InvalidRefreshToken,
+        UnsupportedMediaType,
+        ValidationFailed,
+    ];
+    LogOutErrors("LogOutProblem"): &[UnsupportedMediaType, ValidationFailed];
+    /// The operations that confirm the caller's password.
+    PasswordCheckErrors("PasswordCheckProblem"): BEARER, &[
+        WrongPassword,
+        UnsupportedMediaType,
+        ValidationFailed,
+        RateLimited,
+    ];
 }
 
 /// The account and session operations, and what they need.
@@ -101,7 +114,7 @@ impl AuthApi {
         let account = users::sign_up(&self.db, &self.passwords, account).await?;
         let session = self.open_session(account).await?;
         let location = "/api/auth/me".into();
-        Ok(SignUpResponse::Created(Json(session), location, NO_STORE.into()).into())
+        Ok(SignUpResponse::Created(JsonReply(session), location, NO_STORE.into()).into())
     }
 
     /// Log in
@@ -128,9 +141,12 @@ impl AuthApi {
     ///
     /// The account the bearer token was issued to.
     #[oai(path = "/me", method = "get", operation_id = "getCurrentUser")]
-    async fn current_user(&self, auth: BearerAuth) -> ApiResult<Json<UserBody>, CurrentUserErrors> {
+    async fn current_user(
+        &self,
+        auth: BearerAuth,
+    ) -> ApiResult<JsonReply<UserBody>, CurrentUserErrors> {
         let account = accounts::find(&self.db, auth.caller()).await?;
-        Ok(Json(UserBody::from(account)).into())
+        Ok(JsonReply(UserBody::from(account)).into())
     }
 
     /// Delete the account
@@ -227,7 +243,7 @@ impl AuthApi {
                 other => other.into(),
             })?;
         let token = AccessToken::from(self.tokens.issue(account.id)?);
-        Ok(TokenResponse::Ok(Json(token), NO_STORE.into()).into())
+        Ok(TokenResponse::Ok(JsonReply(token), NO_STORE.into()).into())
     }
 }
 

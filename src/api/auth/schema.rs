@@ -1,9 +1,9 @@
 //! Request and response bodies of the auth operations.
-use poem_openapi::payload::Json;
 use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Enum, Object};
 
 use crate::api::UserBody;
+use crate::api::schema::JsonReply;
 use crate::auth::IssuedToken;
 
 /// Token responses must not be stored by caches (RFC 6749 §5.1).
@@ -103,6 +103,7 @@ pub enum TokenType {
 
 /// A signed-in session: the user, an access token and a refresh token.
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct AuthSession {
     /// The signed-in user.
     pub user: UserBody,
@@ -133,7 +134,7 @@ pub enum SignUpResponse {
     /// The account was created and is signed in.
     #[oai(status = 201)]
     Created(
-        Json<AuthSession>,
+        JsonReply<AuthSession>,
         /// Where the new user can be read: `/api/auth/me`.
         #[oai(header = "Location")]
         String,
@@ -148,7 +149,7 @@ pub enum SessionResponse {
     /// Signed in: a new access token and refresh token.
     #[oai(status = 200)]
     Ok(
-        Json<AuthSession>,
+        JsonReply<AuthSession>,
         /// `no-store`: the body holds credentials.
         #[oai(header = "Cache-Control")]
         String,
@@ -157,7 +158,7 @@ pub enum SessionResponse {
 
 impl From<AuthSession> for SessionResponse {
     fn from(session: AuthSession) -> Self {
-        Self::Ok(Json(session), NO_STORE.into())
+        Self::Ok(JsonReply(session), NO_STORE.into())
     }
 }
 

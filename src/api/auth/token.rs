@@ -1,21 +1,29 @@
 //! The schemas of `POST /api/auth/token`: the OAuth2 password grant (RFC
 //! 6749 §4.3), so Swagger UI's Authorize dialog can log in with email and
 //! password.
-use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object};
 use serde::Deserialize;
 
 use super::schema::TokenType;
-use crate::api::error::{ApiError, ErrorSet, OAuthError};
+use crate::api::error::{ApiError, ErrorCode, ErrorSet, OAuthError};
+use crate::api::schema::JsonReply;
 use crate::auth::IssuedToken;
 use crate::domain::storable;
 
 pub struct TokenErrors;
 impl ErrorSet for TokenErrors {
-    const STATUSES: &'static [u16] = &[400, 413, 415, 429, 500, 503, 504];
+    const SCHEMA: &'static str = "IssueTokenProblem";
+    const CODES: &'static [&'static [ErrorCode]] = &[&[
+        ErrorCode::InvalidRequest,
+        ErrorCode::InvalidGrant,
+        ErrorCode::UnsupportedGrantType,
+        ErrorCode::UnsupportedMediaType,
+        ErrorCode::RateLimited,
+    ]];
     const DESCRIPTIONS: &'static [(u16, &'static str)] = &[(
         415,
-        "The request body is not `application/x-www-form-urlencoded`.",
+        "Unsupported Media Type: `unsupported_media_type` (the request body is not \
+         `application/x-www-form-urlencoded`).",
     )];
 }
 
@@ -101,6 +109,7 @@ impl TokenRequest {
 
 /// An OAuth2 access-token response (RFC 6749 §5.1).
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct AccessToken {
     /// JWT to send as `Authorization: Bearer <access_token>`.
     pub access_token: String,
@@ -115,7 +124,7 @@ pub enum TokenResponse {
     /// An access token for the account.
     #[oai(status = 200)]
     Ok(
-        Json<AccessToken>,
+        JsonReply<AccessToken>,
         /// `no-store`: the body holds a credential.
         #[oai(header = "Cache-Control")]
         String,

@@ -3,6 +3,8 @@
 //! spec entries. Domain errors, the middleware's refusals and requests that
 //! could not be parsed all become an `ApiError`.
 mod field;
+mod codes;
+mod declare;
 mod kind;
 mod param;
 mod problem;
@@ -10,6 +12,7 @@ mod reply;
 mod request;
 
 pub use field::{FieldErrorBody, FieldErrorCode, FieldLocation};
+pub use codes::{API_COMMON, BEARER, PROBE_COMMON};
 pub use kind::{ApiError, ErrorCode, OAuthError};
 pub use problem::{PROBLEM_JSON, Problem};
 pub(crate) use reply::error_set;

@@ -34,8 +34,7 @@ pub struct Problem {
     pub error: Option<OAuthError>,
     /// This request's id, as in the `X-Request-Id` response header: quote it
     /// when reporting a problem, it finds the request in the server's logs.
-    #[oai(skip_serializing_if_is_none)]
-    pub request_id: Option<String>,
+    pub request_id: String,
 }
 
 impl From<&ApiError> for Problem {
@@ -58,7 +57,9 @@ impl From<&ApiError> for Problem {
                 ApiError::OAuth { error, .. } => Some(*error),
                 _ => None,
             },
-            request_id: current_request_id(),
+            // Every request is served inside its id's scope (the request log
+            // is the outermost layer); only a unit test builds one outside.
+            request_id: current_request_id().unwrap_or_default(),
         }
     }
 }

@@ -3,17 +3,17 @@
 //! poem-openapi honours a bad-request handler only on the *success* type of
 //! a `Result`, so every operation returns `ApiResult<T, E>`: the success
 //! type `Reply<T>` catches malformed requests and answers them as problems,
-//! and `Problems<E>` declares, per operation, exactly the error statuses `E`
-//! lists, each with the problem+json schema.
+//! and `Problems<E>` declares, per operation, exactly the problems `E`
+//! lists (see `declare`).
 use std::marker::PhantomData;
 
 use poem::{IntoResponse, Response};
 use poem_openapi::ApiResponse;
-use poem_openapi::registry::{MetaHeader, MetaMediaType, MetaResponse, MetaResponses, Registry};
-use poem_openapi::types::Type;
+use poem_openapi::registry::{MetaResponses, Registry};
 
-use super::kind::ApiError;
-use super::problem::{PROBLEM_JSON, Problem};
+use super::codes::API_COMMON;
+use super::declare;
+use super::kind::{ApiError, ErrorCode};
 use super::request::from_request_error;
 use crate::domain::Error;
 
@@ -57,12 +57,31 @@ impl<T: IntoResponse> IntoResponse for Reply<T> {
     }
 }
 
-/// The error statuses one operation can answer with.
+/// The problems one group of operations can answer with, declared as
+/// their error responses: one per status, each listing its codes, all with
+/// the group's own problem schema, whose `code` enumerates exactly them.
 pub trait ErrorSet: Send + Sync + 'static {
-    const STATUSES: &'static [u16];
-    /// Descriptions that replace the generic one of a status for this set's
-    /// operations (e.g. a 403 that means a wrong password, not another user).
+    /// The name of the group's problem schema, e.g. `GetTaskProblem`.
+    const SCHEMA: &'static str;
+    /// The codes particular to these operations.
+    const CODES: &'static [&'static [ErrorCode]];
+    /// The codes every operation of its kind can meet.
+    const COMMON: &'static [ErrorCode] = API_COMMON;
+    /// Descriptions that replace the generated one of a status for this
+    /// set's operations (e.g. a 415 for a form, not JSON).
     const DESCRIPTIONS: &'static [(u16, &'static str)] = &[];
+
+    /// Every code, each once, in `ErrorCode`'s order of declaration.
+    fn codes() -> Vec<ErrorCode> {
+        let mut codes: Vec<ErrorCode> = Self::COMMON
+            .iter()
+            .chain(Self::CODES.iter().copied().flatten())
+            .copied()
+            .collect();
+        codes.sort_by_key(|code| *code as u8);
+        codes.dedup();
+        codes
+    }
 }
 
 /// An error, answered as problem+json, declared with the statuses of the
@@ -101,120 +120,25 @@ impl<E: Send> From<Problems<E>> for poem::Error {
 
 impl<E: ErrorSet> ApiResponse for Problems<E> {
     fn meta() -> MetaResponses {
-        // Any request may carry a body, and any body may stall
-        // (`BODY_READ_TIMEOUT_SECONDS`), so every operation declares 408.
-        let mut statuses = E::STATUSES.to_vec();
-        if !statuses.contains(&408) {
-            statuses.push(408);
-            statuses.sort_unstable();
-        }
-        MetaResponses {
-            responses: statuses
-                .into_iter()
-                .map(|status| {
-                    let mut meta = problem_meta(status);
-                    if let Some((_, text)) = E::DESCRIPTIONS.iter().find(|(s, _)| *s == status) {
-                        meta.description = text;
-                    }
-                    meta
-                })
-                .collect(),
-        }
+        declare::responses::<E>()
     }
 
     fn register(registry: &mut Registry) {
-        Problem::register(registry);
+        declare::register::<E>(registry);
     }
 }
 
-fn problem_meta(status: u16) -> MetaResponse {
-    let (description, header) = match status {
-        400 => (
-            "The OAuth2 token request failed; `error` (RFC 6749 §5.2) and `code` say why: \
-             `invalid_request`, `invalid_grant` or `unsupported_grant_type`.",
-            None,
-        ),
-        401 => (
-            "Missing, malformed or expired bearer token, wrong credentials, or an invalid \
-             refresh token.",
-            Some((
-                "WWW-Authenticate",
-                "The authentication scheme to use: `Bearer`.",
-            )),
-        ),
-        403 => ("The path's `user_id` is not the authenticated user.", None),
-        404 => ("No such task for this user.", None),
-        408 => (
-            "The request body did not arrive within the server's time for it (`body_timeout`); \
-             the connection is closed.",
-            None,
-        ),
-        409 => (
-            "An account with this email already exists (`email_taken`).",
-            None,
-        ),
-        412 => (
-            "`If-Match` names a version that is no longer current (`precondition_failed`); nothing changed.",
-            None,
-        ),
-        413 => ("The request body is larger than 64 KiB.", None),
-        415 => ("The request body is not `application/json`.", None),
-        422 => (
-            "The request failed validation (`validation_failed`; `errors` names each field), or an \
-             `Idempotency-Key` was reused with another body (`idempotency_key_reused`).",
-            None,
-        ),
-        500 => (
-            "An unexpected server error; the cause is logged, never sent.",
-            None,
-        ),
-        429 => (
-            "Too many attempts (`rate_limited`); retry after `Retry-After` seconds.",
-            Some(("Retry-After", "Seconds to wait before retrying.")),
-        ),
-        503 => (
-            "The database is unavailable (`database_unavailable`) or did not answer in time \
-             (`database_timeout`), or the server is at capacity (`server_busy`: too many \
-             requests, or too many password checks, are in progress); retry after \
-             `Retry-After` seconds.",
-            Some(("Retry-After", "Seconds to wait before retrying.")),
-        ),
-        504 => (
-            "The request did not finish within the server's deadline (`request_timeout`); \
-             a write may or may not have been applied, so check before repeating it.",
-            None,
-        ),
-        _ => ("Error.", None),
-    };
-    MetaResponse {
-        description,
-        status: Some(status),
-        status_range: None,
-        content: vec![MetaMediaType {
-            content_type: PROBLEM_JSON,
-            schema: Problem::schema_ref(),
-        }],
-        headers: header
-            .map(|(name, description)| MetaHeader {
-                name: name.to_owned(),
-                description: Some(description.to_owned()),
-                required: false,
-                deprecated: false,
-                schema: String::schema_ref(),
-            })
-            .into_iter()
-            .collect(),
-    }
-}
-
-/// Declares an error set: `error_set!(Name: 401, 404);`.
+/// Declares error sets, each with its problem schema's name and its
+/// particular codes (slices of `ErrorCode`s):
+/// `error_set! { GetTaskErrors("GetTaskProblem"): BEARER, &[TaskNotFound]; }`.
 macro_rules! error_set {
-    ($($(#[$doc:meta])* $name:ident: $($status:literal),+;)+) => {
+    ($($(#[$doc:meta])* $name:ident($schema:literal): $($codes:expr),+;)+) => {
         $(
             $(#[$doc])*
             pub struct $name;
             impl $crate::api::error::ErrorSet for $name {
-                const STATUSES: &'static [u16] = &[$($status),+];
+                const SCHEMA: &'static str = $schema;
+                const CODES: &'static [&'static [$crate::api::error::ErrorCode]] = &[$($codes),+];
             }
         )+
     };

@@ -17,12 +17,11 @@ use poem_openapi::registry::{MetaMediaType, MetaRequest, Registry};
 use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions};
 use serde_json::Value;
 
+use super::json::APPLICATION_JSON;
 use super::strict::{FromBody, Read, read_body};
 use crate::api::error::defer_failures;
 use crate::domain::{Error, FieldError, Violation};
 
-/// The media type request bodies are declared with.
-pub const JSON: &str = "application/json";
 
 pub struct JsonBody<T>(Read<T>);
 
@@ -66,7 +65,7 @@ pub fn request_meta<T: FromBody>(required: bool) -> MetaRequest {
     MetaRequest {
         description: None,
         content: vec![MetaMediaType {
-            content_type: JSON,
+            content_type: APPLICATION_JSON,
             schema: T::schema_ref(),
         }],
         required,

@@ -1,13 +1,16 @@
 //! Schema types the operations share: timestamps as the spec writes them,
-//! always-present nullable fields, strict per-field JSON readers, and JSON
-//! request bodies (required or optional) read with them.
+//! plain `application/json` response bodies, always-present nullable
+//! fields, strict per-field JSON readers, and JSON request bodies (required
+//! or optional) read with them.
 mod body;
+mod json;
 mod nullable;
 mod optional_json;
 pub mod strict;
 mod timestamp;
 
 pub use body::JsonBody;
+pub use json::JsonReply;
 pub use nullable::Nullable;
 pub use optional_json::OptionalJson;
 pub use timestamp::Timestamp;

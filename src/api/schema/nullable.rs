@@ -32,7 +32,8 @@ impl<T: Type> Type for Nullable<T> {
                 nullable: true,
                 ..*schema
             })),
-            // OpenAPI 3.0 ignores siblings of `$ref`, so wrap it.
+            // OpenAPI 3.0 ignores siblings of `$ref`, so wrap it; the
+            // published document unwraps it again (`api::Published`).
             reference @ MetaSchemaRef::Reference(_) => {
                 MetaSchemaRef::Inline(Box::new(MetaSchema {
                     nullable: true,

@@ -1,11 +1,11 @@
 //! What the two reads answer with: the task or the page with its `ETag`, or
 //! 304 when the client's `If-None-Match` names the current one.
 use poem_openapi::ApiResponse;
-use poem_openapi::payload::Json;
 
 use super::etag::{etag, none_match, page_etag};
 use super::responses::TaskPage;
 use super::schema::TaskBody;
+use crate::api::schema::JsonReply;
 use crate::domain::Task;
 use crate::domain::query::ListQuery;
 use crate::service::tasks::Page;
@@ -20,7 +20,7 @@ pub enum TaskReadResponse {
     /// The task.
     #[oai(status = 200)]
     Ok(
-        Json<TaskBody>,
+        JsonReply<TaskBody>,
         /// The task's current version, for `If-Match` and `If-None-Match`.
         #[oai(header = "ETag")]
         String,
@@ -49,7 +49,7 @@ impl TaskReadResponse {
         if if_none_match.is_some_and(|header| none_match(header, &tag)) {
             return Self::NotModified(tag, REVALIDATE.to_owned());
         }
-        Self::Ok(Json(task.into()), tag, REVALIDATE.to_owned())
+        Self::Ok(JsonReply(task.into()), tag, REVALIDATE.to_owned())
     }
 }
 
@@ -58,7 +58,7 @@ pub enum TaskPageResponse {
     /// One page of tasks.
     #[oai(status = 200)]
     Ok(
-        Json<TaskPage>,
+        JsonReply<TaskPage>,
         /// This page's version: it changes whenever the same request would
         /// answer differently (a task on it changed, one was added or
         /// removed, `total` moved). For `If-None-Match`.
@@ -90,6 +90,10 @@ impl TaskPageResponse {
         if if_none_match.is_some_and(|header| none_match(header, &tag)) {
             return Self::NotModified(tag, REVALIDATE.to_owned());
         }
-        Self::Ok(Json(TaskPage::new(page, query)), tag, REVALIDATE.to_owned())
+        Self::Ok(
+            JsonReply(TaskPage::new(page, query)),
+            tag,
+            REVALIDATE.to_owned(),
+        )
     }
 }

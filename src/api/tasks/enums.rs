@@ -35,7 +35,8 @@ macro_rules! mirror {
 }
 
 mirror! {
-    /// How urgent a task is; ranks low < medium < high < urgent.
+    /// How urgent a task is; ranks low < medium < high < urgent. A task
+    /// created or replaced without one is `medium`.
     #[derive(Default)]
     #[oai(rename_all = "lowercase")]
     Priority = domain::Priority { Low, #[default] Medium, High, Urgent }

@@ -10,16 +10,29 @@ use super::etag::expected_versions;
 use super::responses::{DeletedResponse, TaskResponse};
 use super::schema::{CompletionRequest, TaskInput, TaskUpdate};
 use crate::api::ApiTags;
-use crate::api::error::{ApiResult, error_set};
+use crate::api::error::ErrorCode::*;
+use crate::api::error::{ApiResult, BEARER, error_set};
 use crate::api::schema::{JsonBody, OptionalJson};
 use crate::auth::BearerAuth;
 use crate::domain::{Precondition, TaskDraft, TaskPatch};
 use crate::service::tasks::{self, Target};
 
 error_set! {
-    GetTaskErrors: 401, 403, 404, 422, 500, 503, 504;
-    DeleteTaskErrors: 401, 403, 404, 412, 422, 500, 503, 504;
-    WriteTaskErrors: 401, 403, 404, 412, 413, 415, 422, 500, 503, 504;
+    GetTaskErrors("GetTaskProblem"): BEARER, &[Forbidden, TaskNotFound, ValidationFailed];
+    DeleteTaskErrors("DeleteTaskProblem"): BEARER, &[
+        Forbidden,
+        TaskNotFound,
+        PreconditionFailed,
+        ValidationFailed,
+    ];
+    /// The writes with a JSON body: replace, update, complete.
+    WriteTaskErrors("WriteTaskProblem"): BEARER, &[
+        Forbidden,
+        TaskNotFound,
+        PreconditionFailed,
+        UnsupportedMediaType,
+        ValidationFailed,
+    ];
 }
 
 /// The operations on one task; they own the database handle.

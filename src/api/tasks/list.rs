@@ -2,7 +2,6 @@
 //! clear its completed tasks.
 use poem_openapi::OpenApi;
 use poem_openapi::param::{Header, Path, Query};
-use poem_openapi::payload::Json;
 use poem_openapi::types::ToJSON;
 use sea_orm::DatabaseConnection;
 use sha2::{Digest, Sha256};
@@ -16,16 +15,23 @@ use super::responses::{
 use super::schema::TaskInput;
 use super::tag_param::TagParam;
 use crate::api::ApiTags;
-use crate::api::error::{ApiResult, error_set};
-use crate::api::schema::{JsonBody, Timestamp};
+use crate::api::error::ErrorCode::*;
+use crate::api::error::{ApiResult, BEARER, error_set};
+use crate::api::schema::{JsonBody, JsonReply, Timestamp};
 use crate::auth::BearerAuth;
 use crate::domain::query::{ListQuery, TaskFilter};
 use crate::domain::{Error, TaskDraft};
 use crate::service::tasks::{self, IdempotencyKey, NewTask};
 
 error_set! {
-    ListTasksErrors: 401, 403, 422, 500, 503, 504;
-    CreateTaskErrors: 401, 403, 413, 415, 422, 500, 503, 504;
+    ListTasksErrors("ListTasksProblem"): BEARER, &[Forbidden, ValidationFailed];
+    DeleteCompletedTasksErrors("DeleteCompletedTasksProblem"): BEARER, &[Forbidden, ValidationFailed];
+    CreateTaskErrors("CreateTaskProblem"): BEARER, &[
+        Forbidden,
+        UnsupportedMediaType,
+        ValidationFailed,
+        IdempotencyKeyReused,
+    ];
 }
 
 fn default_limit() -> u64 {
@@ -155,9 +161,9 @@ impl TaskListApi {
         /// Must be `completed`.
         #[oai(name = "status")]
         _status: Query<ClearableStatus>,
-    ) -> ApiResult<Json<DeletedCount>, ListTasksErrors> {
+    ) -> ApiResult<JsonReply<DeletedCount>, DeleteCompletedTasksErrors> {
         let deleted = tasks::delete_completed(&self.db, auth.caller(), user_id.0).await?;
-        Ok(Json(DeletedCount { deleted }).into())
+        Ok(JsonReply(DeletedCount { deleted }).into())
     }
 
     /// Create a task

@@ -4,6 +4,7 @@ mod conditional;
 mod enums;
 mod etag;
 mod input;
+mod examples;
 mod item;
 mod list;
 mod responses;
@@ -11,6 +12,7 @@ mod schema;
 mod tag_param;
 
 pub use enums::{Priority, Recurrence, SortField, SortOrder, StatusFilter};
+pub use examples::EXAMPLE_USER;
 pub use item::TaskApi;
 pub use list::TaskListApi;
 pub use responses::{DeletedCount, TaskPage};

@@ -1,15 +1,16 @@
 //! What the task operations answer with.
-use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Enum, Object};
 
 use super::etag::etag;
 use super::schema::TaskBody;
+use crate::api::schema::JsonReply;
 use crate::domain::query::ListQuery;
 use crate::domain::{FieldError, Source, Task, normalise_tag, storable};
 use crate::service::tasks::{Created, Page};
 
 /// One page of tasks.
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct TaskPage {
     /// The tasks on this page.
     pub items: Vec<TaskBody>,
@@ -26,7 +27,7 @@ pub enum TaskResponse {
     /// The task.
     #[oai(status = 200)]
     Ok(
-        Json<TaskBody>,
+        JsonReply<TaskBody>,
         /// The task's current version, for `If-Match`.
         #[oai(header = "ETag")]
         String,
@@ -36,7 +37,7 @@ pub enum TaskResponse {
 impl From<Task> for TaskResponse {
     fn from(task: Task) -> Self {
         let tag = etag(task.id, task.version);
-        Self::Ok(Json(task.into()), tag)
+        Self::Ok(JsonReply(task.into()), tag)
     }
 }
 
@@ -45,7 +46,7 @@ pub enum CreatedTaskResponse {
     /// The task was created.
     #[oai(status = 201)]
     Created(
-        Json<TaskBody>,
+        JsonReply<TaskBody>,
         /// The new task's URL.
         #[oai(header = "Location")]
         String,
@@ -62,7 +63,7 @@ impl From<Created> for CreatedTaskResponse {
         let (Created::New(task) | Created::Replayed(task)) = created;
         let location = format!("/api/{}/tasks/{}", task.user_id, task.id);
         let tag = etag(task.id, task.version);
-        Self::Created(Json(task.into()), location, tag)
+        Self::Created(JsonReply(task.into()), location, tag)
     }
 }
 
@@ -75,6 +76,7 @@ pub enum ClearableStatus {
 
 /// How many tasks a bulk delete removed.
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct DeletedCount {
     /// The number of tasks deleted.
     pub deleted: u64,

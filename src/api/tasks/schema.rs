@@ -10,7 +10,7 @@ use crate::domain::{Task, TaskChanges, TaskFields};
 
 /// A task, owned by one user.
 #[derive(Debug, Clone, Object)]
-#[oai(rename = "Task")]
+#[oai(rename = "Task", example)]
 pub struct TaskBody {
     /// The task's id (UUID v7).
     pub id: Uuid,

@@ -17,7 +17,6 @@ import {
   setTaskCompletion,
   signUp,
   updateTask,
-  type Problem,
   type Task,
 } from './client/index.js';
 
@@ -36,12 +35,16 @@ async function step(name: string, run: () => Promise<void>): Promise<void> {
   console.log(`ok ${steps} - ${name}`);
 }
 
-/** The problem a failed call answered with, asserting its status and code. */
-function expectProblem(
-  result: { error?: Problem; response: Response },
+/**
+ * The problem a failed call answered with, asserting its status and code.
+ * Each operation has its own problem type, whose `code` lists exactly the
+ * codes that operation can answer with.
+ */
+function expectProblem<P extends { status: number; code: string }>(
+  result: { error?: P; response: Response },
   status: number,
-  code: Problem['code'],
-): Problem {
+  code: P['code'],
+): P {
   assert.equal(result.response.status, status, `expected HTTP ${status}`);
   assert.equal(
     result.response.headers.get('content-type')?.split(';')[0],
