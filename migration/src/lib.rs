@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261124_000001_create_users_and_tasks;
 mod m20261124_000002_idempotency_keys;
 mod m20261124_000003_sessions;
+mod m20261202_000004_sync;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_create_users_and_tasks::Migration),
             Box::new(m20261124_000002_idempotency_keys::Migration),
             Box::new(m20261124_000003_sessions::Migration),
+            Box::new(m20261202_000004_sync::Migration),
         ]
     }
 }

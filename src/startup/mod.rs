@@ -83,7 +83,11 @@ impl Application {
         };
         let (list, item) = (TaskListApi::new(db.clone()), TaskApi::new(db.clone()));
         let apis = (auth, list, item, HealthApi::new(db.clone()));
-        let housekeeping = tokio::spawn(housekeeping::run(db.clone())).abort_handle();
+        let housekeeping = tokio::spawn(housekeeping::run(
+            db.clone(),
+            settings.sync.sync_retention_days,
+        ))
+        .abort_handle();
         let app = routes(apis, metrics.clone(), settings)?
             .map_to_response()
             .boxed();
