@@ -6,6 +6,7 @@ pub mod error;
 pub mod health;
 mod owner_gate;
 mod schema;
+pub mod sync;
 pub mod tasks;
 
 use poem_openapi::{Object, Tags};
@@ -23,6 +24,9 @@ pub enum ApiTags {
     Auth,
     /// Each user's own tasks. Every path starts with the caller's user id.
     Tasks,
+    /// Sync and live updates: the change feed and the event stream of a
+    /// user's tasks.
+    Sync,
     /// Liveness and readiness probes.
     Health,
 }

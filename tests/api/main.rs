@@ -28,5 +28,7 @@ mod seed;
 mod service;
 mod sessions;
 mod spec;
+mod streams;
+mod sync;
 mod tasks;
 mod tokens;

@@ -50,10 +50,10 @@ struct Inner {
 }
 
 impl ChangeHub {
-    /// A hub for the database `db` (announcing in process unless it is
-    /// PostgreSQL), allowing `max_per_user` streams per user.
-    pub fn new(db: &DatabaseConnection, max_per_user: u32) -> Self {
-        let in_process = db.get_database_backend() != DbBackend::Postgres;
+    /// A hub for a database of `backend` (announcing in process unless it
+    /// is PostgreSQL), allowing `max_per_user` streams per user.
+    pub fn new(backend: DbBackend, max_per_user: u32) -> Self {
+        let in_process = backend != DbBackend::Postgres;
         Self(Arc::new(Inner {
             sender: broadcast::channel(CAPACITY).0,
             in_process,

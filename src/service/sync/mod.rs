@@ -14,7 +14,7 @@ pub use feed::{Change, Entry, FeedPage, changes, head};
 pub use hub::{ChangeHub, Notice, StreamSlot};
 pub use purge::purge_tombstones;
 pub use record::{record, tombstone, tombstone_completed};
-pub use tickets::{issue_ticket, purge_tickets, redeem_ticket};
+pub use tickets::{TICKET_TTL_SECONDS, issue_ticket, purge_tickets, redeem_ticket};
 
 use sea_orm::DeriveIden;
 
