@@ -158,6 +158,30 @@ backend_test!(
     }
 );
 
+backend_test!(
+    a_quiet_stream_is_kept_alive_past_the_connection_timeouts,
+    |backend: Backend| async move {
+        let app = TestApp::with(backend, |s| {
+            s.header_read_timeout_seconds = 2;
+            s.body_read_timeout_seconds = 2;
+            s.request_timeout_seconds = 3;
+        })
+        .await;
+        let s = app.sign_up().await;
+        let mut stream = app.events(&s, None).await;
+        assert!(
+            stream.comment_within(Duration::from_secs(17)).await,
+            "a keep-alive comment"
+        );
+        let task = app.create_task(&s, json!({"title": "still there"})).await;
+        let event = stream
+            .next_within(SECOND)
+            .await
+            .expect("the stream is still open");
+        assert_eq!(event.data["task"]["id"], task["id"]);
+    }
+);
+
 backend_test!(shutting_down_ends_streams_at_once, |app| async move {
     let mut app = app;
     let s = app.sign_up().await;

@@ -57,6 +57,21 @@ impl EventReader {
         }
     }
 
+    /// Whether a keep-alive comment (`:` line) arrives within `wait`,
+    /// before any event.
+    pub async fn comment_within(&mut self, wait: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            if self.buffer.starts_with(':') {
+                return true;
+            }
+            match tokio::time::timeout_at(deadline, self.resp.chunk()).await {
+                Ok(Ok(Some(bytes))) => self.buffer.push_str(&String::from_utf8_lossy(&bytes)),
+                _ => return false,
+            }
+        }
+    }
+
     /// Whether the server ended the stream within `wait`.
     pub async fn ends_within(&mut self, wait: Duration) -> bool {
         let deadline = tokio::time::Instant::now() + wait;
