@@ -5,6 +5,7 @@ mod m20261124_000001_create_users_and_tasks;
 mod m20261124_000002_idempotency_keys;
 mod m20261124_000003_sessions;
 mod m20261202_000001_task_search_folded;
+mod m20261202_000004_sync;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_idempotency_keys::Migration),
             Box::new(m20261124_000003_sessions::Migration),
             Box::new(m20261202_000001_task_search_folded::Migration),
+            Box::new(m20261202_000004_sync::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@ pub mod health;
 mod owner_gate;
 mod published;
 mod schema;
+pub mod sync;
 pub mod tasks;
 
 use std::sync::OnceLock;
@@ -28,6 +29,9 @@ pub enum ApiTags {
     Auth,
     /// Each user's own tasks. Every path starts with the caller's user id.
     Tasks,
+    /// Sync and live updates: the change feed and the event stream of a
+    /// user's tasks.
+    Sync,
     /// Liveness and readiness probes.
     Health,
 }

@@ -4,9 +4,11 @@
 mod jwt_crypto;
 mod password;
 mod scheme;
+mod ticket;
 mod token;
 
 pub use jwt_crypto::install as install_jwt_crypto;
 pub use password::{PasswordHasher, PasswordTurn};
 pub use scheme::{BearerAuth, VerifiedCaller};
+pub use ticket::{StreamAuth, StreamTicket};
 pub use token::{Claims, IssuedToken, TokenService};

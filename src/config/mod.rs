@@ -1,5 +1,6 @@
 //! Typed settings from command-line flags, environment variables and a
 //! `.env` file (contract §8). Secrets are never printed.
+mod sync;
 mod values;
 
 use std::time::Duration;
@@ -8,6 +9,7 @@ use clap::Args;
 
 use crate::http::TrustedProxies;
 use crate::http::server::{ConnectionLimits, default_max_connections};
+pub use sync::SyncSettings;
 pub use values::{AppEnv, LogFormat, MIN_SECRET_BYTES, Secret};
 use values::{proxies, secret};
 
@@ -183,6 +185,9 @@ pub struct Settings {
         default_value_t = 30
     )]
     pub shutdown_grace_seconds: u64,
+
+    #[command(flatten)]
+    pub sync: SyncSettings,
 }
 
 impl Settings {

@@ -90,6 +90,11 @@ pub enum Error {
     IdempotencyKeyReused,
     #[error("the refresh token is not valid; log in again")]
     InvalidRefreshToken,
+    /// The sync cursor is older than the tombstone retention.
+    #[error("the cursor is older than the server keeps deletions for; sync again without one")]
+    CursorExpired,
+    #[error("too many event streams are open for this user; close one first")]
+    TooManyStreams,
     #[error("the current password is wrong")]
     WrongPassword,
     #[error("too many attempts; retry after the number of seconds in Retry-After")]

@@ -2,6 +2,7 @@
 //! validates itself is a type of its own (`Email`, `TaskDraft`): once code
 //! holds one, the data in it is known to be valid. Nothing here knows HTTP.
 mod account;
+mod cursor;
 mod error;
 pub mod query;
 mod task;
@@ -9,6 +10,7 @@ mod text;
 mod version;
 
 pub use account::{Account, Email, Name, NewAccount, Password};
+pub use cursor::Cursor;
 pub use error::{Error, FieldError, Result, Source, Violation};
 pub use task::{
     Description, Priority, Recurrence, Tags, Task, TaskChanges, TaskDraft, TaskFields, TaskPatch,

@@ -3,6 +3,8 @@
 pub mod auth_rate_limit;
 pub mod idempotency_key;
 pub mod refresh_token;
+pub mod stream_ticket;
 pub mod task;
 pub mod task_tag;
+pub mod task_tombstone;
 pub mod user;

@@ -23,6 +23,9 @@ pub struct Model {
     pub next_task_id: Option<Uuid>,
     /// Bumped on every write; the ETag is derived from it.
     pub version: i64,
+    /// The owner's change sequence number of the last write (the feed's
+    /// order; see `service::sync`).
+    pub change_seq: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -1,5 +1,5 @@
 //! Prometheus metrics: requests by operation and status, their latency,
-//! the database pool and the bcrypt queue. Served as text at `/metrics` on
+//! the database pool, the bcrypt queue, and the event streams. Served as text at `/metrics` on
 //! a listener of its own (`METRICS_ADDR`), never on the public one.
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,8 +7,8 @@ use std::time::Duration;
 use poem::endpoint::make_sync;
 use poem::{Endpoint, EndpointExt, Route, get};
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
-    TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 
 /// Latency buckets in seconds, up to the default request deadline.
@@ -30,6 +30,8 @@ struct Inner {
     pool_max: IntGauge,
     bcrypt_queue: IntGauge,
     bcrypt_running: IntGauge,
+    streams_open: IntGauge,
+    stream_events: IntCounter,
     read_gauges: Box<dyn Fn() -> ResourceGauges + Send + Sync>,
 }
 
@@ -84,6 +86,13 @@ impl Metrics {
             "Password operations waiting for their turn or a bcrypt slot",
         )?;
         let bcrypt_running = IntGauge::new("bcrypt_in_flight", "bcrypt computations running")?;
+        let streams_open = IntGauge::new("event_streams_open", "Event streams open")?;
+        let stream_events = IntCounter::new(
+            "event_stream_events_total",
+            "Change events sent on event streams",
+        )?;
+        registry.register(Box::new(streams_open.clone()))?;
+        registry.register(Box::new(stream_events.clone()))?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(in_flight.clone()))?;
@@ -100,6 +109,8 @@ impl Metrics {
             pool_max,
             bcrypt_queue,
             bcrypt_running,
+            streams_open,
+            stream_events,
             read_gauges: Box::new(read_gauges),
         })))
     }
@@ -119,6 +130,17 @@ impl Metrics {
     pub fn in_flight(&self) -> InFlight {
         self.0.in_flight.inc();
         InFlight(self.0.in_flight.clone())
+    }
+
+    /// Counts an event stream as open until the guard is dropped.
+    pub fn stream_opened(&self) -> InFlight {
+        self.0.streams_open.inc();
+        InFlight(self.0.streams_open.clone())
+    }
+
+    /// Counts one event sent on a stream.
+    pub fn stream_event_sent(&self) {
+        self.0.stream_events.inc();
     }
 
     /// The Prometheus text exposition of every metric, gauges read now.

@@ -18,7 +18,7 @@ pub use admission::Admission;
 pub use body_limit::{MAX_BODY_BYTES, read_body};
 pub use client_addr::TrustedProxies;
 pub use docs::swagger_page;
-pub use metrics::{Metrics, ResourceGauges};
+pub use metrics::{InFlight, Metrics, ResourceGauges};
 pub use origin::same_origin_or_vary;
 pub use refusal::Refusal;
 pub use request_id::current_request_id;

@@ -1,16 +1,18 @@
 //! Housekeeping that runs beside the server: forgetting expired
-//! idempotency keys (and other records whose lifetime is over).
+//! idempotency keys (and other records whose lifetime is over: refresh
+//! tokens, rate-limit windows, stream tickets, and tombstones past the sync
+//! retention).
 use std::time::Duration;
 
 use sea_orm::DatabaseConnection;
 
-use super::{idempotency, limits, sessions};
+use super::{idempotency, limits, sessions, sync};
 
 const EVERY: Duration = Duration::from_secs(15 * 60);
 
 /// Purges once at start-up, then every 15 minutes, until the task is
 /// dropped with the server. Failures are logged and retried next round.
-pub async fn run(db: DatabaseConnection) {
+pub async fn run(db: DatabaseConnection, sync_retention_days: u32) {
     let mut ticks = tokio::time::interval(EVERY);
     loop {
         ticks.tick().await;
@@ -24,6 +26,11 @@ pub async fn run(db: DatabaseConnection) {
             (
                 "closed rate-limit windows",
                 limits::purge_expired(&db).await,
+            ),
+            ("expired stream tickets", sync::purge_tickets(&db).await),
+            (
+                "tombstones past the sync retention",
+                sync::purge_tombstones(&db, sync_retention_days).await,
             ),
         ] {
             match purged {

@@ -8,6 +8,7 @@ pub mod housekeeping;
 pub mod idempotency;
 pub mod limits;
 pub mod sessions;
+pub mod sync;
 pub mod tasks;
 pub mod users;
 

@@ -18,6 +18,7 @@ pub use routes::{Apis, openapi, routes};
 
 use crate::api::auth::AuthApi;
 use crate::api::health::HealthApi;
+use crate::api::sync::SyncApi;
 use crate::api::tasks::{TaskApi, TaskListApi};
 use crate::auth::{PasswordHasher, TokenService};
 use crate::config::Settings;
@@ -25,11 +26,15 @@ use crate::http::server::ConnectionLimits;
 use crate::http::{Metrics, server};
 use crate::service::housekeeping;
 use crate::service::limits::AuthLimits;
+use crate::service::sync::ChangeHub;
 
 /// A bound, migrated, ready-to-run server.
 pub struct Application {
     /// Background housekeeping, stopped with the server.
     housekeeping: tokio::task::AbortHandle,
+    /// This instance's event streams' hub, and its PostgreSQL listener.
+    hub: ChangeHub,
+    changes_listener: Option<tokio::task::AbortHandle>,
     listener: TcpListener,
     addr: SocketAddr,
     app: poem::endpoint::BoxEndpoint<'static>,
@@ -82,8 +87,21 @@ impl Application {
             .context("REFRESH_TTL_SECONDS is out of range")?,
         };
         let (list, item) = (TaskListApi::new(db.clone()), TaskApi::new(db.clone()));
-        let apis = (auth, list, item, HealthApi::new(db.clone()));
-        let housekeeping = tokio::spawn(housekeeping::run(db.clone())).abort_handle();
+        let hub = ChangeHub::new(
+            db.get_database_backend(),
+            settings.sync.max_streams_per_user,
+        );
+        let sync = SyncApi {
+            db: db.clone(),
+            hub: hub.clone(),
+            metrics: metrics.clone(),
+        };
+        let apis = (auth, list, item, sync, HealthApi::new(db.clone()));
+        let housekeeping = tokio::spawn(housekeeping::run(
+            db.clone(),
+            settings.sync.sync_retention_days,
+        ))
+        .abort_handle();
         let app = routes(apis, metrics.clone(), settings)?
             .map_to_response()
             .boxed();
@@ -97,6 +115,8 @@ impl Application {
         };
         Ok(Self {
             housekeeping,
+            changes_listener: hub.listen(&db),
+            hub,
             listener,
             addr,
             app,
@@ -130,8 +150,18 @@ impl Application {
         });
         tracing::info!(address = %self.addr, docs = %format!("http://{}/docs", self.addr), "listening");
         let grace = Some(self.grace);
+        // Streams would otherwise hold the graceful shutdown for its whole
+        // grace: they end as soon as it begins, and clients reconnect.
+        let hub = self.hub.clone();
+        let shutdown = async move {
+            shutdown.await;
+            hub.close();
+        };
         let served = server::serve(self.listener, self.app, self.limits, shutdown, grace).await;
         self.housekeeping.abort();
+        if let Some(listener) = &self.changes_listener {
+            listener.abort();
+        }
         if let Some(metrics) = metrics {
             metrics.abort();
         }

@@ -14,15 +14,19 @@ use sea_orm::DatabaseConnection;
 use crate::api::auth::AuthApi;
 use crate::api::error::problems;
 use crate::api::health::HealthApi;
+use crate::api::sync::{SyncApi, announce_writes};
 use crate::api::tasks::{TaskApi, TaskListApi};
 use crate::api::{OwnerGate, Published};
 use crate::auth::{PasswordHasher, TokenService};
 use crate::config::Settings;
-use crate::http::{Admission, Metrics, RequestLog, RouteTable, same_origin_or_vary, swagger_page};
+use crate::http::{
+    Admission, Metrics, RequestLog, ResourceGauges, RouteTable, same_origin_or_vary, swagger_page,
+};
 use crate::service::limits::AuthLimits;
+use crate::service::sync::ChangeHub;
 
 /// Every operation, one struct per tag.
-pub type Apis = (AuthApi, TaskListApi, TaskApi, HealthApi);
+pub type Apis = (AuthApi, TaskListApi, TaskApi, SyncApi, HealthApi);
 
 pub type Api = OpenApiService<Published<Apis>, ()>;
 
@@ -62,7 +66,12 @@ pub fn openapi() -> Api {
         refresh_ttl: chrono::Duration::zero(),
     };
     let tasks = (TaskListApi::new(db.clone()), TaskApi::new(db.clone()));
-    service((auth, tasks.0, tasks.1, HealthApi::new(db)))
+    let sync = SyncApi {
+        db: db.clone(),
+        hub: ChangeHub::new(sea_orm::DbBackend::Sqlite, 1),
+        metrics: Metrics::new(ResourceGauges::default).expect("metrics register"),
+    };
+    service((auth, tasks.0, tasks.1, sync, HealthApi::new(db)))
 }
 
 /// The whole route tree around the API.
@@ -72,6 +81,7 @@ pub fn routes(
     settings: &Settings,
 ) -> anyhow::Result<impl Endpoint + 'static> {
     let (tokens, passwords) = (apis.0.tokens.clone(), apis.0.passwords.clone());
+    let hub = apis.3.hub.clone();
     let owners = OwnerGate {
         tokens: tokens.clone(),
         db: apis.0.db.clone(),
@@ -117,6 +127,11 @@ pub fn routes(
                 .around(move |next: Arc<BoxEndpoint<'static>>, req| {
                     let owners = owners.clone();
                     async move { owners.serve(next.as_ref(), req).await }
+                })
+                .boxed()
+                .around(move |next: Arc<BoxEndpoint<'static>>, req| {
+                    let hub = hub.clone();
+                    async move { announce_writes(&hub, next.as_ref(), req).await }
                 }),
         )
         .nest_no_strip("/health", service(apis))

@@ -31,6 +31,8 @@ mod service;
 mod sessions;
 mod spec;
 mod spec_shape;
+mod streams;
+mod sync;
 mod tasks;
 mod tokens;
 mod validation;

@@ -1,7 +1,7 @@
 //! Accounts and sessions: sign up, log in, refresh, log out, change the
 //! password, delete the account, and the OAuth2 token endpoint.
-mod input;
 mod examples;
+mod input;
 mod schema;
 mod token;
 

@@ -15,11 +15,12 @@ impl ErrorCode {
             MethodNotAllowed => 405,
             BodyTimeout => 408,
             EmailTaken => 409,
+            CursorExpired => 410,
             PreconditionFailed => 412,
             PayloadTooLarge => 413,
             UnsupportedMediaType => 415,
             ValidationFailed | IdempotencyKeyReused => 422,
-            RateLimited => 429,
+            RateLimited | TooManyStreams => 429,
             InternalError => 500,
             DatabaseUnavailable | DatabaseTimeout | ServerBusy => 503,
             RequestTimeout => 504,
@@ -59,6 +60,10 @@ impl ErrorCode {
             InvalidRefreshToken => "the refresh token is unknown, expired, revoked or already used",
             WrongPassword => "the password given is wrong; nothing changed",
             RateLimited => "too many attempts",
+            CursorExpired => {
+                "the cursor is older than the deletions the server keeps: sync again without one"
+            }
+            TooManyStreams => "the user already holds `MAX_STREAMS_PER_USER` streams here",
             ServerBusy => "too many requests, or password checks, are in progress",
             InvalidRequest => "a required form parameter is missing or repeated",
             InvalidGrant => "the email or password is wrong",

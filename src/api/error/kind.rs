@@ -50,6 +50,10 @@ pub enum ErrorCode {
     InvalidRefreshToken,
     /// The current password given is wrong.
     WrongPassword,
+    /// The sync cursor is older than the deletions kept; sync from scratch.
+    CursorExpired,
+    /// The user already holds as many event streams as allowed.
+    TooManyStreams,
     /// Too many attempts; retry after `Retry-After` seconds.
     RateLimited,
     /// Too many requests, or password checks, in progress; retry after
@@ -164,8 +168,9 @@ fn domain_status(err: &Error) -> u16 {
         Error::Forbidden | Error::WrongPassword => 403,
         Error::TaskNotFound => 404,
         Error::EmailTaken => 409,
+        Error::CursorExpired => 410,
         Error::PreconditionFailed => 412,
-        Error::RateLimited { .. } => 429,
+        Error::RateLimited { .. } | Error::TooManyStreams => 429,
         Error::ServerBusy | Error::DatabaseUnavailable | Error::DatabaseTimeout => 503,
         Error::Internal(_) => 500,
     }
@@ -184,6 +189,8 @@ fn domain_code(err: &Error) -> ErrorCode {
         Error::IdempotencyKeyReused => ErrorCode::IdempotencyKeyReused,
         Error::InvalidRefreshToken => ErrorCode::InvalidRefreshToken,
         Error::WrongPassword => ErrorCode::WrongPassword,
+        Error::CursorExpired => ErrorCode::CursorExpired,
+        Error::TooManyStreams => ErrorCode::TooManyStreams,
         Error::RateLimited { .. } => ErrorCode::RateLimited,
         Error::ServerBusy => ErrorCode::ServerBusy,
         Error::DatabaseUnavailable => ErrorCode::DatabaseUnavailable,

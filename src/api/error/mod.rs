@@ -2,17 +2,17 @@
 //! stable `code` of each, and (in `problem`) their problem+json bodies and
 //! spec entries. Domain errors, the middleware's refusals and requests that
 //! could not be parsed all become an `ApiError`.
-mod field;
 mod codes;
 mod declare;
+mod field;
 mod kind;
 mod param;
 mod problem;
 mod reply;
 mod request;
 
-pub use field::{FieldErrorBody, FieldErrorCode, FieldLocation};
 pub use codes::{API_COMMON, BEARER, PROBE_COMMON};
+pub use field::{FieldErrorBody, FieldErrorCode, FieldLocation};
 pub use kind::{ApiError, ErrorCode, OAuthError};
 pub use problem::{PROBLEM_JSON, Problem};
 pub(crate) use reply::error_set;

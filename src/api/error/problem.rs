@@ -105,6 +105,9 @@ impl IntoResponse for ApiError {
             ) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
+            ApiError::Domain(Error::TooManyStreams) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            }
             ApiError::MethodNotAllowed { allow } => {
                 if let Ok(value) = HeaderValue::from_str(allow) {
                     headers.insert(header::ALLOW, value);

@@ -22,7 +22,6 @@ use super::strict::{FromBody, Read, read_body};
 use crate::api::error::defer_failures;
 use crate::domain::{Error, FieldError, Violation};
 
-
 pub struct JsonBody<T>(Read<T>);
 
 impl<T> JsonBody<T> {

@@ -3,8 +3,8 @@
 mod conditional;
 mod enums;
 mod etag;
-mod input;
 mod examples;
+mod input;
 mod item;
 mod list;
 mod responses;

@@ -2,7 +2,9 @@
 //! read first (at most 64 KiB, within `BODY_READ_TIMEOUT_SECONDS`), then it waits for one of
 //! `MAX_CONCURRENT_REQUESTS` places (first come, first served), and the
 //! whole of it, body and wait included, must finish within
-//! `REQUEST_TIMEOUT_SECONDS`.
+//! `REQUEST_TIMEOUT_SECONDS`. Event streams (`GET /api/{user_id}/events`)
+//! are meant to stay open: they take no place and have no deadline (their
+//! number is bounded per user instead, `MAX_STREAMS_PER_USER`).
 //!
 //! Without the places, every open connection's request ran as far as it
 //! could and then waited for one of the pool's few database connections
@@ -75,7 +77,7 @@ impl Admission {
             tracing::warn!("connection cap nearly reached: refusing a request that is no probe");
             return Err(Refusal::ServerBusy.into());
         }
-        if !path.starts_with("/api/") {
+        if !path.starts_with("/api/") || is_event_stream(req.method(), path) {
             let req = Box::pin(read_body(req, self.body_timeout)).await?;
             return next.call(req).await.map(IntoResponse::into_response);
         }
@@ -115,6 +117,14 @@ impl Admission {
             }
         }
     }
+}
+
+/// `GET /api/{user_id}/events`.
+fn is_event_stream(method: &Method, path: &str) -> bool {
+    let Some((_, rest)) = path.strip_prefix("/api/").and_then(|p| p.split_once('/')) else {
+        return false;
+    };
+    method == Method::GET && rest == "events"
 }
 
 /// The operations that run bcrypt (sign-up, log-in, the token endpoint,

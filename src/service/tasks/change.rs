@@ -80,6 +80,7 @@ mod tests {
             recurrence: Some("monthly".into()),
             next_task_id: None,
             version: 4,
+            change_seq: 7,
             created_at: at,
             updated_at: at,
         }

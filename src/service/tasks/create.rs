@@ -10,7 +10,7 @@ use super::rows::tags_json;
 use crate::domain::{Error, Result, Task, TaskDraft, search_folded, timestamp};
 use crate::entity::{task, task_tag};
 pub use crate::service::idempotency::IdempotencyKey;
-use crate::service::{access, idempotency};
+use crate::service::{access, idempotency, sync};
 
 /// What a create did.
 pub enum Created {
@@ -66,9 +66,9 @@ where
 
 /// Inserts a new task and its tags on a connection the caller commits.
 pub async fn insert(db: &impl ConnectionTrait, user_id: Uuid, draft: &TaskDraft) -> Result<Task> {
-    let created = new_row(user_id, draft, timestamp(Utc::now()))
-        .insert(db)
-        .await?;
+    let mut row = new_row(user_id, draft, timestamp(Utc::now()));
+    row.change_seq = Set(sync::record(db, user_id).await?);
+    let created = row.insert(db).await?;
     write_tags(db, created.id, user_id, draft.tags.as_slice()).await?;
     Ok(created.into())
 }
@@ -91,6 +91,7 @@ pub fn new_row(user_id: Uuid, draft: &TaskDraft, now: DateTime<Utc>) -> task::Ac
         recurrence: Set(draft.recurrence.map(|r| r.as_str().to_owned())),
         next_task_id: Set(None),
         version: Set(1),
+        change_seq: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
     }

@@ -15,7 +15,7 @@ use super::create::write_tags;
 use super::rows::{find, stored_tags};
 use crate::domain::{Error, Precondition, Result, Task, TaskDraft, TaskPatch, timestamp};
 use crate::entity::{task, task_tag};
-use crate::service::access;
+use crate::service::{access, sync};
 
 /// Without `If-Match`, a write that loses a race re-reads and re-applies
 /// this often before it takes the row's write lock (`locked_modify`).
@@ -106,6 +106,9 @@ where
     F: Fn(&task::Model) -> TaskPatch,
 {
     let txn = db.begin().await?;
+    // The owner's sequence first, as every write takes it (`sync::record`):
+    // locks taken in one order cannot deadlock.
+    sync::record(&txn, user_id).await?;
     let locked = task::Entity::update_many()
         .col_expr(task::Column::Version, Expr::col(task::Column::Version))
         .filter(task::Column::Id.eq(task_id))
@@ -141,9 +144,14 @@ where
     next.next_task_id = follow_up.as_ref().map(|t| t.id).or(next.next_task_id);
 
     let txn = db.begin().await?;
-    // The UPDATE comes first in the transaction: on SQLite it takes the
+    // The UPDATEs come first in the transaction: on SQLite they take the
     // write lock before anything is read, so waiting writers queue on the
     // busy timeout instead of failing on a stale snapshot.
+    next.change_seq = sync::record(&txn, current.user_id).await?;
+    let follow_up = follow_up.map(|t| task::Model {
+        change_seq: next.change_seq,
+        ..t
+    });
     let updated = task::Entity::update_many()
         .set(next.clone().into_active_model().reset_all())
         .filter(task::Column::Id.eq(current.id))

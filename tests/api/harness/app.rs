@@ -149,5 +149,6 @@ pub fn settings(database_url: &str) -> Settings {
         body_read_timeout_seconds: 10,
         max_header_bytes: 16 * 1024,
         max_connections: None,
+        sync: Default::default(),
     }
 }

@@ -11,8 +11,11 @@ mod bodies;
 mod database;
 mod race;
 mod requests;
+mod sync;
 
 use tasks_api::config::{AppEnv, Settings};
+use tasks_api::entity::task_tombstone;
+use tasks_api::service::sync::purge_tombstones;
 use tasks_api::startup::Application;
 
 pub use app::{TestApp, settings};
@@ -23,6 +26,7 @@ pub use bodies::{etag, field, ids, token, tokens};
 pub use database::{Backend, TestDatabase, postgres_server_addr};
 pub use race::{assert_each_overlaps, assert_in_flight_together, assert_overlapped, timed};
 pub use requests::Session;
+pub use sync::EventReader;
 
 pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret!";
 pub const PASSWORD: &str = "correct horse battery";

@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 
 import { client } from './client/client.gen.js';
+import { type Change } from './client/index.js';
+import { emptyReplica, live, sync } from './sync.js';
 import {
   createTask,
   deleteTask,
@@ -249,6 +251,32 @@ await step('delete a task', async () => {
   const problem = expectProblem(gone, 404, 'task_not_found');
   assert.equal(gone.data, undefined);
   assert.ok(problem.detail.length > 0);
+});
+
+await step('sync the changes, then follow them live', async () => {
+  const replica = emptyReplica();
+  await sync(userId, replica);
+  const { data: list } = await listTasks({ path: path(), query: { limit: 100 } });
+  assert.ok(list);
+  assert.deepEqual([...replica.tasks.keys()].sort(), list.items.map((t) => t.id).sort());
+
+  const stop = new AbortController();
+  const seen: Change[] = [];
+  const following = live(baseUrl, userId, () => token, replica, stop.signal, (c) => seen.push(c));
+  // The stream is open once the replica's first sync is done and a write
+  // made after it arrives.
+  let created: string | undefined;
+  for (let tries = 0; tries < 50 && !seen.some((c) => c.task?.id === created); tries += 1) {
+    if (!created) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const { data } = await createTask({ path: path(), body: { title: 'Heard live' } });
+      created = data?.id;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  stop.abort();
+  await following;
+  assert.ok(created && replica.tasks.get(created)?.title === 'Heard live', 'heard live');
 });
 
 await step('handle a 422 by its typed problem', async () => {

@@ -1,0 +1,275 @@
+//! Sync and live updates, under `/api/{user_id}`: the change feed, the
+//! event stream of the same changes, and the tickets that open a stream
+//! from a browser.
+mod examples;
+mod schema;
+mod stream;
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use futures_util::stream::BoxStream;
+use poem::http::Method;
+use poem::web::sse::Event;
+use poem::{Endpoint, IntoResponse, Request, Response};
+use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::payload::EventStream;
+use poem_openapi::types::ToJSON;
+use poem_openapi::{ApiResponse, OpenApi};
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+pub use schema::{ChangeBody, ChangePage, ChangeType, StreamTicketBody, Tombstone};
+use stream::{LiveFeed, PAGE};
+
+use crate::api::ApiTags;
+use crate::api::error::ErrorCode::{self, *};
+use crate::api::error::{ApiResult, BEARER, ErrorSet, error_set};
+use crate::api::schema::JsonReply;
+use crate::auth::{BearerAuth, StreamAuth};
+use crate::domain::Cursor;
+use crate::http::Metrics;
+use crate::service::sync::{self, ChangeHub};
+
+error_set! {
+    /// The errors of a stream ticket's issue.
+    TicketErrors("CreateStreamTicketProblem"): BEARER, &[Forbidden, ValidationFailed];
+}
+
+const EXPIRED: &str = "The cursor is older than the deletions the server keeps \
+(`cursor_expired`, see `SYNC_RETENTION_DAYS`): sync again without a cursor.";
+const MALFORMED: &str = "The request failed validation (`validation_failed`), e.g. a `cursor` \
+(or `Last-Event-ID`) that this server did not issue for this feed.";
+
+/// The errors of the change feed.
+pub struct ChangesErrors;
+impl ErrorSet for ChangesErrors {
+    const SCHEMA: &'static str = "ListChangesProblem";
+    const CODES: &'static [&'static [ErrorCode]] =
+        &[BEARER, &[Forbidden, CursorExpired, ValidationFailed]];
+    const DESCRIPTIONS: &'static [(u16, &'static str)] = &[(410, EXPIRED), (422, MALFORMED)];
+}
+
+/// The errors of the event stream, answered before it starts. A stream
+/// takes no admission place and has no deadline, so it meets neither
+/// `server_busy` nor `request_timeout`.
+pub struct EventsErrors;
+impl ErrorSet for EventsErrors {
+    const SCHEMA: &'static str = "StreamChangesProblem";
+    const CODES: &'static [&'static [ErrorCode]] = &[
+        BEARER,
+        &[Forbidden, CursorExpired, ValidationFailed, TooManyStreams],
+    ];
+    const COMMON: &'static [ErrorCode] = &[
+        OriginNotAllowed,
+        BodyTimeout,
+        PayloadTooLarge,
+        InternalError,
+        DatabaseUnavailable,
+        DatabaseTimeout,
+    ];
+    const DESCRIPTIONS: &'static [(u16, &'static str)] = &[
+        (
+            401,
+            "Missing, malformed or expired bearer token (`missing_token`, `invalid_token`, \
+             `token_expired`), or a stream ticket that is unknown, expired or already used \
+             (`invalid_token`).",
+        ),
+        (410, EXPIRED),
+        (422, MALFORMED),
+        (
+            429,
+            "The user holds `MAX_STREAMS_PER_USER` streams on this instance \
+             (`too_many_streams`); close one, or retry after `Retry-After` seconds.",
+        ),
+    ];
+}
+
+/// The open stream.
+#[derive(ApiResponse)]
+pub enum StreamResponse {
+    /// The stream (`text/event-stream`): one event per change, `event` the
+    /// change's `type`, `data` the `Change`, `id` its cursor; a comment
+    /// line every 15 seconds while nothing happens.
+    #[oai(status = 200)]
+    Ok(
+        EventStream<BoxStream<'static, ChangeBody>>,
+        /// Always `no-cache`: nothing may store the stream.
+        #[oai(header = "Cache-Control")]
+        String,
+        /// Always `no`: proxies such as nginx pass each event on at once.
+        #[oai(header = "X-Accel-Buffering")]
+        String,
+    ),
+}
+
+/// How often an idle stream sends a keep-alive comment, so that proxies
+/// and clients do not take it for dead.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// Announces, once it has answered, each successful write request under
+/// `/api/{user_id}/tasks` to this instance's streams (on SQLite; on
+/// PostgreSQL the write's own `NOTIFY` reaches every instance).
+pub async fn announce_writes<E: Endpoint>(
+    hub: &ChangeHub,
+    next: &E,
+    req: Request,
+) -> poem::Result<Response> {
+    let owner = (req.method() != Method::GET && req.method() != Method::HEAD)
+        .then(|| task_path_owner(req.uri().path()))
+        .flatten();
+    let resp = next.call(req).await?.into_response();
+    if let Some(owner) = owner.filter(|_| resp.status().is_success()) {
+        hub.announce(owner);
+    }
+    Ok(resp)
+}
+
+/// The user id of a path under `/api/{user_id}/tasks`.
+fn task_path_owner(path: &str) -> Option<Uuid> {
+    let (owner, rest) = path.strip_prefix("/api/")?.split_once('/')?;
+    let tasks = rest.strip_prefix("tasks")?;
+    (tasks.is_empty() || tasks.starts_with('/'))
+        .then(|| Uuid::try_parse(owner).ok())
+        .flatten()
+}
+
+fn default_limit() -> u64 {
+    100
+}
+
+/// The sync operations; they own the database handle, this instance's
+/// change hub and the metrics.
+#[derive(Clone)]
+pub struct SyncApi {
+    pub db: DatabaseConnection,
+    pub hub: ChangeHub,
+    pub metrics: Metrics,
+}
+
+#[OpenApi(prefix_path = "/api", tag = "ApiTags::Sync")]
+impl SyncApi {
+    /// List changes
+    ///
+    /// Without `cursor`: the caller's current tasks, page by page. With the
+    /// `next_cursor` of an earlier answer: every task created or changed
+    /// since (the whole task) and every task deleted since (a tombstone),
+    /// oldest first, each change once; writes that commit while a client
+    /// pages are never skipped. Keep asking while `has_more` is true, then
+    /// keep the last `next_cursor` for the next sync. A cursor older than
+    /// the server keeps deletions for (`SYNC_RETENTION_DAYS`) is 410
+    /// `cursor_expired`: sync again without one.
+    #[oai(
+        path = "/:user_id/changes",
+        method = "get",
+        operation_id = "listChanges"
+    )]
+    async fn list_changes(
+        &self,
+        auth: BearerAuth,
+        /// The caller's user id.
+        user_id: Path<Uuid>,
+        /// An opaque cursor from an earlier answer (`next_cursor`) or event
+        /// (`id`).
+        #[oai(validator(max_length = 128))]
+        cursor: Query<Option<String>>,
+        /// The most changes to return, 1 to 500.
+        #[oai(
+            default = "default_limit",
+            validator(minimum(value = "1"), maximum(value = "500"))
+        )]
+        limit: Query<u64>,
+    ) -> ApiResult<JsonReply<ChangePage>, ChangesErrors> {
+        let (caller, owner) = (auth.caller(), user_id.0);
+        let cursor = cursor.0.as_deref().map(Cursor::parse).transpose();
+        // 401 and 403 before 422.
+        if caller != owner {
+            sync::head(&self.db, caller, owner).await?;
+        }
+        let page = sync::changes(&self.db, caller, owner, cursor?, limit.0).await?;
+        Ok(JsonReply(ChangePage::from(page)).into())
+    }
+
+    /// Get a stream ticket
+    ///
+    /// A ticket that opens one event stream within 60 seconds, for a
+    /// browser's `EventSource`, which cannot send an `Authorization`
+    /// header: pass it as `?ticket=`. It works once.
+    #[oai(
+        path = "/:user_id/events/ticket",
+        method = "post",
+        operation_id = "createStreamTicket"
+    )]
+    async fn create_stream_ticket(
+        &self,
+        auth: BearerAuth,
+        /// The caller's user id.
+        user_id: Path<Uuid>,
+    ) -> ApiResult<JsonReply<StreamTicketBody>, TicketErrors> {
+        let ticket = sync::issue_ticket(&self.db, auth.caller(), user_id.0).await?;
+        Ok(JsonReply(StreamTicketBody {
+            ticket,
+            expires_in: sync::TICKET_TTL_SECONDS.unsigned_abs(),
+        })
+        .into())
+    }
+
+    /// Stream changes
+    ///
+    /// Server-Sent Events: one event per change to the caller's tasks, from
+    /// every instance, as it commits. The event's type is the change's
+    /// `type`, its data the `Change`, its `id` the change's cursor. A client
+    /// that reconnects with `Last-Event-ID` first gets every change it
+    /// missed; without it, changes from now on. A comment is sent every 15
+    /// seconds when nothing happens. Authenticate with the bearer token, or
+    /// from a browser's `EventSource` with a ticket (`?ticket=`). Each user
+    /// may hold `MAX_STREAMS_PER_USER` streams on an instance (429 beyond);
+    /// streams end when the server shuts down (reconnect then).
+    #[oai(
+        path = "/:user_id/events",
+        method = "get",
+        operation_id = "streamChanges"
+    )]
+    async fn stream_changes(
+        &self,
+        auth: StreamAuth,
+        /// The caller's user id.
+        user_id: Path<Uuid>,
+        /// The `id` of the last event received, to resume after it.
+        #[oai(name = "Last-Event-ID", validator(max_length = 128))]
+        last_event_id: Header<Option<String>>,
+    ) -> ApiResult<StreamResponse, EventsErrors> {
+        let caller = match auth {
+            StreamAuth::Bearer(bearer) => bearer.caller(),
+            StreamAuth::Ticket(ticket) => sync::redeem_ticket(&self.db, &ticket.0).await?,
+        };
+        let owner = user_id.0;
+        let resume = last_event_id.0.as_deref().map(Cursor::parse).transpose();
+        // Subscribed before the first read, so no change falls between.
+        let notices = self.hub.subscribe();
+        let head = sync::head(&self.db, caller, owner).await?;
+        let slot = self.hub.open_stream(owner)?;
+        let mut feed = LiveFeed {
+            db: self.db.clone(),
+            owner,
+            cursor: head,
+            buffer: VecDeque::new(),
+            pending: false,
+            notices,
+            closing: self.hub.closing(),
+            metrics: self.metrics.clone(),
+            _places: (slot, self.metrics.stream_opened()),
+        };
+        if let Some(cursor) = resume? {
+            feed.take(sync::changes(&self.db, caller, owner, Some(cursor), PAGE).await?);
+        }
+        let events = EventStream::new(feed.into_stream())
+            .keep_alive(KEEP_ALIVE)
+            .to_event(|change: ChangeBody| {
+                Event::message(change.to_json_string())
+                    .event_type(change.kind.as_str())
+                    .id(change.cursor)
+            });
+        Ok(StreamResponse::Ok(events, "no-cache".into(), "no".into()).into())
+    }
+}

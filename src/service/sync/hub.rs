@@ -1,0 +1,204 @@
+//! The hub: tells this instance's event streams that a user's tasks
+//! changed. A notice carries no task data, only whose tasks changed (and
+//! up to which sequence number, when known); each stream then reads the
+//! change feed after its own cursor, so a lost or repeated notice costs
+//! one read, never a change.
+//!
+//! On SQLite (one instance) the API announces a change once its write has
+//! committed. On PostgreSQL every write's transaction sends a `NOTIFY`
+//! (`record`), delivered at commit to every instance's listener here,
+//! this one's included; a listener that loses its connection reconnects by
+//! itself and then has every stream catch up from the feed, since the
+//! notifications sent meanwhile are lost.
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use sea_orm::sqlx::postgres::{PgListener, PgPool};
+use sea_orm::{DatabaseConnection, DbBackend};
+use tokio::sync::{broadcast, watch};
+use tokio::task::AbortHandle;
+use uuid::Uuid;
+
+use super::CHANNEL;
+use crate::domain::{Error, Result};
+
+/// Notices a slow stream may fall behind by before it is told it lagged
+/// (and then simply reads the feed).
+const CAPACITY: usize = 1024;
+
+/// "These tasks changed": one user's (`user_id`) or, after the listener
+/// reconnected, anyone's (`None`).
+#[derive(Debug, Clone, Copy)]
+pub struct Notice {
+    pub user_id: Option<Uuid>,
+    /// The change's sequence number, when known.
+    pub seq: Option<i64>,
+}
+
+/// The hub of one server instance.
+#[derive(Clone)]
+pub struct ChangeHub(Arc<Inner>);
+
+struct Inner {
+    sender: broadcast::Sender<Notice>,
+    /// Writes are announced in process (SQLite), not by `NOTIFY`.
+    in_process: bool,
+    closing: watch::Sender<bool>,
+    open: Mutex<HashMap<Uuid, u32>>,
+    max_per_user: u32,
+}
+
+impl ChangeHub {
+    /// A hub for a database of `backend` (announcing in process unless it
+    /// is PostgreSQL), allowing `max_per_user` streams per user.
+    pub fn new(backend: DbBackend, max_per_user: u32) -> Self {
+        let in_process = backend != DbBackend::Postgres;
+        Self(Arc::new(Inner {
+            sender: broadcast::channel(CAPACITY).0,
+            in_process,
+            closing: watch::channel(false).0,
+            open: Mutex::new(HashMap::new()),
+            max_per_user,
+        }))
+    }
+
+    /// On PostgreSQL, starts listening for the changes of every instance;
+    /// stop it by aborting the handle.
+    pub fn listen(&self, db: &DatabaseConnection) -> Option<AbortHandle> {
+        if self.0.in_process {
+            return None;
+        }
+        let pool = db.get_postgres_connection_pool().clone();
+        let sender = self.0.sender.clone();
+        Some(tokio::spawn(forward(pool, sender)).abort_handle())
+    }
+
+    /// After a write of `user_id`'s tasks has committed: wakes this
+    /// instance's streams of that user (on PostgreSQL the write's `NOTIFY`
+    /// already does, on every instance).
+    pub fn announce(&self, user_id: Uuid) {
+        if self.0.in_process {
+            let _ = self.0.sender.send(Notice {
+                user_id: Some(user_id),
+                seq: None,
+            });
+        }
+    }
+
+    /// Notices from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Notice> {
+        self.0.sender.subscribe()
+    }
+
+    /// Becomes true when the server shuts down: streams then end.
+    pub fn closing(&self) -> watch::Receiver<bool> {
+        self.0.closing.subscribe()
+    }
+
+    /// Ends every stream (the server is shutting down).
+    pub fn close(&self) {
+        self.0.closing.send_replace(true);
+    }
+
+    /// A place for one more stream of `user_id`, given back when dropped;
+    /// 429 when the user holds as many as allowed.
+    pub fn open_stream(&self, user_id: Uuid) -> Result<StreamSlot> {
+        let mut open = self.0.open.lock().unwrap_or_else(|e| e.into_inner());
+        let count = open.entry(user_id).or_default();
+        if *count >= self.0.max_per_user {
+            return Err(Error::TooManyStreams);
+        }
+        *count += 1;
+        Ok(StreamSlot {
+            hub: self.clone(),
+            user_id,
+        })
+    }
+}
+
+/// One open stream's place in its user's count.
+pub struct StreamSlot {
+    hub: ChangeHub,
+    user_id: Uuid,
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut open = self.hub.0.open.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = open.get_mut(&self.user_id) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.user_id);
+            }
+        }
+    }
+}
+
+/// Forwards the `NOTIFY`s of every instance to this instance's streams,
+/// until the pool closes.
+async fn forward(pool: PgPool, sender: broadcast::Sender<Notice>) {
+    let everyone = Notice {
+        user_id: None,
+        seq: None,
+    };
+    loop {
+        let mut listener = match PgListener::connect_with(&pool).await {
+            Ok(listener) => listener,
+            Err(sea_orm::sqlx::Error::PoolClosed) => return,
+            Err(err) => {
+                tracing::warn!(error = %err, "change listener cannot connect; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        if let Err(err) = listener.listen(CHANNEL).await {
+            tracing::warn!(error = %err, "change listener cannot LISTEN; retrying");
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            continue;
+        }
+        // Changes made before LISTEN took effect were never heard.
+        let _ = sender.send(everyone);
+        loop {
+            match listener.try_recv().await {
+                Ok(Some(notification)) => {
+                    if let Some(notice) = parse(notification.payload()) {
+                        let _ = sender.send(notice);
+                    }
+                }
+                // Reconnected (and listening again): what was sent while
+                // it was away is lost, so everyone reads the feed.
+                Ok(None) => {
+                    tracing::warn!("change listener reconnected; streams catch up");
+                    let _ = sender.send(everyone);
+                }
+                Err(sea_orm::sqlx::Error::PoolClosed) => return,
+                Err(err) => {
+                    tracing::warn!(error = %err, "change listener failed; reconnecting");
+                    break;
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// `"<user id> <seq>"`, as `record` sends it.
+fn parse(payload: &str) -> Option<Notice> {
+    let (user, seq) = payload.split_once(' ')?;
+    Some(Notice {
+        user_id: Some(Uuid::try_parse(user).ok()?),
+        seq: seq.parse().ok(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_notification_names_the_user_and_the_sequence_number() {
+        let user = uuid::Uuid::now_v7();
+        let notice = super::parse(&format!("{user} 42")).unwrap();
+        assert_eq!((notice.user_id, notice.seq), (Some(user), Some(42)));
+        assert!(super::parse("nonsense").is_none());
+    }
+}

@@ -1,0 +1,97 @@
+//! Recording a change: inside the write's own transaction, before anything
+//! else, the user's sequence number is bumped; the rows written are stamped
+//! with it, and deleted tasks leave tombstones.
+//!
+//! The bump is an UPDATE of the user's row, which holds that row's lock
+//! (PostgreSQL) or the database's write lock (SQLite) until the transaction
+//! ends: a user's writes take their numbers and commit one after another,
+//! so once number `n` is visible every lower number is too, and a feed read
+//! bounded by the sequence value it read first can never miss a write that
+//! commits later.
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
+    Set, Statement,
+};
+use uuid::Uuid;
+
+use super::{CHANNEL, Users};
+use crate::domain::{Error, Result};
+use crate::entity::{task, task_tombstone};
+
+/// Takes the user's next sequence number for a write in the transaction
+/// `txn`, and on PostgreSQL announces it to every instance once (and only
+/// if) the transaction commits.
+pub async fn record(txn: &impl ConnectionTrait, user_id: Uuid) -> Result<i64> {
+    let bump = Query::update()
+        .table(Users::Table)
+        .value(Users::ChangeSeq, Expr::col(Users::ChangeSeq).add(1))
+        .and_where(Expr::col(Users::Id).eq(user_id))
+        .returning_col(Users::ChangeSeq)
+        .to_owned();
+    let row = txn.query_one(&bump).await?.ok_or(Error::InvalidToken)?;
+    let seq: i64 = row.try_get("", "change_seq")?;
+    if txn.get_database_backend() == DbBackend::Postgres {
+        // NOTIFY is delivered at commit, and never for a rolled-back write.
+        // It carries no task data: each instance reads the change itself.
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_notify($1, $2)",
+            [CHANNEL.into(), format!("{user_id} {seq}").into()],
+        ))
+        .await?;
+    }
+    Ok(seq)
+}
+
+/// Remembers that the task `task_id` was deleted by the write `seq`.
+pub async fn tombstone(
+    txn: &impl ConnectionTrait,
+    user_id: Uuid,
+    task_id: Uuid,
+    seq: i64,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    task_tombstone::Entity::insert(task_tombstone::ActiveModel {
+        task_id: Set(task_id),
+        user_id: Set(user_id),
+        change_seq: Set(seq),
+        deleted_at: Set(at),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}
+
+/// Tombstones for every completed task of the user, about to be deleted by
+/// the write `seq`: one INSERT ... SELECT, however many there are.
+pub async fn tombstone_completed(
+    txn: &impl ConnectionTrait,
+    user_id: Uuid,
+    seq: i64,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let completed = task::Entity::find()
+        .select_only()
+        .column(task::Column::Id)
+        .column(task::Column::UserId)
+        .expr(Expr::val(seq))
+        .expr(Expr::val(at))
+        .filter(task::Column::UserId.eq(user_id))
+        .filter(task::Column::Completed.eq(true))
+        .into_query();
+    let insert = Query::insert()
+        .into_table(task_tombstone::Entity)
+        .columns([
+            task_tombstone::Column::TaskId,
+            task_tombstone::Column::UserId,
+            task_tombstone::Column::ChangeSeq,
+            task_tombstone::Column::DeletedAt,
+        ])
+        .select_from(completed)
+        .map_err(|err| Error::Internal(err.to_string()))?
+        .to_owned();
+    txn.execute(&insert).await?;
+    Ok(())
+}
