@@ -7,6 +7,6 @@ mod scheme;
 mod token;
 
 pub use jwt_crypto::install as install_jwt_crypto;
-pub use password::{PasswordHasher, PasswordTurn};
+pub use password::PasswordHasher;
 pub use scheme::{BearerAuth, VerifiedCaller};
 pub use token::{Claims, IssuedToken, TokenService};

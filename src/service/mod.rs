@@ -9,6 +9,7 @@ pub mod idempotency;
 pub mod limits;
 pub mod sessions;
 pub mod tasks;
+pub mod transaction;
 pub mod users;
 
 /// Whether the database answers (the readiness probe).
