@@ -8,7 +8,7 @@ mod ticket;
 mod token;
 
 pub use jwt_crypto::install as install_jwt_crypto;
-pub use password::{PasswordHasher, PasswordTurn};
+pub use password::PasswordHasher;
 pub use scheme::{BearerAuth, VerifiedCaller};
 pub use ticket::{StreamAuth, StreamTicket};
 pub use token::{Claims, IssuedToken, TokenService};

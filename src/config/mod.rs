@@ -108,18 +108,18 @@ pub struct Settings {
     #[arg(long, env = "TRUSTED_PROXIES", global = true, default_value = "", value_parser = proxies)]
     pub trusted_proxies: TrustedProxies,
 
-    /// bcrypt computations allowed at once; default: one less than the
-    /// number of CPU cores (at least 1).
+    /// Threads computing bcrypt (at a lower OS priority than the request
+    /// workers); default: the number of CPU cores.
     #[arg(long, env = "BCRYPT_CONCURRENCY", global = true, value_parser = clap::value_parser!(u32).range(1..))]
     pub bcrypt_concurrency: Option<u32>,
 
-    /// Milliseconds a password operation waits for its turn, and then for a
-    /// bcrypt slot, before answering 503.
+    /// The longest expected wait (queue length x one hash's measured time
+    /// / threads) a password operation is queued for; past it: 503.
     #[arg(
         long,
         env = "BCRYPT_MAX_WAIT_MS",
         global = true,
-        default_value_t = 1000
+        default_value_t = 20_000
     )]
     pub bcrypt_max_wait_ms: u64,
 
@@ -130,8 +130,8 @@ pub struct Settings {
     pub metrics_addr: Option<String>,
 
     /// API requests processed at once; more wait their turn. The
-    /// operations that check a password take no place: they wait for one of
-    /// their own turns, two per bcrypt slot.
+    /// operations that check a password take no place: they queue for the
+    /// bcrypt threads instead.
     #[arg(long, env = "MAX_CONCURRENT_REQUESTS", global = true, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_concurrent_requests: u32,
 
@@ -234,13 +234,13 @@ impl Settings {
         self.database_url.expose().starts_with("sqlite:")
     }
 
-    /// How many bcrypt computations may run at once. One core is left to
-    /// the async workers: with every core hashing, reads' p99 during a
-    /// login flood was 2.6x that without on 2 cores; with one left it
-    /// stayed within 1.1x, and logins went no slower (BENCHMARKS.md).
+    /// How many threads compute bcrypt: by default one per core. They run
+    /// at a lower OS priority than the request workers, so the kernel
+    /// serves requests first and hashes with every cycle left over
+    /// (BENCHMARKS.md: leaving a core idle instead made logins slower).
     pub fn bcrypt_concurrency(&self) -> usize {
         self.bcrypt_concurrency.map_or_else(
-            || std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1)),
+            || std::thread::available_parallelism().map_or(1, |n| n.get()),
             |n| n as usize,
         )
     }

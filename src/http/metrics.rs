@@ -44,7 +44,7 @@ pub struct ResourceGauges {
     pub db_idle: usize,
     /// The most connections the pool opens.
     pub db_max: u32,
-    /// Password operations waiting for their turn or a bcrypt slot.
+    /// Password operations waiting for a bcrypt thread.
     pub bcrypt_queue: usize,
     /// bcrypt computations running.
     pub bcrypt_running: usize,
@@ -83,7 +83,7 @@ impl Metrics {
         )?;
         let bcrypt_queue = IntGauge::new(
             "bcrypt_queue_length",
-            "Password operations waiting for their turn or a bcrypt slot",
+            "Password operations waiting for a bcrypt thread",
         )?;
         let bcrypt_running = IntGauge::new("bcrypt_in_flight", "bcrypt computations running")?;
         let streams_open = IntGauge::new("event_streams_open", "Event streams open")?;

@@ -10,7 +10,7 @@ pub enum Refusal {
     /// The body could not be read (the client broke off, say).
     #[error("{0}")]
     UnreadableBody(String),
-    /// No place (or password-check turn) was free in time.
+    /// No place was free in time, or the password queue was over its bound.
     #[error("the server is busy; retry shortly")]
     ServerBusy,
     #[error("the request did not finish in time")]

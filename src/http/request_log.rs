@@ -92,7 +92,7 @@ impl RequestLog {
                 (Some(route), operation)
             }
             (Some(op), None) => (None, op.0.to_owned()),
-            // Answered before routing (no place or turn in time, the deadline,
+            // Answered before routing (no place in time, a full password queue, the deadline,
             // a body too large): named after the spec's operation at the path.
             (None, None) => match self.routes.operation_at(method, path) {
                 Some((route, op)) => (Some(route.to_owned()), op.to_owned()),

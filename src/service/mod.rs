@@ -10,6 +10,7 @@ pub mod limits;
 pub mod sessions;
 pub mod sync;
 pub mod tasks;
+pub mod transaction;
 pub mod users;
 
 /// Whether the database answers (the readiness probe).

@@ -6,16 +6,14 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
-    TransactionSession, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::accounts;
 use crate::domain::{Account, Error, Result, timestamp};
 use crate::entity::refresh_token::{self, Column, Entity};
+use crate::service::transaction::BeginWrite;
 
 /// A refresh token just issued, and its account: the only time the token's
 /// clear text exists.
@@ -33,7 +31,7 @@ pub async fn start(db: &impl ConnectionTrait, user_id: Uuid, ttl: Duration) -> R
 /// that still exists.
 pub async fn refresh<C>(db: &C, presented: &str, ttl: Duration) -> Result<Refreshed>
 where
-    C: ConnectionTrait + TransactionTrait,
+    C: BeginWrite,
 {
     let (user_id, token) = rotate(db, presented, ttl).await?;
     let account = accounts::find(db, user_id)
@@ -47,11 +45,11 @@ where
 /// refreshes with one token exactly one wins; the other sees a used token.
 async fn rotate<C>(db: &C, presented: &str, ttl: Duration) -> Result<(Uuid, String)>
 where
-    C: ConnectionTrait + TransactionTrait,
+    C: BeginWrite,
 {
     let hash = digest(presented);
     let now = timestamp(Utc::now());
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let claimed = Entity::update_many()
         .col_expr(Column::UsedAt, Expr::value(now))
         .filter(Column::TokenHash.eq(&hash))

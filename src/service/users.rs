@@ -6,7 +6,6 @@ use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr,
-    TransactionSession, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -16,6 +15,7 @@ use super::sessions;
 use crate::auth::PasswordHasher;
 use crate::domain::{Account, Email, Error, NewAccount, Password, Result, timestamp};
 use crate::entity::{refresh_token, task, user};
+use crate::service::transaction::BeginWrite;
 
 pub async fn sign_up(
     db: &impl ConnectionTrait,
@@ -58,6 +58,7 @@ pub async fn log_in(
     if !Password::could_match(password) {
         return Err(Error::InvalidCredentials);
     }
+    check.hasher.admit()?;
     check.begin(db, &email).await?;
     let account = user::Entity::find()
         .filter(user::Column::Email.eq(&email))
@@ -83,13 +84,13 @@ pub async fn change_password<C>(
     new: Result<Password>,
 ) -> Result<()>
 where
-    C: ConnectionTrait + TransactionTrait,
+    C: BeginWrite,
 {
     let account = find_row(db, user_id).await?;
     let new = new?;
     check_password(db, check, &account, current).await?;
     let hash = check.hasher.hash(new.expose()).await?;
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     user::Entity::update_many()
         .col_expr(user::Column::PasswordHash, Expr::value(hash))
         .filter(user::Column::Id.eq(user_id))
@@ -110,11 +111,11 @@ pub async fn delete_account<C>(
     password: &str,
 ) -> Result<()>
 where
-    C: ConnectionTrait + TransactionTrait,
+    C: BeginWrite,
 {
     let account = find_row(db, user_id).await?;
     check_password(db, check, &account, password).await?;
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     refresh_token::Entity::delete_many()
         .filter(refresh_token::Column::UserId.eq(user_id))
         .exec(&txn)
@@ -141,6 +142,7 @@ async fn check_password(
     if !Password::could_match(password) {
         return Err(Error::WrongPassword);
     }
+    check.hasher.admit()?;
     check.begin(db, &account.email).await?;
     let verified = check
         .hasher

@@ -80,7 +80,7 @@ pub fn routes(
     metrics: Metrics,
     settings: &Settings,
 ) -> anyhow::Result<impl Endpoint + 'static> {
-    let (tokens, passwords) = (apis.0.tokens.clone(), apis.0.passwords.clone());
+    let tokens = apis.0.tokens.clone();
     let hub = apis.3.hub.clone();
     let owners = OwnerGate {
         tokens: tokens.clone(),
@@ -115,7 +115,6 @@ pub fn routes(
         Duration::from_millis(settings.admission_max_wait_ms),
         Duration::from_secs(settings.request_timeout_seconds),
         Duration::from_secs(settings.body_read_timeout_seconds),
-        passwords,
     );
     let log = RequestLog::new(metrics, table.clone());
     // Nesting the API at "/" would hide the "/" redirect, so it is mounted

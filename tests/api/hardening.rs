@@ -19,8 +19,8 @@ use crate::harness::{
 backend_test!(
     a_password_over_72_bytes_is_refused_without_bcrypt_work_or_counting,
     |backend: Backend| async move {
-        // One bcrypt slot and no waiting for it: a login that needed bcrypt
-        // while the slot is taken would be 503.
+        // One bcrypt thread and no waiting for it: a login that needed
+        // bcrypt while the thread hashes would be 503.
         let app = TestApp::with(backend, |s| {
             s.bcrypt_cost = 13;
             s.bcrypt_concurrency = Some(1);
@@ -46,7 +46,7 @@ backend_test!(
         tokio::time::sleep(Duration::from_millis(200)).await;
         let (resp, long_span) = timed(app.log_in("long@example.com", &longer)).await;
         assert_problem(resp, 401, "invalid_credentials").await;
-        // The control: a password that needs bcrypt finds the slot taken.
+        // The control: a password that needs bcrypt finds the thread busy.
         let resp = app.log_in("long@example.com", "wrong password").await;
         assert_problem(resp, 503, "server_busy").await;
         let (resp, slow_span) = slow.await.unwrap();

@@ -97,7 +97,7 @@ async fn metrics_show_requests_queueing_for_bcrypt() {
         })
         .collect();
     // The first sign-up may still be on its database steps when the third
-    // already waits for a turn; wait for one to be hashing while another
+    // already waits for the thread; wait for one to be hashing while another
     // waits, and never see more than the bound.
     let mut seen = false;
     for _ in 0..100 {
@@ -142,8 +142,8 @@ backend_test!(
         })
         .await;
         let addr = app.metrics.expect("a metrics listener");
-        // One bcrypt slot gives two turns: of six logins at once, the ones
-        // without a turn are refused before any route has seen them.
+        // One bcrypt thread and no wait allowed: of six logins at once, the
+        // ones that come while it hashes are refused (503 `server_busy`).
         let logins: Vec<_> = (0..6)
             .map(|i| {
                 let email = format!("busy{i}@example.com");
@@ -160,7 +160,7 @@ backend_test!(
                 checked.push(span);
             }
         }
-        // Each refusal came while a login that had a turn was in flight.
+        // Each refusal came while a login that was queued was in flight.
         assert_each_overlaps(&refused, &checked, "logins refused as busy");
         assert!(busy >= 1.0, "no login was refused");
         let text = scrape(&app.client, addr).await;

@@ -15,10 +15,11 @@
 //! once it is admitted. The body is read before the wait, so a slow upload
 //! never holds a place.
 //!
-//! The operations that check a password wait for a turn of the bcrypt
-//! gate instead (`checks_a_password`, `PasswordHasher::turn`), so a login
-//! flood never takes the places other requests need, and waits there as
-//! cheaply as they do. A request still waiting after
+//! The operations that check a password take no place
+//! (`checks_a_password`): they queue for the hashing threads instead
+//! (`PasswordHasher`, which refuses them when that queue's expected wait
+//! is over its bound), so a login flood never takes the places other
+//! requests need. A request still waiting after
 //! `ADMISSION_MAX_WAIT_MS` is answered 503 `server_busy` with
 //! `Retry-After`: an overloaded server says so quickly instead of holding
 //! every client until the deadline. The probes, the spec
@@ -34,7 +35,6 @@ use tokio::sync::Semaphore;
 use super::body_limit::read_body;
 use super::refusal::Refusal;
 use super::server::ProbesOnly;
-use crate::auth::PasswordHasher;
 
 #[derive(Clone)]
 pub struct Admission {
@@ -42,27 +42,23 @@ pub struct Admission {
     max_wait: Duration,
     deadline: Duration,
     body_timeout: Duration,
-    passwords: PasswordHasher,
 }
 
 impl Admission {
     /// `limit` requests at once, each waiting at most `max_wait` for a
     /// place and done within `deadline`, its body read within
-    /// `body_timeout`; the password operations wait for a turn of
-    /// `passwords` instead.
+    /// `body_timeout`; the password operations take no place.
     pub fn new(
         limit: usize,
         max_wait: Duration,
         deadline: Duration,
         body_timeout: Duration,
-        passwords: PasswordHasher,
     ) -> Self {
         Self {
             places: Arc::new(Semaphore::new(limit.max(1))),
             max_wait,
             deadline,
             body_timeout,
-            passwords,
         }
     }
 
@@ -84,12 +80,8 @@ impl Admission {
         let checks_a_password = checks_a_password(req.method(), path);
         let admitted = async {
             let req = Box::pin(read_body(req, self.body_timeout)).await?;
-            let (_place, _turn) = if checks_a_password {
-                let turn = self.passwords.turn().await.map_err(|_| {
-                    tracing::warn!("no turn for the password check in time");
-                    Refusal::ServerBusy
-                })?;
-                (None, Some(turn))
+            let _place = if checks_a_password {
+                None
             } else {
                 let place = tokio::time::timeout(self.max_wait, self.places.acquire()).await;
                 let Ok(Ok(place)) = place else {
@@ -99,7 +91,7 @@ impl Admission {
                     );
                     return Err(Refusal::ServerBusy);
                 };
-                (Some(place), None)
+                Some(place)
             };
             Ok(next.call(req).await.map(IntoResponse::into_response))
         };
@@ -128,11 +120,10 @@ fn is_event_stream(method: &Method, path: &str) -> bool {
 }
 
 /// The operations that run bcrypt (sign-up, log-in, the token endpoint,
-/// a password change, deleting the account) take a turn of the bcrypt
-/// gate instead of a place (they still have the deadline): that gate
-/// bounds them (`BCRYPT_CONCURRENCY`, and 503 after `BCRYPT_MAX_WAIT_MS`),
-/// and with places too a login flood would either take the places every
-/// other request needs or wait twice.
+/// a password change, deleting the account) take no place (they still
+/// have the deadline): the hashing queue bounds them (503 when its
+/// expected wait exceeds `BCRYPT_MAX_WAIT_MS`), and with places too a
+/// login flood would take the places every other request needs.
 fn checks_a_password(method: &Method, path: &str) -> bool {
     match path.strip_prefix("/api/auth/") {
         Some("signup" | "login" | "token" | "password") => method == Method::POST,

@@ -1,4 +1,4 @@
-//! Admission under contention: places, turns, the deadline.
+//! Admission under contention: places, the password queue, the deadline.
 use super::*;
 use poem::http::StatusCode;
 use poem::{EndpointExt, handler};
@@ -13,21 +13,18 @@ async fn app(limit: usize, max_wait_ms: u64) -> Arc<impl Endpoint<Output = Respo
     app_with_deadline(limit, max_wait_ms, 5_000).await
 }
 
-/// Places for `limit` requests; one bcrypt slot, so two turns for the
-/// password operations; every wait at most `max_wait_ms`.
+/// Places for `limit` requests, every wait at most `max_wait_ms`.
 async fn app_with_deadline(
     limit: usize,
     max_wait_ms: u64,
     deadline_ms: u64,
 ) -> Arc<impl Endpoint<Output = Response>> {
     let max_wait = Duration::from_millis(max_wait_ms);
-    let passwords = PasswordHasher::new(4, 1, max_wait);
     let admission = Admission::new(
         limit,
         max_wait,
         Duration::from_millis(deadline_ms),
         Duration::from_secs(10),
-        passwords,
     );
     let app = poem::Route::new()
         .at("/api/:user/tasks", slow)
@@ -84,18 +81,24 @@ async fn a_request_beyond_the_limit_waits_and_then_gets_503_server_busy() {
 }
 
 #[tokio::test]
-async fn password_operations_beyond_their_turns_wait_and_then_get_503_server_busy() {
-    let app = app(8, 50).await;
-    let first = send(&app, Method::POST, "/api/auth/login");
-    let second = send(&app, Method::POST, "/api/auth/signup");
+async fn password_operations_take_no_place_and_wait_for_none() {
+    let app = app(1, 50).await;
+    let busy = get(&app, "/api/u/tasks");
     tokio::time::sleep(Duration::from_millis(20)).await;
-    let third = send(&app, Method::POST, "/api/auth/token");
-    // The turns are the password operations' own: other requests go on.
-    let tasks = get(&app, "/api/u/tasks");
-    assert_eq!(third.await.unwrap(), StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(first.await.unwrap(), StatusCode::OK);
-    assert_eq!(second.await.unwrap(), StatusCode::OK);
-    assert_eq!(tasks.await.unwrap(), StatusCode::OK);
+    // The password operations queue for the bcrypt threads instead.
+    let started = std::time::Instant::now();
+    let logins: Vec<_> = ["/api/auth/login", "/api/auth/signup", "/api/auth/token"]
+        .into_iter()
+        .map(|path| send(&app, Method::POST, path))
+        .collect();
+    for login in logins {
+        assert_eq!(login.await.unwrap(), StatusCode::OK);
+    }
+    assert!(
+        started.elapsed() < Duration::from_millis(600),
+        "they ran together"
+    );
+    assert_eq!(busy.await.unwrap(), StatusCode::OK);
 }
 
 #[tokio::test]

@@ -4,18 +4,17 @@
 //! is refused (410) rather than answered with a feed that omits them.
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionSession, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::Users;
 use crate::domain::{Result, timestamp};
 use crate::entity::task_tombstone::{self, Column as Tomb};
+use crate::service::transaction::BeginWrite;
 
 /// Purges the tombstones older than `retention_days`; answers how many.
 pub async fn purge_tombstones<C>(db: &C, retention_days: u32) -> Result<u64>
 where
-    C: ConnectionTrait + TransactionTrait,
+    C: BeginWrite,
 {
     let cutoff = timestamp(Utc::now()) - Duration::days(i64::from(retention_days));
     let newest_expired = Query::select()
@@ -41,7 +40,7 @@ where
         // Never lower it (clocks of several instances may disagree a little).
         .and_where(Expr::col(Users::SyncPurgedSeq).lt(Expr::from(newest_expired)))
         .to_owned();
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     txn.execute(&raise).await?;
     let purged = task_tombstone::Entity::delete_many()
         .filter(Tomb::DeletedAt.lt(cutoff))

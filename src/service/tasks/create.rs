@@ -1,15 +1,14 @@
 //! Creating a task, once: with an `Idempotency-Key`, a retry gets the task
 //! the first request made (`service::idempotency`).
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, EntityTrait, Set, TransactionSession, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 use uuid::Uuid;
 
 use super::rows::tags_json;
 use crate::domain::{Error, Result, Task, TaskDraft, search_folded, timestamp};
 use crate::entity::{task, task_tag};
 pub use crate::service::idempotency::IdempotencyKey;
+use crate::service::transaction::BeginWrite;
 use crate::service::{access, idempotency, sync};
 
 /// What a create did.
@@ -36,12 +35,12 @@ pub async fn create<C>(
     request: Result<NewTask>,
 ) -> Result<Created>
 where
-    C: ConnectionTrait + TransactionTrait,
+    C: BeginWrite,
 {
     access::owner(db, caller, owner).await?;
     let NewTask { draft, key } = request?;
     let Some(key) = key else {
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         let created = insert(&txn, owner, &draft).await?;
         txn.commit().await?;
         return Ok(Created::New(created));
@@ -49,7 +48,7 @@ where
     if let Some(first) = idempotency::replay(db, owner, &key).await? {
         return Ok(Created::Replayed(first));
     }
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let created = insert(&txn, owner, &draft).await?;
     if idempotency::remember(&txn, owner, &key, &created).await? {
         txn.commit().await?;

@@ -1,22 +1,21 @@
 //! Deleting one task (under a precondition, if given) or every completed
 //! one; each deletion leaves a tombstone for the change feed.
 use chrono::Utc;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionSession, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::rows::find;
 use super::write::Target;
 use crate::domain::{Error, Result, timestamp};
 use crate::entity::task;
+use crate::service::transaction::BeginWrite;
 use crate::service::{access, sync};
 
 /// Deletes the target task, provided it is still at a version the target
 /// expects (else 412, nothing deleted).
 pub async fn delete<C>(db: &C, target: Target<'_>) -> Result<()>
 where
-    C: ConnectionTrait + TransactionTrait,
+    C: BeginWrite,
 {
     target.authorize(db).await?;
     let (owner, task_id, expected) = (target.owner, target.task_id, target.expected);
@@ -30,7 +29,7 @@ where
         }
         delete = delete.filter(task::Column::Version.eq(current.version));
     }
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let seq = sync::record(&txn, owner).await?;
     if delete.exec(&txn).await?.rows_affected > 0 {
         sync::tombstone(&txn, owner, task_id, seq, timestamp(Utc::now())).await?;
@@ -48,10 +47,10 @@ where
 /// Deletes every completed task at `/api/{owner}/tasks`; answers how many.
 pub async fn delete_completed<C>(db: &C, caller: Uuid, owner: Uuid) -> Result<u64>
 where
-    C: ConnectionTrait + TransactionTrait,
+    C: BeginWrite,
 {
     access::owner(db, caller, owner).await?;
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let seq = sync::record(&txn, owner).await?;
     sync::tombstone_completed(&txn, owner, seq, timestamp(Utc::now())).await?;
     let deleted = task::Entity::delete_many()

@@ -6,7 +6,6 @@ use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    TransactionSession, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -15,6 +14,7 @@ use super::create::write_tags;
 use super::rows::{find, stored_tags};
 use crate::domain::{Error, Precondition, Result, Task, TaskDraft, TaskPatch, timestamp};
 use crate::entity::{task, task_tag};
+use crate::service::transaction::BeginWrite;
 use crate::service::{access, sync};
 
 /// Without `If-Match`, a write that loses a race re-reads and re-applies
@@ -41,7 +41,7 @@ impl Target<'_> {
 /// draft's own validation failure (422) is reported after 401 and 403.
 pub async fn replace<C>(db: &C, target: Target<'_>, draft: Result<TaskDraft>) -> Result<Task>
 where
-    C: ConnectionTrait + TransactionTrait,
+    C: BeginWrite,
 {
     let patch = draft.map(TaskDraft::into_patch);
     modify(db, target, patch.map(|p| move |_: &task::Model| p.clone())).await
@@ -51,7 +51,7 @@ where
 /// failure (422) is reported after 401 and 403.
 pub async fn update<C>(db: &C, target: Target<'_>, patch: Result<TaskPatch>) -> Result<Task>
 where
-    C: ConnectionTrait + TransactionTrait,
+    C: BeginWrite,
 {
     modify(db, target, patch.map(|p| move |_: &task::Model| p.clone())).await
 }
@@ -59,7 +59,7 @@ where
 /// Sets completion (`Some`) or toggles it (`None`).
 pub async fn set_completion<C>(db: &C, target: Target<'_>, completed: Option<bool>) -> Result<Task>
 where
-    C: ConnectionTrait + TransactionTrait,
+    C: BeginWrite,
 {
     let edit =
         move |current: &task::Model| TaskPatch::completion(completed.unwrap_or(!current.completed));
@@ -71,7 +71,7 @@ where
 /// still matches (412).
 async fn modify<C, F>(db: &C, target: Target<'_>, edit: Result<F>) -> Result<Task>
 where
-    C: ConnectionTrait + TransactionTrait,
+    C: BeginWrite,
     F: Fn(&task::Model) -> TaskPatch,
 {
     target.authorize(db).await?;
@@ -102,10 +102,10 @@ where
 /// wait on the busy timeout); the conditional write then always matches.
 async fn locked_modify<C, F>(db: &C, user_id: Uuid, task_id: Uuid, edit: F) -> Result<task::Model>
 where
-    C: ConnectionTrait + TransactionTrait,
+    C: BeginWrite,
     F: Fn(&task::Model) -> TaskPatch,
 {
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     // The owner's sequence first, as every write takes it (`sync::record`):
     // locks taken in one order cannot deadlock.
     sync::record(&txn, user_id).await?;
@@ -134,7 +134,7 @@ async fn write_if_unchanged<C>(
     patch: &TaskPatch,
 ) -> Result<Option<task::Model>>
 where
-    C: ConnectionTrait + TransactionTrait,
+    C: BeginWrite,
 {
     let now = timestamp(Utc::now());
     let mut next = apply(current, patch, now);
@@ -143,7 +143,7 @@ where
         .flatten();
     next.next_task_id = follow_up.as_ref().map(|t| t.id).or(next.next_task_id);
 
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     // The UPDATEs come first in the transaction: on SQLite they take the
     // write lock before anything is read, so waiting writers queue on the
     // busy timeout instead of failing on a stale snapshot.
