@@ -163,7 +163,9 @@ await step('a create with several bad fields (422 problem)', async () => {
   assert.equal(api.CreateTaskBody.safeParse(body).success, false, 'the client schema refuses it too');
   const reply = await send('POST', tasks(), { body });
   const problem = expectProblem(reply, 422, api.CreateTask422Response, 'validation_failed');
-  assert.ok(problem.errors && problem.errors.length > 0, 'a validation problem lists its fields');
+  // Contract §9: every invalid field at once, each located by a JSON pointer.
+  const fields = (problem.errors ?? []).map((error) => error.field).sort();
+  assert.deepEqual(fields, ['/description', '/priority', '/title']);
 });
 
 await step('delete a task (204), then get it (404 problem)', async () => {
