@@ -77,11 +77,19 @@ function expectProblem<S extends z.ZodType<{ status: number; code: string }>>(
   return problem;
 }
 
+// A failed step is reported and the journey goes on, so one broken
+// response does not hide the others.
 let steps = 0;
+let failures = 0;
 async function step(name: string, run: () => Promise<void>): Promise<void> {
-  await run();
   steps += 1;
-  console.log(`ok ${steps} - ${name}`);
+  try {
+    await run();
+    console.log(`ok ${steps} - ${name}`);
+  } catch (error) {
+    failures += 1;
+    console.log(`not ok ${steps} - ${name}\n${String(error)}`);
+  }
 }
 
 const email = `journey-${Date.now()}-${Math.random().toString(16).slice(2)}@example.com`;
@@ -189,4 +197,5 @@ await step('wrong passwords until rate limited (401, then 429 with Retry-After)'
   assert.match(retryAfter, /^[0-9]+$/, 'Retry-After is a whole number of seconds');
 });
 
-console.log(`all ${steps} steps passed`);
+console.log(`${steps - failures} passed, ${failures} failed`);
+if (failures > 0) process.exitCode = 1;
