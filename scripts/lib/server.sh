@@ -29,13 +29,15 @@ server_start() {
   SERVER_DIR="$(mktemp -d)"
   # The auth rate limits are raised so that a test that signs up or logs in
   # many times from one address (schemathesis does) is not cut off by 429s.
+  # SERVER_AUTH_FAILURES_PER_EMAIL lowers the failed-login limit for a test
+  # that wants to reach its 429.
   env APP_ENV=development \
     BIND_ADDR=127.0.0.1:0 \
     DATABASE_URL="sqlite://$SERVER_DIR/tasks.db" \
     JWT_SECRET="test-secret-that-is-at-least-32-bytes-long" \
     BCRYPT_COST=4 \
     AUTH_REQUESTS_PER_IP=1000000 \
-    AUTH_FAILURES_PER_EMAIL=1000000 \
+    AUTH_FAILURES_PER_EMAIL="${SERVER_AUTH_FAILURES_PER_EMAIL:-1000000}" \
     LOG_FORMAT=json \
     RUST_LOG="${SERVER_RUST_LOG:-warn,tasks_api::startup=info}" \
     "$bin" serve >"$SERVER_DIR/server.log" 2>&1 </dev/null &

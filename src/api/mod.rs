@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod error;
 pub mod health;
+pub mod openapi_doc;
 mod owner_gate;
 mod published;
 mod schema;

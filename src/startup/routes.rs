@@ -8,13 +8,14 @@ use poem::endpoint::{BoxEndpoint, make_sync};
 use poem::middleware::Cors;
 use poem::web::{Html, Redirect};
 use poem::{Endpoint, EndpointExt, Route, get};
-use poem_openapi::{LicenseObject, OpenApiService, ServerObject};
+use poem_openapi::{ContactObject, LicenseObject, OpenApiService, ServerObject};
 use sea_orm::DatabaseConnection;
 
 use crate::api::auth::AuthApi;
 use crate::api::error::problems;
 use crate::api::health::HealthApi;
 use crate::api::sync::{SyncApi, announce_writes};
+use crate::api::openapi_doc::PublishedApi;
 use crate::api::tasks::{TaskApi, TaskListApi};
 use crate::api::{OwnerGate, Published};
 use crate::auth::{PasswordHasher, TokenService};
@@ -28,7 +29,7 @@ use crate::service::sync::ChangeHub;
 /// Every operation, one struct per tag.
 pub type Apis = (AuthApi, TaskListApi, TaskApi, SyncApi, HealthApi);
 
-pub type Api = OpenApiService<Published<Apis>, ()>;
+pub type Api = PublishedApi<Published<Apis>>;
 
 const DESCRIPTION: &str = "A task-management API: sign up, log in, and manage your own tasks. \
 Every task path is scoped to the caller's user id; errors are `application/problem+json` \
@@ -37,14 +38,17 @@ Every task path is scoped to the caller's user id; errors are `application/probl
 /// The OpenAPI service of `apis`: the same spec is served, exported and
 /// tested.
 fn service(apis: Apis) -> Api {
-    OpenApiService::new(Published(apis), "tasks-api", env!("CARGO_PKG_VERSION"))
+    let service = OpenApiService::new(Published(apis), "tasks-api", env!("CARGO_PKG_VERSION"))
         .description(DESCRIPTION)
+        // Linters ask for a contact; the project publishes no address yet.
+        .contact(ContactObject::new().name("tasks-api maintainers"))
         // `identifier` is OpenAPI 3.1 only; this spec is 3.0, which takes a `url`.
         .license(LicenseObject::new("MIT").url("https://opensource.org/licenses/MIT"))
         // Relative first: Swagger UI (and any client reading the served spec)
         // then calls the server it fetched the spec from, whatever its port.
         .server(ServerObject::new("/").description("The server this document was fetched from"))
-        .server(ServerObject::new("http://127.0.0.1:8000").description("Local development server"))
+        .server(ServerObject::new("http://127.0.0.1:8000").description("Local development server"));
+    PublishedApi::new(service)
 }
 
 /// The spec alone, for export and tests. A spec depends only on the
@@ -90,6 +94,7 @@ pub fn routes(
     let (spec_json, spec_yaml) = (api.spec(), api.spec_yaml());
     let table = RouteTable::from_spec(&spec_json);
     let page = swagger_page(&api.swagger_ui_html()).context("the Swagger UI page changed shape")?;
+    let api = api.into_service();
     // With no origin configured every cross-origin request is refused (403):
     // poem's CORS would let every origin in when given none.
     let cors = Cors::new()
@@ -133,7 +138,7 @@ pub fn routes(
                     async move { announce_writes(&hub, next.as_ref(), req).await }
                 }),
         )
-        .nest_no_strip("/health", service(apis))
+        .nest_no_strip("/health", service(apis).into_service())
         .at("/", get(make_sync(|_| Redirect::see_other("/docs"))))
         .at("/docs", get(make_sync(move |_| Html(page.clone()))))
         .at(
@@ -189,6 +194,57 @@ fn spec_response(content_type: &str, spec: &str) -> poem::Response {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::{Value, json};
+
+    /// Each operation of the served document: its id and its `security`.
+    fn operations() -> Vec<(String, Value)> {
+        let spec: Value = serde_json::from_str(&super::openapi().spec()).unwrap();
+        let paths = spec["paths"].as_object().unwrap().values();
+        paths
+            .flat_map(|item| item.as_object().unwrap().values())
+            .map(|op| {
+                (
+                    op["operationId"].as_str().unwrap().to_owned(),
+                    op["security"].clone(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_public_operations_say_so_and_the_others_name_their_schemes() {
+        let public = [
+            "signUp",
+            "logIn",
+            "issueToken",
+            "refreshSession",
+            "logOut",
+            "checkLiveness",
+            "checkReadiness",
+        ];
+        for (id, security) in operations() {
+            if public.contains(&id.as_str()) {
+                assert_eq!(security, json!([]), "{id} is public");
+            } else {
+                let schemes = security.as_array().map(Vec::len).unwrap_or_default();
+                assert!(
+                    schemes > 0,
+                    "{id} needs credentials but declares {security}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_yaml_and_the_docs_page_carry_the_same_published_document() {
+        let api = super::openapi();
+        let json: Value = serde_json::from_str(&api.spec()).unwrap();
+        let yaml: serde_yaml::Value = serde_yaml::from_str(&api.spec_yaml()).unwrap();
+        let yaml: Value = serde_json::to_value(yaml).unwrap();
+        assert_eq!(yaml, json);
+        assert!(api.swagger_ui_html().contains(&api.spec()));
+    }
+
     #[test]
     fn persist_authorization_is_injected_into_poem_openapis_page() {
         let html = super::openapi().swagger_ui_html();
