@@ -10,7 +10,7 @@ use crate::harness::{Backend, PASSWORD, TestApp, assert_each_overlaps, assert_ov
 
 /// One sample of the scrape, e.g. `tasks_api_http_requests_total` with
 /// `{operation="createTask",status="201"}`.
-fn sample(scrape: &str, name: &str, labels: &str) -> Option<f64> {
+pub(crate) fn sample(scrape: &str, name: &str, labels: &str) -> Option<f64> {
     let key = format!("{name}{labels} ");
     scrape
         .lines()
@@ -18,7 +18,7 @@ fn sample(scrape: &str, name: &str, labels: &str) -> Option<f64> {
         .map(|value| value.trim().parse().expect("a number"))
 }
 
-async fn scrape(client: &reqwest::Client, addr: std::net::SocketAddr) -> String {
+pub(crate) async fn scrape(client: &reqwest::Client, addr: std::net::SocketAddr) -> String {
     let resp = client
         .get(format!("http://{addr}/metrics"))
         .send()
