@@ -122,12 +122,20 @@ async fn metrics_show_requests_queueing_for_bcrypt() {
         spans.push(span);
     }
     assert_overlapped(&spans, "three sign-ups");
-    let text = scrape(&app.client, addr).await;
-    assert_eq!(
-        sample(&text, "tasks_api_bcrypt_queue_length", ""),
-        Some(0.0)
-    );
-    assert_eq!(sample(&text, "tasks_api_bcrypt_in_flight", ""), Some(0.0));
+    // A hashing thread sends its answer just before it counts itself idle,
+    // so the gauges settle a moment after the last answer (bounded: 1 s).
+    let mut settled = None;
+    for _ in 0..50 {
+        let text = scrape(&app.client, addr).await;
+        let queue = sample(&text, "tasks_api_bcrypt_queue_length", "");
+        let running = sample(&text, "tasks_api_bcrypt_in_flight", "");
+        settled = Some((queue, running));
+        if settled == Some((Some(0.0), Some(0.0))) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(settled, Some((Some(0.0), Some(0.0))), "(queue, running)");
 }
 
 backend_test!(
