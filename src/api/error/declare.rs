@@ -80,7 +80,7 @@ pub fn register<E: ErrorSet>(registry: &mut Registry) {
     }
     schema.title = Some(E::SCHEMA.to_owned());
     schema.description = Some(SCHEMA);
-    schema.example = Some(example(E::CODES.iter().copied().flatten().next().copied()));
+    schema.example = Some(example(E::codes().first().copied()));
     registry.schemas.insert(E::SCHEMA.to_owned(), schema);
 }
 
@@ -114,7 +114,12 @@ fn example(code: Option<ErrorCode>) -> Value {
         "request_id": "0190c1e2-7b5a-7cc3-9d2e-1f0a2b3c4d5e",
     });
     if code == ErrorCode::ValidationFailed {
-        example["errors"] = json!([{"field": "title", "message": "must not be blank"}]);
+        example["errors"] = json!([{
+            "in": "body",
+            "field": "/title",
+            "code": "too_short",
+            "message": "must not be empty",
+        }]);
     }
     example
 }

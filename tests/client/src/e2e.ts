@@ -284,7 +284,7 @@ await step('handle a 422 by its typed problem', async () => {
   const problem = expectProblem(result, 422, 'validation_failed');
   assert.ok(problem.errors, 'a validation problem lists its fields');
   assert.ok(
-    problem.errors.some((e) => e.field === 'title'),
+    problem.errors.some((e) => e.field === '/title'),
     `expected an error on title, got ${JSON.stringify(problem.errors)}`,
   );
 });

@@ -84,7 +84,9 @@ export type OrvalZodChecks = [
   Holds<Equals<z.input<typeof zod.CreateTaskBody>['priority'], Priority | undefined>>,
   Holds<Equals<z.output<typeof zod.CreateTask201Response>, ZodTask>>,
   Holds<LiteralUnion<z.output<typeof zod.GetTask404Response>['code']>>,
-  Holds<Equals<z.output<typeof zod.ListTasksQueryParams>['sort'], Sort | undefined>>,
+  // `sort` has a default: it may be left out of the input, and is always set in the output.
+  Holds<Equals<z.input<typeof zod.ListTasksQueryParams>['sort'], Sort | undefined>>,
+  Holds<Equals<z.output<typeof zod.ListTasksQueryParams>['sort'], Sort>>,
 ];
 
 // The project's @hey-api/openapi-ts client.
