@@ -294,9 +294,19 @@ class Api:
 
 
 def fields_of(doc):
+    """The top-level names a 422 blames: a body entry's JSON pointer
+    (`/tags/3`) by its first member (`tags`), a parameter by its name."""
     if not isinstance(doc, dict):
         return []
-    return [e.get("field") for e in doc.get("errors") or [] if isinstance(e, dict)]
+    names = []
+    for e in doc.get("errors") or []:
+        if not isinstance(e, dict) or not isinstance(e.get("field"), str):
+            continue
+        field = e["field"]
+        if e.get("in") == "body" and field.startswith("/"):
+            field = field[1:].split("/", 1)[0]
+        names.append(field)
+    return names
 
 
 # --------------------------------------------------------------- checks
