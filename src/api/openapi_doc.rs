@@ -6,7 +6,8 @@
 //! 3.0: an operation without `security` falls back to the document's, and
 //! linters ask for it to be explicit). So every such operation is given
 //! `security: []` here, the one place the document is built for serving,
-//! export and tests alike.
+//! export and tests alike. Each error response is given its own example
+//! there too (`problem_examples`).
 use poem_openapi::{OpenApi, OpenApiService};
 // serde_yaml's Value, not serde_json's: its maps keep the order of keys
 // (serde_json's sort them unless a crate-wide feature is on), so the edited
@@ -14,7 +15,7 @@ use poem_openapi::{OpenApi, OpenApiService};
 use serde_yaml::Value;
 
 /// The HTTP methods an OpenAPI 3.0 path item can hold an operation under.
-const METHODS: [&str; 8] = [
+pub(super) const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
@@ -58,6 +59,7 @@ impl<T: OpenApi> PublishedApi<T> {
         let mut document: Value = serde_json::from_str(&self.service.spec())
             .expect("poem-openapi writes its document as JSON");
         declare_public_operations(&mut document);
+        super::problem_examples::give_error_examples(&mut document);
         document
     }
 }

@@ -207,7 +207,9 @@ fn each_error_response_lists_its_codes_and_its_schema_enumerates_them() {
             listed.extend(here);
             let required = problem["required"].as_array().unwrap();
             assert!(required.contains(&json!("request_id")));
-            assert!(problem["example"]["code"].is_string());
+            // The schema's own example is one of its codes too.
+            let shown = problem["example"]["code"].as_str().unwrap_or_default();
+            assert!(codes.contains(&shown), "{method} {path}: example {shown}");
         }
         let schema = &op["responses"]["403"]["content"]["application/problem+json"]["schema"];
         for code in referenced(&spec, schema)["properties"]["code"]["enum"]
@@ -239,6 +241,71 @@ fn every_response_body_shows_an_example() {
                 );
             }
         }
+    }
+}
+
+#[test]
+fn each_error_response_shows_a_problem_of_its_own_status_and_codes() {
+    let spec = spec();
+    let schemas = &spec["components"]["schemas"];
+    for (path, method, op) in operations(&spec) {
+        let mut shown = Vec::new();
+        for (status, response) in op["responses"].as_object().unwrap() {
+            let Some(media) = response["content"].get("application/problem+json") else {
+                continue;
+            };
+            let at = format!("{method} {path} {status}");
+            let example = &media["example"];
+            assert_eq!(example["status"].to_string(), *status, "{at}");
+            let code = example["code"].as_str().unwrap_or_else(|| panic!("{at}"));
+            let description = response["description"].as_str().unwrap();
+            assert!(description.contains(&format!("`{code}`")), "{at}: {code}");
+            // Valid against its schema: every required member, no other.
+            let problem = referenced(&spec, &media["schema"]);
+            assert_members(example, problem, &at);
+            assert!(
+                problem["properties"]["code"]["enum"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&json!(code))
+            );
+            if status == "422" && code == "validation_failed" {
+                let entry = &example["errors"][0];
+                assert_members(entry, &schemas["FieldError"], &at);
+                let field = entry["field"].as_str().unwrap();
+                let taken = match entry["in"].as_str().unwrap() {
+                    "body" => op["requestBody"].is_object(),
+                    _ => op["parameters"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|p| p["name"] == field && p["in"] == entry["in"]),
+                };
+                assert!(taken, "{at}: the example names {entry}");
+            }
+            shown.push(example.clone());
+        }
+        // Statuses differ, so no two responses show the same example.
+        for (i, example) in shown.iter().enumerate() {
+            assert!(!shown[i + 1..].contains(example), "{method} {path}");
+        }
+    }
+}
+
+/// `value` has every member `schema` requires and none it does not declare.
+fn assert_members(value: &Value, schema: &Value, at: &str) {
+    let members = value.as_object().unwrap_or_else(|| panic!("{at}: {value}"));
+    for name in schema["required"].as_array().unwrap() {
+        assert!(
+            members.contains_key(name.as_str().unwrap()),
+            "{at}: no {name}"
+        );
+    }
+    for name in members.keys() {
+        assert!(
+            schema["properties"][name].is_object(),
+            "{at}: undeclared {name}"
+        );
     }
 }
 

@@ -9,7 +9,7 @@ use poem::http::StatusCode;
 use poem_openapi::registry::{
     MetaHeader, MetaMediaType, MetaResponse, MetaResponses, MetaSchema, MetaSchemaRef, Registry,
 };
-use poem_openapi::types::{ToJSON, Type};
+use poem_openapi::types::{ParseFromJSON, ToJSON, Type};
 use serde_json::{Value, json};
 
 use super::kind::ErrorCode;
@@ -80,7 +80,9 @@ pub fn register<E: ErrorSet>(registry: &mut Registry) {
     }
     schema.title = Some(E::SCHEMA.to_owned());
     schema.description = Some(SCHEMA);
-    schema.example = Some(example(E::codes().first().copied()));
+    // The first particular code, else a common one: always one of `code`'s.
+    let shown = E::CODES.iter().copied().flatten().next().copied();
+    schema.example = Some(example(shown.or_else(|| codes.first().copied())));
     registry.schemas.insert(E::SCHEMA.to_owned(), schema);
 }
 
@@ -101,6 +103,17 @@ fn string_enum(
     }))
 }
 
+/// The example of a response of `status` whose problem schema lists
+/// `codes` (by name): a problem with the first of them answered with that
+/// status, or none when no listed code has it.
+pub fn problem_example(status: u16, codes: &[impl AsRef<str>]) -> Option<Value> {
+    codes
+        .iter()
+        .filter_map(|name| ErrorCode::parse_from_json(Some(Value::from(name.as_ref()))).ok())
+        .find(|code| code.status() == status)
+        .map(|code| example(Some(code)))
+}
+
 /// A problem as the set answers it, for `code` (or a generic one).
 fn example(code: Option<ErrorCode>) -> Value {
     let code = code.unwrap_or(ErrorCode::InternalError);
@@ -113,13 +126,18 @@ fn example(code: Option<ErrorCode>) -> Value {
         "code": code.to_json(),
         "request_id": "0190c1e2-7b5a-7cc3-9d2e-1f0a2b3c4d5e",
     });
-    if code == ErrorCode::ValidationFailed {
-        example["errors"] = json!([{
-            "in": "body",
-            "field": "/title",
-            "code": "too_short",
-            "message": "must not be empty",
-        }]);
+    match code.status() {
+        422 if code == ErrorCode::ValidationFailed => {
+            example["errors"] = json!([{
+                "in": "body",
+                "field": "/title",
+                "code": "too_short",
+                "message": "must not be empty",
+            }]);
+        }
+        // The token endpoint's RFC 6749 member, equal to `code`.
+        400 => example["error"] = code.to_json().unwrap_or_default(),
+        _ => {}
     }
     example
 }

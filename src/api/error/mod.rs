@@ -12,6 +12,7 @@ mod reply;
 mod request;
 
 pub use codes::{API_COMMON, BEARER, PROBE_COMMON};
+pub use declare::problem_example;
 pub use field::{FieldErrorBody, FieldErrorCode, FieldLocation};
 pub use kind::{ApiError, ErrorCode, OAuthError};
 pub use problem::{PROBLEM_JSON, Problem};
