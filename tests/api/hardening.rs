@@ -43,7 +43,9 @@ backend_test!(
         let resp = app.log_in("long@example.com", &exact).await;
         assert_eq!(resp.status(), StatusCode::OK);
 
-        let slow = app.log_in_request("nobody@example.com", "wrong password");
+        // A wrong password for the account: one bcrypt job (an unknown
+        // email would first make the dummy hash, a second job).
+        let slow = app.log_in_request("long@example.com", "a wrong password");
         let slow = tokio::spawn(timed(async move { slow.send().await.unwrap() }));
         // Until the slow login holds the one thread (bounded: 5 s).
         let addr = app.metrics.expect("a metrics listener");

@@ -19,9 +19,14 @@ use std::time::{Duration, Instant};
 #[cfg(target_os = "linux")]
 const NICE: i32 = 10;
 
-/// Work for a hashing thread; it answers whether it did any (a job whose
-/// requester is gone does nothing and is not timed).
-pub type Job = Box<dyn FnOnce() -> bool + Send>;
+/// Work for a hashing thread. It hands back the delivery of its answer,
+/// which the thread makes once it counts itself idle again (so nobody who
+/// got an answer finds the thread still busy); a job whose requester is gone
+/// does nothing, hands back nothing and is not timed.
+pub type Job = Box<dyn FnOnce() -> Option<Deliver> + Send>;
+
+/// A job's answer, sent when its thread is free.
+pub type Deliver = Box<dyn FnOnce() + Send>;
 
 /// The queue is full: the job would have waited longer than the bound.
 #[derive(Debug)]
@@ -155,10 +160,14 @@ impl Shared {
                 }
             };
             let started = Instant::now();
-            if let Ok(true) = catch_unwind(AssertUnwindSafe(job)) {
+            let deliver = catch_unwind(AssertUnwindSafe(job)).ok().flatten();
+            if deliver.is_some() {
                 self.record(started.elapsed());
             }
             self.lock().running -= 1;
+            if let Some(deliver) = deliver {
+                deliver();
+            }
         }
     }
 
