@@ -38,3 +38,4 @@ mod sync;
 mod tasks;
 mod tokens;
 mod validation;
+mod write_turns;
