@@ -77,8 +77,10 @@ done
 case "$ONLY" in
   "") ;;
   streams)
-    [ "$WRITE" -eq 0 ] && [ -z "$COMPARE" ] ||
-      { echo "--only streams takes neither --write nor --compare" >&2; exit 2; }
+    if [ "$WRITE" -eq 1 ] || [ -n "$COMPARE" ]; then
+      echo "--only streams takes neither --write nor --compare" >&2
+      exit 2
+    fi
     [ "$STREAMS" -gt 0 ] || { echo "--only streams needs --streams > 0" >&2; exit 2; } ;;
   *) echo "--only takes: streams" >&2; exit 2 ;;
 esac
@@ -303,7 +305,8 @@ f = json.load(open(sys.argv[1]))
 print(f"{f['streams']} streams ({f['per_user']} per user, {f['open_failures']} failed to open), "
       f"server RSS {f['rss_before_kb'] / 1024:.0f} -> {f['rss_open_kb'] / 1024:.0f} MB "
       f"= {f['kb_per_stream']} kB a stream; {f['writes']} writes at {f['rate']:g}/s: "
-      f"{f['deliveries']}/{f['expected_deliveries']} events, write to event p50 "
+      f"{f['deliveries']}/{f['expected_deliveries']} events ({f['unexpected_events']} "
+      f"unexpected, {f['streams_closed']} streams closed early), write to event p50 "
       f"{f['delivery_p50_ms']} ms, p95 {f['delivery_p95_ms']}, p99 {f['delivery_p99_ms']}, "
       f"max {f['delivery_max_ms']}; server CPU {f['server_cpu_ms_per_write']} ms a write "
       f"({f['server_cpu_ms_per_write_no_streams']} ms with no stream open), "

@@ -234,7 +234,8 @@ def main():
     if a.out:
         with open(a.out, "w") as out:
             json.dump(f, out, indent=1)
-    ok = f["open_failures"] == 0 and f["deliveries"] == f["expected_deliveries"]
+    ok = (f["open_failures"] == 0 and f["deliveries"] == f["expected_deliveries"]
+          and f["unexpected_events"] == 0 and f["streams_closed"] == 0)
     sys.exit(0 if ok else 1)
 
 

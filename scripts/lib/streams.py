@@ -526,8 +526,11 @@ def survive_checks(a, streams, first, victim, records, truth, killed):
     if slow:
         problems.append(f"{len(slow)} deliveries took over {a.max_latency} s (max {max(slow):.2f} s)")
     after = [r for r in records if r["t0"] > killed["gone"]]
+    gaps = [next(c[0] for c in s.connects[1:] if c[2] == 200) - s.breaks[0][0] for s in moved]
+    refused = sum(1 for s in moved for c in s.connects[1:] if c[2] != 200)
     print(f"  {len(streams)} streams through nginx on {', '.join(first)}; victim {victim} "
-          f"({len(on_victim)} streams), {len(moved)} reconnected elsewhere with Last-Event-ID")
+          f"({len(on_victim)} streams), {len(moved)} reconnected elsewhere with Last-Event-ID "
+          f"within {max(gaps or [0]) * 1000:.0f} ms of the break ({refused} attempts refused)")
     print(f"  writes {len(records)} ({len(after)} after the kill), acknowledged {len(acked)}, "
           f"failed {len(failed)} (in flight at the kill); the feed after the first cursor: "
           f"{len(truth)} changes; events per stream: "
@@ -538,6 +541,8 @@ def survive_checks(a, streams, first, victim, records, truth, killed):
         print(f"  FAIL: {p}")
     write_json(a.figures, {"streams": len(streams), "on_victim": len(on_victim),
                            "reconnected": len(moved), "writes": len(records),
+                           "reconnect_max_ms": round(max(gaps or [0]) * 1000),
+                           "reconnects_refused": refused,
                            "writes_after_kill": len(after), "acknowledged": len(acked),
                            "failed": len(failed), "changes": len(truth),
                            "p50_ms": round(pct(waits, 50) * 1000, 1),
@@ -564,7 +569,8 @@ def main():
 
     s = sub.add_parser("survive")
     s.add_argument("--proxy", required=True)
-    s.add_argument("--streams", type=int, default=6)
+    s.add_argument("--streams", type=int, default=5,
+                   help="at most MAX_STREAMS_PER_USER, so that all fit on one instance")
     s.add_argument("--pre", type=int, default=120, help="tasks made before the streams open")
     s.add_argument("--interval", type=float, default=0.03, help="seconds between writes")
     s.add_argument("--max-writes", type=int, default=400)
