@@ -146,7 +146,6 @@ class Stream(threading.Thread):
         self.cond = threading.Condition()
         self.stop = threading.Event()
         self.opened = threading.Event()
-        self.sock = None
 
     def _open(self, url):
         parts = urllib.parse.urlsplit(url)
@@ -195,7 +194,6 @@ class Stream(threading.Thread):
                 url = self.reconnect_url
                 time.sleep(0.2)
                 continue
-            self.sock = sock
             self.opened.set()
             why = self._read(sock, parser)
             sock.close()
@@ -233,7 +231,7 @@ class Stream(threading.Thread):
         self.join(2)
 
 
-# ----------------------------------------------------------------- helpers
+# ------------------------------------------------------ requests, checks
 
 def call(client, user, method, path, body=None, headers=None):
     h = {"Authorization": f"Bearer {user['token']}"}
