@@ -8,17 +8,26 @@
 #   scripts/bench.sh --write         # also write the table into BENCHMARKS.md
 #   scripts/bench.sh --compare REV   # also run get/list/create on REV's build,
 #                                    # alternating with this one, for before/after ratios
+#   scripts/bench.sh --only streams  # only the live-stream scenario (~1 min; add
+#                                    # --postgres for PostgreSQL)
 #
 # Options: --duration 10s (per wrk run), --conns "64 1000", --users N
 # (seeded users of the main database, 100 tasks each), --scale-users N (users
-# of the scale database: 10000 = 1M tasks; 0 skips it).
+# of the scale database: 10000 = 1M tasks; 0 skips it), --streams N (open
+# event streams of the live-stream scenario, default 1000; 0 skips it),
+# --streams-per-user N (default 5, the server's MAX_STREAMS_PER_USER default).
 #
 # What it does: builds release, seeds a database (`tasks-api seed`), starts
 # the ceiling (examples/ceiling.rs) and measures it with the seeded users'
 # headers, starts the server on the database and runs get one / list 50 / patch / mixed / create / login at each
 # connection count, then reads during a login flood; seeds the scale
 # database and runs get and list on it. Every wrk run is bounded by
-# --duration; everything started is stopped on exit.
+# --duration; everything started is stopped on exit. The live-stream
+# scenario (scripts/bench/streams.py) seeds a database of its own with
+# enough users for --streams at --streams-per-user each, starts a server on
+# it, reads its VmRSS before and after opening the streams (memory per
+# stream), then makes 300 writes at 20/s, each to a user holding streams,
+# and times each write to its event's arrival on every stream of that user.
 #
 # Server settings for the run: the real bcrypt cost (12), a fixed
 # JWT_SECRET (the seeder signs the load generator's tokens with it), tokens
@@ -41,6 +50,9 @@ WRITE=0
 FLOOD_CONNS=64
 COMPARE=""
 COMPARE_ROUNDS=2
+ONLY=""
+STREAMS=1000
+STREAMS_PER_USER=5
 ORIGINAL_ARGS="$*"
 
 while [ $# -gt 0 ]; do
@@ -53,11 +65,25 @@ while [ $# -gt 0 ]; do
     --users) USERS="$2"; shift ;;
     --scale-users) SCALE_USERS="$2"; shift ;;
     --compare) COMPARE="$2"; shift ;;
+    --only) ONLY="$2"; shift ;;
+    --streams) STREAMS="$2"; shift ;;
+    --streams-per-user) STREAMS_PER_USER="$2"; shift ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
+
+case "$ONLY" in
+  "") ;;
+  streams)
+    if [ "$WRITE" -eq 1 ] || [ -n "$COMPARE" ]; then
+      echo "--only streams takes neither --write nor --compare" >&2
+      exit 2
+    fi
+    [ "$STREAMS" -gt 0 ] || { echo "--only streams needs --streams > 0" >&2; exit 2; } ;;
+  *) echo "--only takes: streams" >&2; exit 2 ;;
+esac
 
 log() { printf '\n== %s\n' "$*" >&2; }
 
@@ -257,8 +283,47 @@ PY
 # Short untimed warm-up: connections, caches, the pool.
 warm_up() { wrk -t2 -c64 -d2s -s "$BENCH_LUA/$1.lua" "$URL" >/dev/null 2>&1; }
 
+# The live-stream scenario: its own database with enough seeded users,
+# its own server with MAX_STREAMS_PER_USER set to --streams-per-user.
+STREAMS_SUMMARY=""
+streams_scenario() {
+  local users=$(((STREAMS + STREAMS_PER_USER - 1) / STREAMS_PER_USER)) url
+  log "live streams: $STREAMS event streams, $STREAMS_PER_USER for each of $users users"
+  url="$(database streams)"
+  echo "   $(seed streams "$url" "$users")" >&2
+  HEALTH="health/live"
+  start_server server-streams env DATABASE_URL="$url" MAX_STREAMS_PER_USER="$STREAMS_PER_USER" \
+    "$BIN" serve
+  python3 scripts/bench/streams.py --url "$URL" --pid "$SERVER_PID" \
+    --sessions "$WORK/streams.sessions" --streams "$STREAMS" --per-user "$STREAMS_PER_USER" \
+    --out "$WORK/streams.json" || echo "   (some streams failed to open or missed events)" >&2
+  stop_server
+  server_errors server-streams
+  STREAMS_SUMMARY="$(python3 - "$WORK/streams.json" <<'PY'
+import json, sys
+f = json.load(open(sys.argv[1]))
+print(f"{f['streams']} streams ({f['per_user']} per user, {f['open_failures']} failed to open), "
+      f"server RSS {f['rss_before_kb'] / 1024:.0f} -> {f['rss_open_kb'] / 1024:.0f} MB "
+      f"= {f['kb_per_stream']} kB a stream; {f['writes']} writes at {f['rate']:g}/s: "
+      f"{f['deliveries']}/{f['expected_deliveries']} events ({f['unexpected_events']} "
+      f"unexpected, {f['streams_closed']} streams closed early), write to event p50 "
+      f"{f['delivery_p50_ms']} ms, p95 {f['delivery_p95_ms']}, p99 {f['delivery_p99_ms']}, "
+      f"max {f['delivery_max_ms']}; server CPU {f['server_cpu_ms_per_write']} ms a write "
+      f"({f['server_cpu_ms_per_write_no_streams']} ms with no stream open), "
+      f"{f['server_cpu_idle_percent']} % of a core idle")
+PY
+)" || STREAMS_SUMMARY="no figures (the scenario failed; see above)"
+}
+
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 DB_LABEL="$BACKEND"
+
+if [ "$ONLY" = streams ]; then
+  streams_scenario
+  echo "$BACKEND, $(date -u +%Y-%m-%d): $STREAMS_SUMMARY"
+  cat "$WORK/server-errors"
+  exit 0
+fi
 
 log "main database: $USERS users x $TASKS_PER_USER tasks"
 SMALL_URL="$(database small)"
@@ -321,6 +386,10 @@ if [ "$SCALE_USERS" -gt 0 ]; then
   done
   stop_server
   server_errors server-large
+fi
+
+if [ "$STREAMS" -gt 0 ]; then
+  streams_scenario
 fi
 
 if [ -n "$COMPARE" ]; then
@@ -392,6 +461,7 @@ PY
   echo "duration=$DURATION"
   [ -n "$COMPARE" ] && echo "compare=$COMPARE ($(git rev-parse --short "$COMPARE")), $COMPARE_ROUNDS alternating rounds"
   echo "seed_small=$SEED_SMALL"
+  [ -n "$STREAMS_SUMMARY" ] && echo "streams=$STREAMS_SUMMARY"
   [ -n "$SEED_LARGE" ] && echo "seed_large=$SEED_LARGE"
 } >"$META"
 
