@@ -26,6 +26,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::{Arc, LazyLock, Mutex};
+use std::time::Duration;
 
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
@@ -60,30 +61,70 @@ impl WriteTransaction {
     }
 }
 
-/// The write turn of each SQLite database file this process opened.
-static TURNS: LazyLock<Mutex<HashMap<PathBuf, Arc<TurnQueue<()>>>>> = LazyLock::new(Mutex::default);
+/// What a writer that waited out its bound for the turn gets: read as the
+/// database being too slow (503 `database_timeout`), like SQLite's own busy
+/// timeout.
+pub const TURN_TIMED_OUT: &str = "no write turn on the SQLite database in time";
 
-/// Waits for the write turn of the SQLite database `db` is a pool of.
-async fn write_turn(db: &DatabaseConnection) -> OwnedMutexGuard<()> {
+/// How long a writer waits for the turn unless `bound_write_wait` said
+/// otherwise (sqlx's default busy timeout).
+const DEFAULT_WAIT: Duration = Duration::from_secs(5);
+
+/// One SQLite database's write turn.
+struct Turn {
+    queue: Arc<TurnQueue<()>>,
+    /// The longest a writer waits for it.
+    wait: Duration,
+}
+
+impl Default for Turn {
+    fn default() -> Self {
+        Self {
+            queue: Arc::default(),
+            wait: DEFAULT_WAIT,
+        }
+    }
+}
+
+/// The write turn of each SQLite database file this process opened.
+static TURNS: LazyLock<Mutex<HashMap<PathBuf, Turn>>> = LazyLock::new(Mutex::default);
+
+/// Runs `f` on the write turn of the SQLite database `db` is a pool of.
+fn with_turn<R>(db: &DatabaseConnection, f: impl FnOnce(&mut Turn) -> R) -> R {
     let file = db
         .get_sqlite_connection_pool()
         .connect_options()
         .get_filename()
         .to_owned();
-    let queue = {
-        let mut turns = TURNS
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        Arc::clone(turns.entry(file).or_default())
-    };
-    queue.lock_owned().await
+    let mut turns = TURNS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    f(turns.entry(file).or_default())
+}
+
+/// Sets how long a writer on the SQLite database `db` waits for the write
+/// turn (the server's statement timeout, as SQLite's busy timeout was). No
+/// effect on PostgreSQL.
+pub fn bound_write_wait(db: &DatabaseConnection, wait: Duration) {
+    if db.get_database_backend() == DbBackend::Sqlite {
+        with_turn(db, |turn| turn.wait = wait);
+    }
+}
+
+/// Waits, within its bound, for the write turn of the SQLite database `db`
+/// is a pool of.
+async fn write_turn(db: &DatabaseConnection) -> Result<OwnedMutexGuard<()>, DbErr> {
+    let (queue, wait) = with_turn(db, |turn| (Arc::clone(&turn.queue), turn.wait));
+    tokio::time::timeout(wait, queue.lock_owned())
+        .await
+        .map_err(|_| DbErr::Custom(TURN_TIMED_OUT.into()))
 }
 
 impl BeginWrite for DatabaseConnection {
     async fn begin_write(&self) -> Result<WriteTransaction, DbErr> {
         match self.get_database_backend() {
             DbBackend::Sqlite => {
-                let turn = write_turn(self).await;
+                let turn = write_turn(self).await?;
                 let immediate = TransactionOptions {
                     sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
                     ..TransactionOptions::default()

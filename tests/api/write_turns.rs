@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use sea_orm::{ConnectOptions, ConnectionTrait, Database};
-use tasks_api::service::transaction::BeginWrite;
+use tasks_api::domain::Error;
+use tasks_api::service::transaction::{BeginWrite, bound_write_wait};
 
 use crate::backend_test;
 use crate::harness::{Backend, TestDatabase};
@@ -69,5 +70,25 @@ backend_test!(
             .unwrap();
         let order: Vec<i64> = rows.iter().map(|r| r.try_get("", "n").unwrap()).collect();
         assert_eq!(order, (0..=WAITING).collect::<Vec<_>>(), "turns in order asked");
+    }
+);
+
+backend_test!(
+    only Sqlite: a_writer_waits_for_the_turn_no_longer_than_its_bound,
+    |backend: Backend| async move {
+        let database = TestDatabase::fresh(backend).await;
+        let url = format!("{}?mode=rwc", database.url());
+        let db = Database::connect(url).await.unwrap();
+        bound_write_wait(&db, Duration::from_millis(200));
+        let held = db.begin_write().await.unwrap();
+        let waited = tokio::time::timeout(Duration::from_secs(5), db.begin_write())
+            .await
+            .expect("the wait for the turn was not bounded");
+        // Answered as a database too slow to answer (503, retry later).
+        let err = Error::from(waited.err().expect("a second writer got the turn"));
+        assert!(matches!(err, Error::DatabaseTimeout), "{err:?}");
+        held.rollback().await.unwrap();
+        let next = db.begin_write().await.expect("the turn is free again");
+        next.commit().await.unwrap();
     }
 );
