@@ -120,9 +120,13 @@ ensure_tools
 raise_file_limit
 
 log "building release (server and ceiling)"
-cargo build --release --quiet --bin tasks-api --example ceiling
 TARGET_DIR="$(cargo metadata --format-version 1 --no-deps |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
+# An earlier --compare may have left another revision's binary here, and
+# cargo does not copy its own build out again while that build is fresh:
+# without the file it must.
+rm -f "$TARGET_DIR/release/tasks-api"
+cargo build --release --quiet --bin tasks-api --example ceiling
 BIN="$TARGET_DIR/release/tasks-api"
 CEILING="$TARGET_DIR/release/examples/ceiling"
 
@@ -141,8 +145,9 @@ if [ -n "$COMPARE" ]; then
   BASE_BIN="$WORK/tasks-api-base"
   cp "$TARGET_DIR/release/tasks-api" "$BASE_BIN"
   git worktree remove --force "$WORK/base"
-  # Put this build's binary back where the next `cargo build` expects it.
-  cargo build --release --quiet --bin tasks-api
+  # Put this build's binary back where the next `cargo build` expects it
+  # (cargo would not: its own build is still fresh).
+  cp "$BIN" "$TARGET_DIR/release/tasks-api"
 fi
 RESULTS="$WORK/results.tsv"
 META="$WORK/meta"
