@@ -97,15 +97,16 @@ async fn metrics_show_requests_queueing_for_bcrypt() {
         })
         .collect();
     // The first sign-up may still be on its database steps when the third
-    // already waits for the thread; wait for one to be hashing while another
-    // waits, and never see more than the bound.
+    // already waits for the thread, and all three may be queued before the
+    // thread (at a lower priority) takes the first; wait for one to be
+    // hashing while another waits, and never see more than were sent.
     let mut seen = false;
     for _ in 0..100 {
         let text = scrape(&app.client, addr).await;
         let queue = sample(&text, "tasks_api_bcrypt_queue_length", "").unwrap();
         let running = sample(&text, "tasks_api_bcrypt_in_flight", "").unwrap();
         assert!(
-            queue <= 2.0 && running <= 1.0,
+            queue + running <= 3.0 && running <= 1.0,
             "queue {queue}, running {running}"
         );
         if queue >= 1.0 && running == 1.0 {
