@@ -8,14 +8,18 @@
 #   scripts/bench.sh --write         # also write the table into BENCHMARKS.md
 #   scripts/bench.sh --compare REV   # also run get/list/create/open on REV's build,
 #                                    # alternating with this one, for before/after ratios
-#   scripts/bench.sh --only "open"   # only the named scenarios (see below)
+#   scripts/bench.sh --only "IDS"    # only the named scenarios (see below)
+#   scripts/bench.sh --only streams  # only the live-stream scenario (~1 min; add
+#                                    # --postgres for PostgreSQL)
 #
 # Options: --duration 10s (per wrk run), --conns "64 1000", --users N
 # (seeded users of the main database, 100 tasks each), --scale-users N (users
 # of the scale database: 10000 = 1M tasks; 0 skips it), --only "IDS": run
 # only these of ceiling, live, get, list, patch, mixed, create, login, open,
-# flood, large (the scale database); --compare then compares those of get,
-# list, create and open.
+# flood, large (the scale database), streams; --compare then compares those
+# of get, list, create and open. --streams N (open event streams of the
+# live-stream scenario, default 1000; 0 skips it), --streams-per-user N
+# (default 5, the server's MAX_STREAMS_PER_USER default).
 #
 # What it does: builds release, seeds a database (`tasks-api seed`), starts
 # the ceiling (examples/ceiling.rs) and measures it with the seeded users'
@@ -24,7 +28,12 @@
 # one request a second: scripts/bench/open.lua) for twice --duration, then
 # reads during a login flood; seeds the scale database and runs get and list
 # on it. Every wrk run is bounded by
-# --duration; everything started is stopped on exit.
+# --duration; everything started is stopped on exit. The live-stream
+# scenario (scripts/bench/streams.py) seeds a database of its own with
+# enough users for --streams at --streams-per-user each, starts a server on
+# it, reads its VmRSS before and after opening the streams (memory per
+# stream), then makes 300 writes at 20/s, each to a user holding streams,
+# and times each write to its event's arrival on every stream of that user.
 #
 # Server settings for the run: the real bcrypt cost (12), a fixed
 # JWT_SECRET (the seeder signs the load generator's tokens with it), tokens
@@ -49,6 +58,8 @@ COMPARE=""
 COMPARE_ROUNDS=2
 ONLY=""
 OPEN_CONNS=1000
+STREAMS=1000
+STREAMS_PER_USER=5
 ORIGINAL_ARGS="$*"
 
 while [ $# -gt 0 ]; do
@@ -62,11 +73,21 @@ while [ $# -gt 0 ]; do
     --scale-users) SCALE_USERS="$2"; shift ;;
     --compare) COMPARE="$2"; shift ;;
     --only) ONLY="$2"; shift ;;
+    --streams) STREAMS="$2"; shift ;;
+    --streams-per-user) STREAMS_PER_USER="$2"; shift ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
+
+if [ "$ONLY" = streams ]; then
+  if [ "$WRITE" -eq 1 ] || [ -n "$COMPARE" ]; then
+    echo "--only streams takes neither --write nor --compare" >&2
+    exit 2
+  fi
+  [ "$STREAMS" -gt 0 ] || { echo "--only streams needs --streams > 0" >&2; exit 2; }
+fi
 
 log() { printf '\n== %s\n' "$*" >&2; }
 
@@ -106,9 +127,13 @@ ensure_tools
 raise_file_limit
 
 log "building release (server and ceiling)"
-cargo build --release --quiet --bin tasks-api --example ceiling
 TARGET_DIR="$(cargo metadata --format-version 1 --no-deps |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
+# An earlier --compare may have left another revision's binary here, and
+# cargo does not copy its own build out again while that build is fresh:
+# without the file it must.
+rm -f "$TARGET_DIR/release/tasks-api"
+cargo build --release --quiet --bin tasks-api --example ceiling
 BIN="$TARGET_DIR/release/tasks-api"
 CEILING="$TARGET_DIR/release/examples/ceiling"
 
@@ -127,8 +152,9 @@ if [ -n "$COMPARE" ]; then
   BASE_BIN="$WORK/tasks-api-base"
   cp "$TARGET_DIR/release/tasks-api" "$BASE_BIN"
   git worktree remove --force "$WORK/base"
-  # Put this build's binary back where the next `cargo build` expects it.
-  cargo build --release --quiet --bin tasks-api
+  # Put this build's binary back where the next `cargo build` expects it
+  # (cargo would not: its own build is still fresh).
+  cp "$BIN" "$TARGET_DIR/release/tasks-api"
 fi
 RESULTS="$WORK/results.tsv"
 META="$WORK/meta"
@@ -274,8 +300,47 @@ scenario() { if want "$1"; then bench "$@"; fi; }
 # Short untimed warm-up: connections, caches, the pool.
 warm_up() { wrk -t2 -c64 -d2s -s "$BENCH_LUA/$1.lua" "$URL" >/dev/null 2>&1; }
 
+# The live-stream scenario: its own database with enough seeded users,
+# its own server with MAX_STREAMS_PER_USER set to --streams-per-user.
+STREAMS_SUMMARY=""
+streams_scenario() {
+  local users=$(((STREAMS + STREAMS_PER_USER - 1) / STREAMS_PER_USER)) url
+  log "live streams: $STREAMS event streams, $STREAMS_PER_USER for each of $users users"
+  url="$(database streams)"
+  echo "   $(seed streams "$url" "$users")" >&2
+  HEALTH="health/live"
+  start_server server-streams env DATABASE_URL="$url" MAX_STREAMS_PER_USER="$STREAMS_PER_USER" \
+    "$BIN" serve
+  python3 scripts/bench/streams.py --url "$URL" --pid "$SERVER_PID" \
+    --sessions "$WORK/streams.sessions" --streams "$STREAMS" --per-user "$STREAMS_PER_USER" \
+    --out "$WORK/streams.json" || echo "   (some streams failed to open or missed events)" >&2
+  stop_server
+  server_errors server-streams
+  STREAMS_SUMMARY="$(python3 - "$WORK/streams.json" <<'PY'
+import json, sys
+f = json.load(open(sys.argv[1]))
+print(f"{f['streams']} streams ({f['per_user']} per user, {f['open_failures']} failed to open), "
+      f"server RSS {f['rss_before_kb'] / 1024:.0f} -> {f['rss_open_kb'] / 1024:.0f} MB "
+      f"= {f['kb_per_stream']} kB a stream; {f['writes']} writes at {f['rate']:g}/s: "
+      f"{f['deliveries']}/{f['expected_deliveries']} events ({f['unexpected_events']} "
+      f"unexpected, {f['streams_closed']} streams closed early), write to event p50 "
+      f"{f['delivery_p50_ms']} ms, p95 {f['delivery_p95_ms']}, p99 {f['delivery_p99_ms']}, "
+      f"max {f['delivery_max_ms']}; server CPU {f['server_cpu_ms_per_write']} ms a write "
+      f"({f['server_cpu_ms_per_write_no_streams']} ms with no stream open), "
+      f"{f['server_cpu_idle_percent']} % of a core idle")
+PY
+)" || STREAMS_SUMMARY="no figures (the scenario failed; see above)"
+}
+
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 DB_LABEL="$BACKEND"
+
+if [ "$ONLY" = streams ]; then
+  streams_scenario
+  echo "$BACKEND, $(date -u +%Y-%m-%d): $STREAMS_SUMMARY"
+  cat "$WORK/server-errors"
+  exit 0
+fi
 
 log "main database: $USERS users x $TASKS_PER_USER tasks"
 SMALL_URL="$(database small)"
@@ -353,6 +418,10 @@ if [ "$SCALE_USERS" -gt 0 ] && want large; then
   server_errors server-large
 fi
 
+if [ "$STREAMS" -gt 0 ] && want streams; then
+  streams_scenario
+fi
+
 if [ -n "$COMPARE" ]; then
   # Both servers run side by side on the main database (an idle one costs
   # nothing); each scenario runs on them in turn, the order swapped every
@@ -363,6 +432,8 @@ if [ -n "$COMPARE" ]; then
   log "before/after: $COMPARE against this build, alternating, on the same database"
   start_server server-before env DATABASE_URL="$SMALL_URL" "$BASE_BIN" serve
   BEFORE_URL="$URL" BEFORE_PID="$SERVER_PID"
+  # Stopped on exit even if the second server fails to start.
+  COMPARE_PIDS="$BEFORE_PID"
   start_server server-after env DATABASE_URL="$SMALL_URL" "$BIN" serve
   AFTER_URL="$URL" AFTER_PID="$SERVER_PID"
   COMPARE_PIDS="$BEFORE_PID $AFTER_PID"
@@ -430,6 +501,7 @@ PY
   echo "open_duration=$OPEN_SECS"
   [ -n "$COMPARE" ] && echo "compare=$COMPARE ($(git rev-parse --short "$COMPARE")), $COMPARE_ROUNDS alternating rounds"
   echo "seed_small=$SEED_SMALL"
+  [ -n "$STREAMS_SUMMARY" ] && echo "streams=$STREAMS_SUMMARY"
   [ -n "$SEED_LARGE" ] && echo "seed_large=$SEED_LARGE"
 } >"$META"
 

@@ -17,16 +17,28 @@
 #      counts the client address nginx appends to X-Forwarded-For
 #      (TRUSTED_PROXIES=127.0.0.1), holds on every instance, and cannot be
 #      dodged with a client-sent X-Forwarded-For.
+#   5. Event streams (GET /api/{user_id}/events) across instances: one user's
+#      stream on each instance and one through nginx; creates, updates and
+#      deletes made through each instance in turn reach every stream once,
+#      in order, within CLUSTER_STREAM_MAX_LATENCY seconds.
+#   6. Five streams through nginx while writes go through it; the instance
+#      serving the most of them is killed with SIGKILL. Their clients
+#      reconnect through nginx with Last-Event-ID, and in the end every
+#      stream has every change exactly once, in order, as the change feed
+#      lists it; only writes in flight on the killed instance may fail.
+#      (nginx serves the streams unbuffered, with a long read timeout. Five:
+#      MAX_STREAMS_PER_USER, so that the moved ones fit wherever they land.)
 #
 # Usage: scripts/cluster.sh      (under a minute once the release build exists)
 #
 # Settings (environment): CLUSTER_SECONDS (load after the kill and before it,
 # default 5 each), CLUSTER_CONCURRENCY (default 16), CLUSTER_MAX_REQUESTS
-# (default 40000), CLUSTER_RACE_ROUNDS (default 25), TASKS_API_BIN (a prebuilt
+# (default 40000), CLUSTER_RACE_ROUNDS (default 25), CLUSTER_STREAM_MAX_LATENCY
+# (seconds from a write to its event, default 5), TASKS_API_BIN (a prebuilt
 # server binary), NGINX_BIN (an nginx binary; default: nginx on PATH or
 # /usr/sbin/nginx, installed with apt-get when missing), CLUSTER_FIGURES
 # (write the figures as JSON to this file).
-# Client source addresses 127.0.0.3 to 127.0.0.6 are used to tell clients
+# Client source addresses 127.0.0.3 to 127.0.0.7 are used to tell clients
 # apart (Linux routes all of 127.0.0.0/8 to loopback).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -43,15 +55,19 @@ RACE_ROUNDS="${CLUSTER_RACE_ROUNDS:-25}"
 FAILURES_PER_EMAIL=3
 REQUESTS_PER_IP=40
 LOAD=(python3 scripts/lib/load.py)
+STREAMS=(python3 scripts/lib/streams.py)
+STREAM_MAX_LATENCY="${CLUSTER_STREAM_MAX_LATENCY:-5}"
 
 WORK="$(mktemp -d)"
 chmod 755 "$WORK"
 PIDS=()
 NGINX_PID=""
 LOAD_PID=""
+STREAMS_PID=""
 cleanup() {
   local status=$? pid
   [ -n "$LOAD_PID" ] && kill "$LOAD_PID" 2>/dev/null && wait "$LOAD_PID" 2>/dev/null
+  [ -n "$STREAMS_PID" ] && kill "$STREAMS_PID" 2>/dev/null && wait "$STREAMS_PID" 2>/dev/null
   if [ -n "$NGINX_PID" ] && kill -0 "$NGINX_PID" 2>/dev/null; then
     kill -QUIT "$NGINX_PID" 2>/dev/null || true
     instance_wait "$NGINX_PID" 10
@@ -170,6 +186,24 @@ EOF
   }
   server {
     listen 127.0.0.1:$NGINX_PORT;
+    # Event streams: unbuffered, on HTTP/1.1, and held open for long (the
+    # server sends a comment every 15 s). A stream whose instance dies ends;
+    # its client reconnects with Last-Event-ID and lands on another one.
+    location ~ ^/api/[^/]+/events\$ {
+      proxy_pass http://tasks_api;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host \$host;
+      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto \$scheme;
+      proxy_buffering off;
+      proxy_cache off;
+      proxy_next_upstream error timeout;
+      proxy_next_upstream_tries 3;
+      proxy_connect_timeout 2s;
+      proxy_read_timeout 1h;
+      add_header X-Upstream \$upstream_addr always;
+    }
     location / {
       proxy_pass http://tasks_api;
       proxy_http_version 1.1;
@@ -249,6 +283,46 @@ INSTANCE_URLS="$(printf 'http://%s,' "${ADDRS[@]}")"
   --email-source 127.0.0.4 --ip-source 127.0.0.5 --other-source 127.0.0.6 ||
   fail "the auth rate limits are not shared"
 
+section "5. event streams: one user's stream on each instance and one through nginx"
+"${STREAMS[@]}" fanout --instances "${INSTANCE_URLS%,}" --proxy "$PROXY" \
+  --max-latency "$STREAM_MAX_LATENCY" --source 127.0.0.7 --figures "$WORK/streams-fanout.json" ||
+  fail "a stream missed, repeated, reordered or was late with a write made through another instance"
+
+section "6. SIGKILL an instance holding event streams; writes and reconnects through nginx"
+"${STREAMS[@]}" survive --proxy "$PROXY" --streams 5 --max-latency "$STREAM_MAX_LATENCY" \
+  --ready-file "$WORK/streams.ready" --killed-file "$WORK/streams.killed" --source 127.0.0.7 \
+  --figures "$WORK/streams-kill.json" &
+STREAMS_PID=$!
+for _ in $(seq 1 300); do
+  [ -s "$WORK/streams.ready" ] && break
+  kill -0 "$STREAMS_PID" 2>/dev/null || break
+  sleep 0.1
+done
+STREAM_VICTIM=""
+if [ -s "$WORK/streams.ready" ]; then
+  STREAM_VICTIM_ADDR="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["victim"])' \
+    "$WORK/streams.ready")"
+  for n in 1 2 3; do
+    if [ "${ADDRS[$((n - 1))]}" = "$STREAM_VICTIM_ADDR" ]; then STREAM_VICTIM="$n"; fi
+  done
+fi
+if [ -n "$STREAM_VICTIM" ]; then
+  sleep 1 # writes flowing before the kill
+  KILLED_AT="$(now)"
+  kill -KILL "${PIDS[$((STREAM_VICTIM - 1))]}"
+  wait "${PIDS[$((STREAM_VICTIM - 1))]}" 2>/dev/null || true
+  GONE_AT="$(now)"
+  echo "{\"killed\": $KILLED_AT, \"gone\": $GONE_AT}" >"$WORK/streams.killed.tmp"
+  mv "$WORK/streams.killed.tmp" "$WORK/streams.killed"
+  echo "  instance $STREAM_VICTIM ($STREAM_VICTIM_ADDR) killed, serving streams through nginx"
+else
+  fail "the streams did not start, or their victim is not an instance"
+  kill "$STREAMS_PID" 2>/dev/null || true
+fi
+wait "$STREAMS_PID" ||
+  fail "after the kill, a stream lost, repeated or reordered a change, or a write failed that was not in flight on the killed instance"
+STREAMS_PID=""
+
 # ---------------------------------------------------------------------------
 section "figures"
 python3 - "$WORK" <<'PY'
@@ -260,9 +334,26 @@ print(f"requests sent {f['sent']}, failed {f['failed'] + f['not_sent']} (in flig
       f"killed instance: {k['failed_in_flight_on_killed']}), acknowledged writes "
       f"{f['acknowledged']}, acknowledged creates {f['acknowledged_creates']}, found "
       f"afterwards {f['found']}")
+def optional(name):  # absent when its phase could not finish
+    try:
+        return json.load(open(os.path.join(w, name)))
+    except (OSError, ValueError):
+        return None
+fan, sk = optional("streams-fanout.json"), optional("streams-kill.json")
+if fan:
+    print(f"streams on every instance: {fan['writes']} writes reached {fan['streams']} "
+          f"streams, {fan['cross_instance']} of the deliveries from another instance, "
+          f"max {fan['cross_max_ms']} ms")
+if sk:
+    print(f"streams across the kill: {sk['streams']} streams ({sk['on_victim']} on the killed "
+          f"instance, {sk['reconnected']} reconnected), {sk['writes']} writes "
+          f"({sk['writes_after_kill']} after the kill, {sk['failed']} failed in flight), "
+          f"{sk['changes']} changes{'' if sk['problems'] else ', each received once by every stream'}"
+          f"; delivery p99 {sk['p99_ms']} ms, max {sk['max_ms']} ms")
 out = os.environ.get("CLUSTER_FIGURES")
 if out:
-    json.dump({"load": f, "kill": k}, open(out, "w"), indent=1)
+    json.dump({"load": f, "kill": k, "streams_fanout": fan, "streams_kill": sk},
+              open(out, "w"), indent=1)
 PY
 
 if [ "$FAILED" -ne 0 ]; then

@@ -6,6 +6,7 @@ mod m20261124_000002_idempotency_keys;
 mod m20261124_000003_sessions;
 mod m20261202_000001_task_search_folded;
 mod m20261202_000004_sync;
+mod m20261207_000001_email_nfc;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_sessions::Migration),
             Box::new(m20261202_000001_task_search_folded::Migration),
             Box::new(m20261202_000004_sync::Migration),
+            Box::new(m20261207_000001_email_nfc::Migration),
         ]
     }
 }

@@ -134,6 +134,13 @@ def comparison(rows, meta):
     return "\n".join(out) + "\n"
 
 
+def streams_line(m):
+    """The live-stream scenario (scripts/bench/streams.py), when it ran."""
+    if not m.get("streams"):
+        return ""
+    return f"\nLive event streams (one server, held open at once): {m['streams']}.\n"
+
+
 def section(rows, meta, errors):
     m = dict(line.rstrip("\n").split("=", 1) for line in open(meta) if "=" in line)
     answers = [f"- {line.strip()}" for line in open(errors) if line.strip()]
@@ -152,7 +159,7 @@ def section(rows, meta, errors):
   (the open loop for {m.get('open_duration', '?')}) with `wrk -t2 --timeout 5s`. Seeding: {m.get('seed_small', '?')}; {m.get('seed_large', 'no large database')}.
 
 {table(rows)}
-
+{streams_line(m)}
 Non-2xx answers, from the server's request log:
 
 {answers}

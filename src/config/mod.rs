@@ -145,7 +145,7 @@ pub struct Settings {
     pub request_timeout_seconds: u64,
 
     /// Seconds one database statement may run (PostgreSQL
-    /// `statement_timeout`) or wait for a lock (SQLite busy timeout).
+    /// `statement_timeout`) or wait for the write turn or a lock (SQLite).
     #[arg(long, env = "DATABASE_STATEMENT_TIMEOUT_SECONDS", global = true, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
     pub database_statement_timeout_seconds: u64,
 

@@ -4,7 +4,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use uuid::Uuid;
 
-use super::{Error, Result};
+use super::{Error, Result, Source};
 
 /// Changes are ordered by the owner's sequence number, then by task id (one
 /// write, such as clearing completed tasks, can change many tasks under
@@ -42,13 +42,12 @@ impl Cursor {
         self.seq.max(self.floor)
     }
 
-    /// A cursor this server handed out; 422 (`cursor`) for anything else.
-    pub fn parse(text: &str) -> Result<Self> {
+    /// A cursor this server handed out; for anything else, a 422 naming the
+    /// parameter (`source`, `name`) that carried it.
+    pub fn parse(text: &str, source: Source, name: &str) -> Result<Self> {
         Self::decode(text).ok_or_else(|| {
-            Error::field(
-                "cursor",
-                "is not a cursor this server issued; sync without one",
-            )
+            let message = "is not a cursor this server issued; sync without one";
+            Error::field("", message).at(source, name)
         })
     }
 
@@ -86,7 +85,10 @@ mod tests {
     #[test]
     fn a_cursor_survives_its_text_form() {
         let cursor = Cursor::start(41).after(7, Uuid::now_v7());
-        assert_eq!(Cursor::parse(&cursor.encode()).unwrap(), cursor);
+        assert_eq!(
+            Cursor::parse(&cursor.encode(), Source::Query, "cursor").unwrap(),
+            cursor
+        );
         assert_eq!(cursor.covered(), 41);
     }
 
@@ -94,9 +96,12 @@ mod tests {
     fn text_that_is_not_one_of_ours_is_refused() {
         let forged = URL_SAFE_NO_PAD.encode("c1.-1.00000000000000000000000000000000.0");
         for text in ["", "abc", "!!!", forged.as_str(), &"A".repeat(200)] {
-            assert!(
-                matches!(Cursor::parse(text), Err(Error::Validation(_))),
-                "{text}"
+            let Err(Error::Validation(failures)) = Cursor::parse(text, Source::Header, "h") else {
+                panic!("{text} taken for a cursor");
+            };
+            assert_eq!(
+                (failures[0].source, failures[0].field.as_str()),
+                (Source::Header, "h")
             );
         }
     }

@@ -121,6 +121,20 @@ impl Error {
             message,
         )])
     }
+
+    /// The same error, its validation failures (if any) laid at the one
+    /// parameter `field` of `source` that carried the value they are about.
+    pub fn at(self, source: Source, field: &str) -> Self {
+        match self {
+            Self::Validation(failures) => Self::Validation(
+                failures
+                    .into_iter()
+                    .map(|failure| failure.at(source, field))
+                    .collect(),
+            ),
+            other => other,
+        }
+    }
 }
 
 impl From<FieldError> for Error {

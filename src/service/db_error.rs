@@ -5,12 +5,14 @@ use sea_orm::sqlx::postgres::PgDatabaseError;
 use sea_orm::sqlx::sqlite::SqliteError;
 use sea_orm::{DbErr, RuntimeErr, TransactionError};
 
+use super::transaction::TURN_TIMED_OUT;
 use crate::domain::Error;
 
 impl From<DbErr> for Error {
     fn from(err: DbErr) -> Self {
         match &err {
             DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => Self::DatabaseUnavailable,
+            DbErr::Custom(why) if why == TURN_TIMED_OUT => Self::DatabaseTimeout,
             DbErr::Exec(RuntimeErr::SqlxError(sqlx))
             | DbErr::Query(RuntimeErr::SqlxError(sqlx)) => {
                 from_sqlx(sqlx).unwrap_or_else(|| Self::Internal(err.to_string()))

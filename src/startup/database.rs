@@ -12,6 +12,7 @@ use sea_orm::{
 use crate::auth::PasswordHasher;
 use crate::config::Settings;
 use crate::http::ResourceGauges;
+use crate::service::transaction::bound_write_wait;
 
 pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
     let url = settings.database_url.expose();
@@ -36,8 +37,8 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         // sea-orm would open a single SQLite connection. With WAL, readers
         // never block each other or the writer, so a small pool lets reads
-        // run in parallel on both cores; writes still go one at a time and
-        // wait out each other through busy_timeout. An in-memory database
+        // run in parallel on both cores; writes still go one at a time,
+        // queued in process for the write turn (service::transaction). An in-memory database
         // exists per connection, so it must stay at one.
         options
             .max_connections(if in_memory { 1 } else { 8 })
@@ -71,7 +72,11 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
             // setting on the role instead.
             .statement_timeout(statement);
     }
-    Database::connect(options).await
+    let db = Database::connect(options).await?;
+    // SQLite's writers queue in process for their turn (service::transaction),
+    // for as long as they would have waited on the busy timeout.
+    bound_write_wait(&db, statement);
+    Ok(db)
 }
 
 /// Arbitrary key of the PostgreSQL advisory lock taken while migrating.

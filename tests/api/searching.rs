@@ -2,8 +2,8 @@
 //! query are compared lower-cased and NFC-normalised (README, "Searching").
 use migration::{Migrator, MigratorTrait};
 use reqwest::Method;
+use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{ConnectionTrait, Database};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -109,20 +109,7 @@ const FOLDING_MIGRATION: &str = "m20261202_000001_task_search_folded";
 backend_test!(
     tasks_stored_before_the_folded_columns_are_found_like_new_ones,
     |backend: Backend| async move {
-        let database = TestDatabase::fresh(backend).await;
-        let url = match backend {
-            // The app creates a missing SQLite file; a bare connection does not.
-            Backend::Sqlite => format!("{}?mode=rwc", database.url()),
-            Backend::Postgres => database.url().to_owned(),
-        };
-        let db = Database::connect(url).await.unwrap();
-        let before = Migrator::migrations()
-            .iter()
-            .position(|m| m.name() == FOLDING_MIGRATION)
-            .expect("the folding migration is listed");
-        Migrator::up(&db, Some(u32::try_from(before).unwrap()))
-            .await
-            .unwrap();
+        let (database, db) = TestDatabase::migrated_before(backend, FOLDING_MIGRATION).await;
         let email = "before@example.com";
         let user_id = Uuid::now_v7();
         let now = chrono::Utc::now();

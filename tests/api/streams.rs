@@ -5,7 +5,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::backend_test;
-use crate::harness::{Backend, EventReader, TestApp, assert_problem};
+use crate::harness::{Backend, EventReader, TestApp, assert_invalid, assert_problem};
 
 const SECOND: Duration = Duration::from_secs(1);
 
@@ -88,6 +88,22 @@ backend_test!(
         let fourth = app.create_task(&s, json!({"title": "fourth"})).await;
         let event = stream.next_within(SECOND).await.expect("a live event");
         assert_eq!(event.data["task"]["id"], fourth["id"]);
+    }
+);
+
+backend_test!(
+    a_last_event_id_not_of_this_feed_is_named,
+    |app| async move {
+        let s = app.sign_up().await;
+        use base64::Engine;
+        // Garbage, and a well-formed cursor ahead of this user's feed.
+        let ahead = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(format!("c1.999.{}.0", uuid::Uuid::nil().simple()));
+        for bad in ["nonsense", ahead.as_str()] {
+            let resp = app.events_request(&s, Some(bad)).send().await.unwrap();
+            let body = assert_invalid(resp, "Last-Event-ID").await;
+            assert_eq!(body["errors"][0]["in"], "header", "{bad}");
+        }
     }
 );
 

@@ -232,7 +232,8 @@ backend_test!(a_cursor_that_is_not_ours_is_refused, |app| async move {
         .encode(format!("c1.999.{}.0", uuid::Uuid::nil().simple()));
     for bad in ["nonsense", ahead.as_str()] {
         let resp = app.changes_request(&s, Some(bad), 10).send().await.unwrap();
-        assert_invalid(resp, "cursor").await;
+        let body = assert_invalid(resp, "cursor").await;
+        assert_eq!(body["errors"][0]["in"], "query", "{bad}");
     }
     let other = app.sign_up().await;
     let theirs = app

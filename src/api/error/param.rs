@@ -2,15 +2,13 @@
 //! words of a `FieldError`: poem-openapi reports it as its type's parse
 //! failure or its validator's notation (`maximum(100, exclusive: false)`),
 //! which is turned here into a code and a sentence.
+use crate::api::schema::rule::NO_NUL;
 use crate::domain::{FieldError, Source, Violation};
 
 /// The path parameters of the API, in the order every path names them:
 /// every other name with a `-` is a header (`If-Match`,
 /// `Idempotency-Key`), the rest are query parameters.
 const PATH_PARAMETERS: &[&str] = &["user_id", "task_id"];
-
-/// The pattern of text without NUL, as parameters declare it.
-const NO_NUL: &str = r#"pattern("^[^\u0000]*$")"#;
 
 /// Where a parameter of this name is sent.
 fn source(name: &str) -> Source {
@@ -65,7 +63,7 @@ fn validator_failure(validator: &str) -> (Violation, String) {
             Violation::TooLong,
             format!("must be given at most {bound} times"),
         ),
-        "pattern" if validator == NO_NUL => (
+        "pattern" if validator == format!("pattern(\"{NO_NUL}\")") => (
             Violation::InvalidFormat,
             "must not contain the NUL character (U+0000)".into(),
         ),
@@ -139,7 +137,7 @@ mod tests {
                 "must not be empty".into()
             )
         );
-        let nul = format!("verification failed. {NO_NUL}");
+        let nul = format!("verification failed. pattern(\"{NO_NUL}\")");
         assert_eq!(said("q", &nul).1, Violation::InvalidFormat);
     }
 

@@ -27,8 +27,20 @@ pub fn defer_failures(failures: &[FieldError]) {
     let _ = DEFERRED.try_with(|kept| kept.borrow_mut().extend_from_slice(failures));
 }
 
-fn deferred_failures() -> Vec<FieldError> {
+/// Every failure kept so far, taken out (see `schema::lenient`).
+pub fn taken_failures() -> Vec<FieldError> {
     DEFERRED.try_with(RefCell::take).unwrap_or_default()
+}
+
+/// The failure of a query, header or path parameter poem-openapi could not
+/// read, if `err` is one.
+pub fn param_error_failure(err: &poem::Error) -> Option<FieldError> {
+    if let Some(e) = err.downcast_ref::<ParseParamError>() {
+        Some(param_failure(e.name, &e.reason))
+    } else {
+        let e = err.downcast_ref::<ParsePathError>()?;
+        Some(path_failure(e.name, &e.reason))
+    }
 }
 
 /// Turns a request poem-openapi could not parse into the error it stands
@@ -40,10 +52,8 @@ pub fn from_request_error(err: poem::Error) -> ApiError {
     if err.is::<ContentTypeError>() {
         return ApiError::UnsupportedMediaType;
     }
-    let failure = if let Some(e) = err.downcast_ref::<ParseParamError>() {
-        param_failure(e.name, &e.reason)
-    } else if let Some(e) = err.downcast_ref::<ParsePathError>() {
-        path_failure(e.name, &e.reason)
+    let failure = if let Some(failure) = param_error_failure(&err) {
+        failure
     } else if let Some(e) = err.downcast_ref::<ParseRequestPayloadError>() {
         FieldError::new("", Violation::InvalidFormat, e.reason.clone())
     } else if let Some(refusal) = err.downcast_ref::<Refusal>() {
@@ -57,7 +67,7 @@ pub fn from_request_error(err: poem::Error) -> ApiError {
             Err(other) => Error::field("", other.to_string()).into(),
         };
     };
-    let mut failures = deferred_failures();
+    let mut failures = taken_failures();
     failures.push(failure);
     Error::Validation(failures).into()
 }

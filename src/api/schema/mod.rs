@@ -1,11 +1,13 @@
 //! Schema types the operations share: timestamps as the spec writes them,
 //! plain `application/json` response bodies, always-present nullable
-//! fields, strict per-field JSON readers, and JSON request bodies (required
-//! or optional) read with them.
+//! fields, strict per-field JSON readers, JSON request bodies (required or
+//! optional) read with them, and parameters that report every failure.
 mod body;
 mod json;
+pub mod lenient;
 mod nullable;
 mod optional_json;
+pub mod rule;
 pub mod strict;
 mod timestamp;
 

@@ -12,7 +12,7 @@ use futures_util::stream::BoxStream;
 use poem::http::Method;
 use poem::web::sse::Event;
 use poem::{Endpoint, IntoResponse, Request, Response};
-use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::param::{Header, Path};
 use poem_openapi::payload::EventStream;
 use poem_openapi::types::ToJSON;
 use poem_openapi::{ApiResponse, OpenApi};
@@ -25,9 +25,10 @@ use stream::{LiveFeed, PAGE};
 use crate::api::ApiTags;
 use crate::api::error::ErrorCode::{self, *};
 use crate::api::error::{ApiResult, BEARER, ErrorSet, error_set};
-use crate::api::schema::JsonReply;
+use crate::api::schema::rule::{Range, Text};
+use crate::api::schema::{JsonReply, lenient};
 use crate::auth::{BearerAuth, StreamAuth};
-use crate::domain::Cursor;
+use crate::domain::{Cursor, Source};
 use crate::http::Metrics;
 use crate::service::sync::{self, ChangeHub};
 
@@ -168,25 +169,28 @@ impl SyncApi {
         &self,
         auth: BearerAuth,
         /// The caller's user id.
-        user_id: Path<Uuid>,
+        user_id: lenient::Path<Uuid>,
         /// An opaque cursor from an earlier answer (`next_cursor`) or event
         /// (`id`).
-        #[oai(validator(max_length = 128))]
-        cursor: Query<Option<String>>,
+        cursor: lenient::Query<Option<String>, Text<128>>,
         /// The most changes to return, 1 to 500.
-        #[oai(
-            default = "default_limit",
-            validator(minimum(value = "1"), maximum(value = "500"))
-        )]
-        limit: Query<u64>,
+        #[oai(default = "default_limit")]
+        limit: lenient::Query<u64, Range<1, 500>>,
     ) -> ApiResult<JsonReply<ChangePage>, ChangesErrors> {
-        let (caller, owner) = (auth.caller(), user_id.0);
-        let cursor = cursor.0.as_deref().map(Cursor::parse).transpose();
+        // The first bad parameter answers for all of them.
+        let (caller, owner) = (auth.caller(), user_id.take()?);
+        let (cursor, limit) = (cursor.take()?, limit.take()?);
+        let cursor = cursor
+            .as_deref()
+            .map(|text| Cursor::parse(text, Source::Query, "cursor"))
+            .transpose();
         // 401 and 403 before 422.
         if caller != owner {
             sync::head(&self.db, caller, owner).await?;
         }
-        let page = sync::changes(&self.db, caller, owner, cursor?, limit.0).await?;
+        let page = sync::changes(&self.db, caller, owner, cursor?, limit)
+            .await
+            .map_err(|e| e.at(Source::Query, "cursor"))?;
         Ok(JsonReply(ChangePage::from(page)).into())
     }
 
@@ -244,7 +248,11 @@ impl SyncApi {
             StreamAuth::Ticket(ticket) => sync::redeem_ticket(&self.db, &ticket.0).await?,
         };
         let owner = user_id.0;
-        let resume = last_event_id.0.as_deref().map(Cursor::parse).transpose();
+        let resume = last_event_id
+            .0
+            .as_deref()
+            .map(|text| Cursor::parse(text, Source::Header, "Last-Event-ID"))
+            .transpose();
         // Subscribed before the first read, so no change falls between.
         let notices = self.hub.subscribe();
         let head = sync::head(&self.db, caller, owner).await?;
@@ -261,7 +269,8 @@ impl SyncApi {
             _places: (slot, self.metrics.stream_opened()),
         };
         if let Some(cursor) = resume? {
-            feed.take(sync::changes(&self.db, caller, owner, Some(cursor), PAGE).await?);
+            let page = sync::changes(&self.db, caller, owner, Some(cursor), PAGE).await;
+            feed.take(page.map_err(|e| e.at(Source::Header, "Last-Event-ID"))?);
         }
         let events = EventStream::new(feed.into_stream())
             .keep_alive(KEEP_ALIVE)

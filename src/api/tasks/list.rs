@@ -1,7 +1,7 @@
 //! The task list of a user, `/api/{user_id}/tasks`: list it, add to it,
 //! clear its completed tasks.
 use poem_openapi::OpenApi;
-use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::param::{Header, Path};
 use poem_openapi::types::ToJSON;
 use sea_orm::DatabaseConnection;
 use sha2::{Digest, Sha256};
@@ -17,7 +17,8 @@ use super::tag_param::TagParam;
 use crate::api::ApiTags;
 use crate::api::error::ErrorCode::*;
 use crate::api::error::{ApiResult, BEARER, error_set};
-use crate::api::schema::{JsonBody, JsonReply, Timestamp};
+use crate::api::schema::rule::{MAX_SAFE_INTEGER, Range, Repeated, Text};
+use crate::api::schema::{JsonBody, JsonReply, Timestamp, lenient};
 use crate::auth::BearerAuth;
 use crate::domain::query::{ListQuery, TaskFilter};
 use crate::domain::{Error, TaskDraft};
@@ -67,78 +68,70 @@ impl TaskListApi {
         &self,
         auth: BearerAuth,
         /// The caller's user id.
-        user_id: Path<Uuid>,
+        user_id: lenient::Path<Uuid>,
         /// Completion filter.
         #[oai(default)]
-        status: Query<StatusFilter>,
+        status: lenient::Query<StatusFilter>,
         /// Case-insensitive substring of the title or the description: both
         /// are compared lower-cased (Unicode) and NFC-normalised.
-        #[oai(validator(max_length = 200, pattern = r"^[^\u0000]*$"))]
-        q: Query<Option<String>>,
+        q: lenient::Query<Option<String>, Text<200>>,
         /// Any of these priorities (repeat the parameter for several, at
         /// most 4 times).
-        #[oai(validator(max_items = 4))]
-        priority: Query<Option<Vec<Priority>>>,
+        priority: lenient::Query<Option<Vec<Priority>>, Repeated<4>>,
         /// Tasks carrying every one of these tags (repeat for several, at
         /// most 20 times: the most a task can carry); trimmed and lower-cased
         /// like stored tags; blank and repeated values are ignored.
-        #[oai(validator(max_items = 20))]
-        tag: Query<Option<Vec<TagParam>>>,
+        tag: lenient::Query<Option<Vec<TagParam>>, Repeated<20>>,
         /// Due strictly before this instant (RFC 3339).
-        due_before: Query<Option<Timestamp>>,
+        due_before: lenient::Query<Option<Timestamp>>,
         /// Due strictly after this instant (RFC 3339).
-        due_after: Query<Option<Timestamp>>,
+        due_after: lenient::Query<Option<Timestamp>>,
         /// `true`: only tasks not completed and due before now. `false` (or
         /// absent) applies no filter.
-        overdue: Query<Option<bool>>,
+        overdue: lenient::Query<Option<bool>>,
         /// Sort key.
         #[oai(default)]
-        sort: Query<SortField>,
+        sort: lenient::Query<SortField>,
         /// Sort direction.
         #[oai(default)]
-        order: Query<SortOrder>,
+        order: lenient::Query<SortOrder>,
         /// Page size, 1 to 100.
-        #[oai(
-            default = "default_limit",
-            validator(minimum(value = "1"), maximum(value = "100"))
-        )]
-        limit: Query<u64>,
+        #[oai(default = "default_limit")]
+        limit: lenient::Query<u64, Range<1, 100>>,
         /// How many matching tasks to skip. At most 2^53 - 1, the largest
         /// integer every JSON client holds exactly.
-        #[oai(
-            default,
-            validator(minimum(value = "0"), maximum(value = "9007199254740991"))
-        )]
-        offset: Query<u64>,
+        #[oai(default)]
+        offset: lenient::Query<u64, Range<0, MAX_SAFE_INTEGER>>,
         /// Answer 304 without a body if this page's current `ETag` is one of
         /// these (or `*`).
         #[oai(name = "If-None-Match")]
         if_none_match: Header<Option<String>>,
     ) -> ApiResult<TaskPageResponse, ListTasksErrors> {
+        // The first bad parameter answers for all of them.
+        let owner = user_id.take()?;
         let filter = TaskFilter {
-            status: status.0.into(),
-            text: search_text(q.0).map_err(Error::from)?,
+            status: status.take()?.into(),
+            text: search_text(q.take()?).map_err(Error::from)?,
             priorities: priority
-                .0
+                .take()?
                 .unwrap_or_default()
                 .into_iter()
                 .map(Into::into)
                 .collect(),
-            tags: tag_filter(tag.0.unwrap_or_default().into_iter().map(|t| t.0))
+            tags: tag_filter(tag.take()?.unwrap_or_default().into_iter().map(|t| t.0))
                 .map_err(Error::from)?,
-            due_before: due_before.0.map(|t| t.0),
-            due_after: due_after.0.map(|t| t.0),
-            overdue_at: overdue.0.unwrap_or(false).then(tasks::now),
+            due_before: due_before.take()?.map(|t| t.0),
+            due_after: due_after.take()?.map(|t| t.0),
+            overdue_at: overdue.take()?.unwrap_or(false).then(tasks::now),
         };
-        let (sort, order, limit, offset) = (sort.0.into(), order.0.into(), limit.0, offset.0);
         let query = ListQuery {
             filter,
-            sort,
-            order,
-            limit,
-            offset,
+            sort: sort.take()?.into(),
+            order: order.take()?.into(),
+            limit: limit.take()?,
+            offset: offset.take()?,
         };
-        let page = tasks::list(&self.db, auth.caller(), user_id.0, &query).await?;
+        let page = tasks::list(&self.db, auth.caller(), owner, &query).await?;
         let if_none_match = if_none_match.0.as_deref();
         Ok(TaskPageResponse::new(page, &query, if_none_match).into())
     }
@@ -157,12 +150,13 @@ impl TaskListApi {
         &self,
         auth: BearerAuth,
         /// The caller's user id.
-        user_id: Path<Uuid>,
+        user_id: lenient::Path<Uuid>,
         /// Must be `completed`.
-        #[oai(name = "status")]
-        _status: Query<ClearableStatus>,
+        status: lenient::Query<ClearableStatus>,
     ) -> ApiResult<JsonReply<DeletedCount>, DeleteCompletedTasksErrors> {
-        let deleted = tasks::delete_completed(&self.db, auth.caller(), user_id.0).await?;
+        let owner = user_id.take()?;
+        status.take()?;
+        let deleted = tasks::delete_completed(&self.db, auth.caller(), owner).await?;
         Ok(JsonReply(DeletedCount { deleted }).into())
     }
 

@@ -7,8 +7,7 @@ use std::borrow::Cow;
 use poem_openapi::registry::{MetaSchema, MetaSchemaRef};
 use poem_openapi::types::{ParseError, ParseFromParameter, ParseResult, Type};
 
-/// Text without NUL, as the spec writes it.
-const NO_NUL: &str = r"^[^\u0000]*$";
+use crate::api::schema::rule::NO_NUL;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TagParam(pub String);

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
 };
@@ -59,6 +60,27 @@ impl TestDatabase {
 
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// A fresh database with the migrations before `migration` (by name)
+    /// applied, and a connection to it: for rows stored as an older server
+    /// stored them, before the rest is applied.
+    pub async fn migrated_before(backend: Backend, migration: &str) -> (Self, DatabaseConnection) {
+        let database = Self::fresh(backend).await;
+        let url = match backend {
+            // The app creates a missing SQLite file; a bare connection does not.
+            Backend::Sqlite => format!("{}?mode=rwc", database.url()),
+            Backend::Postgres => database.url().to_owned(),
+        };
+        let db = Database::connect(url).await.unwrap();
+        let before = Migrator::migrations()
+            .iter()
+            .position(|m| m.name() == migration)
+            .unwrap_or_else(|| panic!("no migration {migration}"));
+        Migrator::up(&db, Some(u32::try_from(before).unwrap()))
+            .await
+            .unwrap();
+        (database, db)
     }
 }
 

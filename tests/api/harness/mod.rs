@@ -65,6 +65,18 @@ macro_rules! backend_test {
             $crate::backend_test!(@postgres);
         }
     };
+    (only Sqlite: $name:ident, |$backend:ident: $backend_type:ty| $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($backend: $backend_type) {
+                $body.await
+            }
+
+            $crate::backend_test!(@sqlite);
+        }
+    };
     (only Postgres: $name:ident, |$backend:ident: $backend_type:ty| $body:expr) => {
         mod $name {
             #[allow(unused_imports)]
