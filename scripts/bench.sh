@@ -6,22 +6,28 @@
 #   scripts/bench.sh --postgres      # a throwaway PostgreSQL (scripts/lib/postgres.sh)
 #   scripts/bench.sh --quick         # 5 s per scenario, 100k-task scale database
 #   scripts/bench.sh --write         # also write the table into BENCHMARKS.md
-#   scripts/bench.sh --compare REV   # also run get/list/create on REV's build,
+#   scripts/bench.sh --compare REV   # also run get/list/create/open on REV's build,
 #                                    # alternating with this one, for before/after ratios
+#   scripts/bench.sh --only "IDS"    # only the named scenarios (see below)
 #   scripts/bench.sh --only streams  # only the live-stream scenario (~1 min; add
 #                                    # --postgres for PostgreSQL)
 #
 # Options: --duration 10s (per wrk run), --conns "64 1000", --users N
 # (seeded users of the main database, 100 tasks each), --scale-users N (users
-# of the scale database: 10000 = 1M tasks; 0 skips it), --streams N (open
-# event streams of the live-stream scenario, default 1000; 0 skips it),
-# --streams-per-user N (default 5, the server's MAX_STREAMS_PER_USER default).
+# of the scale database: 10000 = 1M tasks; 0 skips it), --only "IDS": run
+# only these of ceiling, live, get, list, patch, mixed, create, login, open,
+# flood, large (the scale database), streams; --compare then compares those
+# of get, list, create and open. --streams N (open event streams of the
+# live-stream scenario, default 1000; 0 skips it), --streams-per-user N
+# (default 5, the server's MAX_STREAMS_PER_USER default).
 #
 # What it does: builds release, seeds a database (`tasks-api seed`), starts
 # the ceiling (examples/ceiling.rs) and measures it with the seeded users'
 # headers, starts the server on the database and runs get one / list 50 / patch / mixed / create / login at each
-# connection count, then reads during a login flood; seeds the scale
-# database and runs get and list on it. Every wrk run is bounded by
+# connection count, then the open loop (1000 connections, each sending about
+# one request a second: scripts/bench/open.lua) for twice --duration, then
+# reads during a login flood; seeds the scale database and runs get and list
+# on it. Every wrk run is bounded by
 # --duration; everything started is stopped on exit. The live-stream
 # scenario (scripts/bench/streams.py) seeds a database of its own with
 # enough users for --streams at --streams-per-user each, starts a server on
@@ -51,6 +57,7 @@ FLOOD_CONNS=64
 COMPARE=""
 COMPARE_ROUNDS=2
 ONLY=""
+OPEN_CONNS=1000
 STREAMS=1000
 STREAMS_PER_USER=5
 ORIGINAL_ARGS="$*"
@@ -74,18 +81,18 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-case "$ONLY" in
-  "") ;;
-  streams)
-    if [ "$WRITE" -eq 1 ] || [ -n "$COMPARE" ]; then
-      echo "--only streams takes neither --write nor --compare" >&2
-      exit 2
-    fi
-    [ "$STREAMS" -gt 0 ] || { echo "--only streams needs --streams > 0" >&2; exit 2; } ;;
-  *) echo "--only takes: streams" >&2; exit 2 ;;
-esac
+if [ "$ONLY" = streams ]; then
+  if [ "$WRITE" -eq 1 ] || [ -n "$COMPARE" ]; then
+    echo "--only streams takes neither --write nor --compare" >&2
+    exit 2
+  fi
+  [ "$STREAMS" -gt 0 ] || { echo "--only streams needs --streams > 0" >&2; exit 2; }
+fi
 
 log() { printf '\n== %s\n' "$*" >&2; }
+
+# want ID: whether --only (if given) names scenario ID.
+want() { [ -z "$ONLY" ] || [[ " $ONLY " == *" $1 "* ]]; }
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -261,12 +268,13 @@ PY
 reset_peak() { echo 5 >"/proc/$SERVER_PID/clear_refs" 2>/dev/null || true; }
 peak_kb() { awk '/^VmHWM/ {print $2}' "/proc/$SERVER_PID/status" 2>/dev/null || echo "-"; }
 
-# bench ID LABEL DB CONNS SCRIPT: one bounded wrk run, appended to RESULTS.
+# bench ID LABEL DB CONNS SCRIPT [DURATION]: one bounded wrk run (of
+# --duration unless given), appended to RESULTS.
 bench() {
-  local id="$1" label="$2" db="$3" conns="$4" script="$5" out
+  local id="$1" label="$2" db="$3" conns="$4" script="$5" secs="${6:-$DURATION}" out
   out="$WORK/wrk-$id-$conns.out"
   reset_peak
-  wrk -t2 -c"$conns" -d"$DURATION" --timeout 5s -s "$BENCH_LUA/$script.lua" "$URL" >"$out" 2>&1
+  wrk -t2 -c"$conns" -d"$secs" --timeout 5s -s "$BENCH_LUA/$script.lua" "$URL" >"$out" 2>&1
   record "$id" "$label" "$db" "$conns" "$out" "$(peak_kb)"
 }
 
@@ -279,11 +287,15 @@ id_, label, db, conns, rss, line = sys.argv[1:]
 f = dict(kv.split("=", 1) for kv in line.split()[1:])
 errors = sum(int(f[k]) for k in ("connect", "read", "write", "timeout"))
 print("\t".join([id_, label, db, conns, f["requests"], f["duration_us"], f["p50_us"],
-                 f["p99_us"], f["p999_us"], str(errors), f["non2xx"], f["statuses"], rss]))
+                 f["p99_us"], f["p999_us"], str(errors), f["non2xx"], f["statuses"], rss,
+                 f["p95_us"]]))
 PY
   tail -n 1 "$RESULTS" | awk -F'\t' '{printf "   %-28s %5s conns  %8.0f req/s  p99 %6.1f ms  errors %s  non-2xx %s  rss %s kB\n",
     $2, $4, $5 / ($6 / 1e6), $8 / 1000, $10, $11, $13}' >&2
 }
+
+# scenario ID ...: `bench ID ...` if --only (if given) names ID.
+scenario() { if want "$1"; then bench "$@"; fi; }
 
 # Short untimed warm-up: connections, caches, the pool.
 warm_up() { wrk -t2 -c64 -d2s -s "$BENCH_LUA/$1.lua" "$URL" >/dev/null 2>&1; }
@@ -338,45 +350,58 @@ export BENCH_SESSIONS="$WORK/small.sessions" BENCH_USERS="$USERS"
 
 # The ceiling's requests carry a seeded user's headers, like every
 # endpoint scenario's (scripts/bench/ceiling.lua).
-log "ceiling: bare poem handler"
-HEALTH=""
-start_server ceiling "$CEILING"
-warm_up ceiling
-for c in $CONNS; do bench ceiling "ceiling (bare poem)" "-" "$c" ceiling; done
-stop_server
+if want ceiling; then
+  log "ceiling: bare poem handler"
+  HEALTH=""
+  start_server ceiling "$CEILING"
+  warm_up ceiling
+  for c in $CONNS; do bench ceiling "ceiling (bare poem)" "-" "$c" ceiling; done
+  stop_server
+fi
 
 HEALTH="health/live"
 start_server server-small env DATABASE_URL="$SMALL_URL" "$BIN" serve
 warm_up get
 SMALL="$DB_LABEL, $((USERS * TASKS_PER_USER)) tasks"
 for c in $CONNS; do
-  bench live "health/live (no auth, no db)" "$SMALL" "$c" live
-  bench get "get one task" "$SMALL" "$c" get
-  bench list "list 50 tasks" "$SMALL" "$c" list
-  bench patch "patch a task" "$SMALL" "$c" patch
-  bench mixed "mixed 50/30/10/10" "$SMALL" "$c" mixed
-  bench create "create a task" "$SMALL" "$c" create
-  bench login "login (bcrypt 12)" "$SMALL" "$c" login
+  scenario live "health/live (no auth, no db)" "$SMALL" "$c" live
+  scenario get "get one task" "$SMALL" "$c" get
+  scenario list "list 50 tasks" "$SMALL" "$c" list
+  scenario patch "patch a task" "$SMALL" "$c" patch
+  scenario mixed "mixed 50/30/10/10" "$SMALL" "$c" mixed
+  scenario create "create a task" "$SMALL" "$c" create
+  scenario login "login (bcrypt 12)" "$SMALL" "$c" login
 done
 
-log "interference: get one task while $FLOOD_CONNS connections flood login"
-# The baseline right before the flood, so both see the same machine.
-bench get-base "get one task, no flood" "$SMALL" 64 get
-FLOOD_OUT="$WORK/wrk-flood.out"
-flood_secs=$((${DURATION%s} + 4))
-wrk -t1 -c"$FLOOD_CONNS" -d"${flood_secs}s" --timeout 5s -s "$BENCH_LUA/login.lua" "$URL" \
-  >"$FLOOD_OUT" 2>&1 &
-FLOOD_PID=$!
-sleep 2
-bench get-flood "get one task, login flood" "$SMALL" 64 get
-wait "$FLOOD_PID" || true
-FLOOD_PID=""
-record login-flood "the login flood itself" "$SMALL" "$FLOOD_CONNS" "$FLOOD_OUT" "$(peak_kb)"
+# Open loop: a fixed rate, not as fast as the server answers. Twice the
+# usual duration, for enough samples in the tail (about 1000 a second).
+OPEN_SECS="$((${DURATION%s} * 2))s"
+if want open; then
+  sleep 2 # the logins that the last login run left queued
+  log "open loop: $OPEN_CONNS connections, about one request a second each, for $OPEN_SECS"
+  bench open "open loop, ~1 req/s per conn" "$SMALL" "$OPEN_CONNS" open "$OPEN_SECS"
+fi
+
+if want flood; then
+  log "interference: get one task while $FLOOD_CONNS connections flood login"
+  # The baseline right before the flood, so both see the same machine.
+  bench get-base "get one task, no flood" "$SMALL" 64 get
+  FLOOD_OUT="$WORK/wrk-flood.out"
+  flood_secs=$((${DURATION%s} + 4))
+  wrk -t1 -c"$FLOOD_CONNS" -d"${flood_secs}s" --timeout 5s -s "$BENCH_LUA/login.lua" "$URL" \
+    >"$FLOOD_OUT" 2>&1 &
+  FLOOD_PID=$!
+  sleep 2
+  bench get-flood "get one task, login flood" "$SMALL" 64 get
+  wait "$FLOOD_PID" || true
+  FLOOD_PID=""
+  record login-flood "the login flood itself" "$SMALL" "$FLOOD_CONNS" "$FLOOD_OUT" "$(peak_kb)"
+fi
 stop_server
 server_errors server-small
 
 SEED_LARGE=""
-if [ "$SCALE_USERS" -gt 0 ]; then
+if [ "$SCALE_USERS" -gt 0 ] && want large; then
   log "scale database: $SCALE_USERS users x $TASKS_PER_USER tasks"
   LARGE_URL="$(database large)"
   SEED_LARGE="$(seed large "$LARGE_URL" "$SCALE_USERS")"
@@ -393,7 +418,7 @@ if [ "$SCALE_USERS" -gt 0 ]; then
   server_errors server-large
 fi
 
-if [ "$STREAMS" -gt 0 ]; then
+if [ "$STREAMS" -gt 0 ] && want streams; then
   streams_scenario
 fi
 
@@ -407,19 +432,28 @@ if [ -n "$COMPARE" ]; then
   log "before/after: $COMPARE against this build, alternating, on the same database"
   start_server server-before env DATABASE_URL="$SMALL_URL" "$BASE_BIN" serve
   BEFORE_URL="$URL" BEFORE_PID="$SERVER_PID"
+  # Stopped on exit even if the second server fails to start.
+  COMPARE_PIDS="$BEFORE_PID"
   start_server server-after env DATABASE_URL="$SMALL_URL" "$BIN" serve
   AFTER_URL="$URL" AFTER_PID="$SERVER_PID"
   COMPARE_PIDS="$BEFORE_PID $AFTER_PID"
-  for scenario in get list create; do
-    label="$(case "$scenario" in get) echo "get one task" ;; list) echo "list 50 tasks" ;; *) echo "create a task" ;; esac)"
+  for scenario in get list create open; do
+    [ -z "$ONLY" ] || want "$scenario" || continue
+    conns="$CONNS" secs="$DURATION"
+    case "$scenario" in
+      get) label="get one task" ;;
+      list) label="list 50 tasks" ;;
+      create) label="create a task" ;;
+      *) label="open loop, ~1 req/s per conn" conns="$OPEN_CONNS" secs="$OPEN_SECS" ;;
+    esac
     for url in "$BEFORE_URL" "$AFTER_URL"; do URL="$url" warm_up "$scenario"; done
-    for c in $CONNS; do
+    for c in $conns; do
       for round in $(seq 1 "$COMPARE_ROUNDS"); do
         order="before after"
         [ $((round % 2)) -eq 0 ] && order="after before"
         for variant in $order; do
           if [ "$variant" = before ]; then URL="$BEFORE_URL" SERVER_PID="$BEFORE_PID"; else URL="$AFTER_URL" SERVER_PID="$AFTER_PID"; fi
-          bench "$variant-$scenario" "$label ($variant)" "$SMALL" "$c" "$scenario"
+          bench "$variant-$scenario" "$label ($variant)" "$SMALL" "$c" "$scenario" "$secs"
         done
       done
     done
@@ -464,6 +498,7 @@ PY
   echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)"
   echo "command=scripts/bench.sh${ORIGINAL_ARGS:+ $ORIGINAL_ARGS}"
   echo "duration=$DURATION"
+  echo "open_duration=$OPEN_SECS"
   [ -n "$COMPARE" ] && echo "compare=$COMPARE ($(git rev-parse --short "$COMPARE")), $COMPARE_ROUNDS alternating rounds"
   echo "seed_small=$SEED_SMALL"
   [ -n "$STREAMS_SUMMARY" ] && echo "streams=$STREAMS_SUMMARY"

@@ -81,10 +81,10 @@ function done(summary, latency, requests)
   table.sort(shown)
   local e = summary.errors
   io.write(string.format(
-    "RESULT requests=%d duration_us=%d p50_us=%d p99_us=%d p999_us=%d max_us=%d " ..
-    "connect=%d read=%d write=%d timeout=%d non2xx=%d statuses=%s\n",
-    summary.requests, summary.duration,
-    latency:percentile(50), latency:percentile(99), latency:percentile(99.9), latency.max,
+    "RESULT requests=%d duration_us=%d p50_us=%d p95_us=%d p99_us=%d p999_us=%d " ..
+    "max_us=%d connect=%d read=%d write=%d timeout=%d non2xx=%d statuses=%s\n",
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
+    latency:percentile(99), latency:percentile(99.9), latency.max,
     e.connect, e.read, e.write, e.timeout, e.status,
     #shown > 0 and table.concat(shown, ",") or "-"))
 end

@@ -5,7 +5,7 @@ and optionally writes them into BENCHMARKS.md between markers.
 usage: report.py RESULTS_TSV META_FILE ERRORS_FILE [--write BENCHMARKS.md]
 
 RESULTS_TSV columns: id, label, db, conns, requests, duration_us, p50_us,
-p99_us, p999_us, errors, non2xx, statuses, rss_kb.
+p99_us, p999_us, errors, non2xx, statuses, rss_kb, p95_us.
 META_FILE: `key=value` lines (machine, versions, command, conditions).
 ERRORS_FILE: the server's non-2xx answers by operation, one line each.
 """
@@ -31,7 +31,7 @@ def load(path):
             if len(parts) < 13:
                 continue
             keys = ["id", "label", "db", "conns", "requests", "duration_us", "p50",
-                    "p99", "p999", "errors", "non2xx", "statuses", "rss_kb"]
+                    "p99", "p999", "errors", "non2xx", "statuses", "rss_kb", "p95"]
             row = dict(zip(keys, parts))
             row["rps"] = int(row["requests"]) / (int(row["duration_us"]) / 1e6)
             rows.append(row)
@@ -83,6 +83,14 @@ def targets(rows):
             lines.append(f"- list p99 at {c} connections, large vs small database: "
                          f"{ms(large['p99'])} vs {ms(small['p99'])} ms = {ratio:.2f}× "
                          f"(target ≤ 1.5×): {verdict(ratio <= 1.5)}")
+    for r in rows:
+        if r["id"] != "open":
+            continue
+        errs = int(r["errors"]) + int(r["non2xx"])
+        p95 = ms(r["p95"]) if "p95" in r else "?"
+        lines.append(f"- open loop at {r['conns']} connections, {r['rps']:,.0f} req/s: p50 "
+                     f"{ms(r['p50'])}, p95 {p95}, p99 {ms(r['p99'])} ms, {errs} errors "
+                     f"(target p99 < 50 ms): {verdict(int(r['p99']) < 50_000)}")
     base = by.get(("get-base", "64")) or by.get(("get", "64"))
     flood = by.get(("get-flood", "64"))
     if base and flood:
@@ -148,7 +156,7 @@ def section(rows, meta, errors):
 - Conditions: load average {m.get('load_before', '?')} before the run and
   {m.get('load_after', '?')} after it.
 - Command: `{m.get('command', '?')}`; every scenario ran for {m.get('duration', '?')}
-  with `wrk -t2 --timeout 5s`. Seeding: {m.get('seed_small', '?')}; {m.get('seed_large', 'no large database')}.
+  (the open loop for {m.get('open_duration', '?')}) with `wrk -t2 --timeout 5s`. Seeding: {m.get('seed_small', '?')}; {m.get('seed_large', 'no large database')}.
 
 {table(rows)}
 {streams_line(m)}

@@ -68,6 +68,39 @@ backend_test!(paging_neither_repeats_nor_skips, |app| async move {
     }
 });
 
+backend_test!(
+    a_page_past_the_end_still_counts_every_match,
+    |app| async move {
+        let s = app.sign_up().await;
+        app.create_tasks(
+            &s,
+            vec![
+                json!({"title": "a", "priority": "high"}),
+                json!({"title": "b", "priority": "high"}),
+                json!({"title": "c", "priority": "low"}),
+            ],
+        )
+        .await;
+        for (query, total) in [
+            ("offset=3", 3),
+            ("offset=50&limit=10", 3),
+            ("priority=high&offset=2", 2),
+            ("priority=urgent&offset=0", 0),
+            ("priority=urgent&offset=5", 0),
+        ] {
+            let page = app.list(&s, query).await;
+            assert_eq!(
+                (page["items"].clone(), page["total"].clone()),
+                (json!([]), json!(total)),
+                "{query}"
+            );
+        }
+        // The last page's rows carry the total too.
+        let last = app.list(&s, "priority=high&offset=1").await;
+        assert_eq!((ids(&last).len(), last["total"].clone()), (1, json!(2)));
+    }
+);
+
 backend_test!(status_filters_by_completion, |app| async move {
     let s = app.sign_up().await;
     app.create_tasks(

@@ -1,7 +1,10 @@
 //! Reading tasks: one page of a list, or one task.
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Order};
-use sea_orm::{ConnectionTrait, PaginatorTrait, QueryOrder, QuerySelect};
+use sea_orm::sea_query::{Asterisk, Expr, ExprTrait, Func, Order};
+use sea_orm::{
+    ConnectionTrait, DbErr, FromQueryResult, PaginatorTrait, QueryOrder, QueryResult, QuerySelect,
+    QueryTrait,
+};
 use uuid::Uuid;
 
 use super::filter;
@@ -29,20 +32,63 @@ pub async fn list(
     access::after_read(db, caller, page, |p| p.total > 0).await
 }
 
+/// The page and the total in one statement. The total comes with each row,
+/// so a page past the end (no rows) has none: only then is it counted apart,
+/// and not even then from the first page, where no rows means none match.
 async fn read_page(db: &impl ConnectionTrait, owner: Uuid, query: &ListQuery) -> Result<Page> {
-    let total = filter::apply(owned(owner), owner, &query.filter)
-        .count(db)
+    let rows = page_select(owner, query)
+        .into_model::<Counted>()
+        .all(db)
         .await?;
-    let rows = page_select(owner, query).all(db).await?;
+    let total = match rows.first() {
+        Some(row) => u64::try_from(row.total).unwrap_or_default(),
+        None if query.offset == 0 => 0,
+        None => {
+            filter::apply(owned(owner), owner, &query.filter)
+                .count(db)
+                .await?
+        }
+    };
     Ok(Page {
-        items: rows.into_iter().map(Task::from).collect(),
+        items: rows.into_iter().map(|r| Task::from(r.row)).collect(),
         total,
     })
 }
 
-/// The query for one page of a list: filters, order and bounds.
+/// The column that carries the list's total on every row of a page.
+const TOTAL: &str = "total_count";
+
+/// A row of a page, and the number of rows the filters match on all pages.
+struct Counted {
+    row: task::Model,
+    total: i64,
+}
+
+impl FromQueryResult for Counted {
+    fn from_query_result(res: &QueryResult, pre: &str) -> std::result::Result<Self, DbErr> {
+        Ok(Self {
+            row: task::Model::from_query_result(res, pre)?,
+            total: res.try_get(pre, TOTAL)?,
+        })
+    }
+}
+
+/// The query for one page of a list: filters, order and bounds, and with
+/// every row the number of tasks the filters match on all pages.
+///
+/// The total is a scalar subquery with the same filters, which both
+/// databases run once per statement, from an index alone where one covers
+/// the filters; the page keeps its own index-ordered plan. `COUNT(*) OVER
+/// ()` would be shorter but reads every matching row in full before the
+/// first one is returned, and SQLite then sorts them all for the ORDER BY
+/// (see BENCHMARKS.md).
 pub fn page_select(user_id: Uuid, query: &ListQuery) -> sea_orm::Select<task::Entity> {
-    let mut select = filter::apply(owned(user_id), user_id, &query.filter);
+    let total = filter::apply(owned(user_id), user_id, &query.filter)
+        .select_only()
+        .expr(Func::count(Expr::col(Asterisk)))
+        .into_query();
+    let mut select = filter::apply(owned(user_id), user_id, &query.filter)
+        .expr_as(Expr::SubQuery(None, Box::new(total.into())), TOTAL);
     let order = match query.order {
         SortOrder::Asc => Order::Asc,
         SortOrder::Desc => Order::Desc,
@@ -82,4 +128,30 @@ pub async fn get(
 /// The instant `overdue` compares due dates with.
 pub fn now() -> DateTime<Utc> {
     timestamp(Utc::now())
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::DbBackend;
+
+    use super::*;
+
+    #[test]
+    fn the_page_and_its_total_are_one_statement() {
+        let query = ListQuery {
+            limit: 50,
+            ..ListQuery::default()
+        };
+        for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
+            let sql = page_select(Uuid::now_v7(), &query)
+                .build(backend)
+                .to_string();
+            assert!(
+                sql.contains(r#"(SELECT COUNT(*) FROM "tasks" WHERE"#),
+                "{sql}"
+            );
+            assert!(sql.contains(r#") AS "total_count" FROM"#), "{sql}");
+            assert_eq!(sql.matches("LIMIT").count(), 1, "{sql}");
+        }
+    }
 }
