@@ -1,13 +1,15 @@
 //! Schema types the operations share: timestamps as the spec writes them,
 //! plain `application/json` response bodies, always-present nullable
 //! fields, strict per-field JSON readers, JSON request bodies (required or
-//! optional) read with them, and parameters that report every failure.
+//! optional) read with them, parameters that report every failure, and
+//! response bodies written straight through serde.
 mod body;
 mod json;
 pub mod lenient;
 mod nullable;
 mod optional_json;
 pub mod rule;
+mod serde_body;
 pub mod strict;
 mod timestamp;
 
@@ -15,4 +17,5 @@ pub use body::JsonBody;
 pub use json::JsonReply;
 pub use nullable::Nullable;
 pub use optional_json::OptionalJson;
+pub use serde_body::Serde;
 pub use timestamp::Timestamp;

@@ -83,3 +83,10 @@ impl<T: ToJSON> ToJSON for Nullable<T> {
         )
     }
 }
+
+/// Written straight through serde (`schema::Serde`): `null` when absent.
+impl<T: serde::Serialize> serde::Serialize for Nullable<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}

@@ -67,11 +67,23 @@ impl ParseFromParameter for Timestamp {
     }
 }
 
+impl Timestamp {
+    /// The form the spec gives: RFC 3339, UTC as `Z`.
+    fn text(&self) -> String {
+        self.0.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+    }
+}
+
 impl ToJSON for Timestamp {
     fn to_json(&self) -> Option<Value> {
-        Some(Value::String(
-            self.0.to_rfc3339_opts(SecondsFormat::AutoSi, true),
-        ))
+        Some(Value::String(self.text()))
+    }
+}
+
+/// Written straight through serde (`schema::Serde`), in the same form.
+impl serde::Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.text())
     }
 }
 

@@ -5,7 +5,7 @@ use poem_openapi::ApiResponse;
 use super::etag::{etag, none_match, page_etag};
 use super::responses::TaskPage;
 use super::schema::TaskBody;
-use crate::api::schema::JsonReply;
+use crate::api::schema::{JsonReply, Serde};
 use crate::domain::Task;
 use crate::domain::query::ListQuery;
 use crate::service::tasks::Page;
@@ -20,7 +20,7 @@ pub enum TaskReadResponse {
     /// The task.
     #[oai(status = 200)]
     Ok(
-        JsonReply<TaskBody>,
+        JsonReply<Serde<TaskBody>>,
         /// The task's current version, for `If-Match` and `If-None-Match`.
         #[oai(header = "ETag")]
         String,
@@ -49,7 +49,7 @@ impl TaskReadResponse {
         if if_none_match.is_some_and(|header| none_match(header, &tag)) {
             return Self::NotModified(tag, REVALIDATE.to_owned());
         }
-        Self::Ok(JsonReply(task.into()), tag, REVALIDATE.to_owned())
+        Self::Ok(JsonReply(Serde(task.into())), tag, REVALIDATE.to_owned())
     }
 }
 
@@ -58,7 +58,7 @@ pub enum TaskPageResponse {
     /// One page of tasks.
     #[oai(status = 200)]
     Ok(
-        JsonReply<TaskPage>,
+        JsonReply<Serde<TaskPage>>,
         /// This page's version: it changes whenever the same request would
         /// answer differently (a task on it changed, one was added or
         /// removed, `total` moved). For `If-None-Match`.
@@ -91,7 +91,7 @@ impl TaskPageResponse {
             return Self::NotModified(tag, REVALIDATE.to_owned());
         }
         Self::Ok(
-            JsonReply(TaskPage::new(page, query)),
+            JsonReply(Serde(TaskPage::new(page, query))),
             tag,
             REVALIDATE.to_owned(),
         )

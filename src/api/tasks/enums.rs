@@ -15,6 +15,17 @@ macro_rules! mirror {
             $($(#[$vmeta])* $variant),+
         }
 
+        /// Written straight through serde (`schema::Serde`), as the spec
+        /// names the value.
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match poem_openapi::types::ToJSON::to_json(self) {
+                    Some(serde_json::Value::String(name)) => serializer.serialize_str(&name),
+                    _ => Err(serde::ser::Error::custom("an enum value without a name")),
+                }
+            }
+        }
+
         impl From<$name> for $domain {
             fn from(value: $name) -> Self {
                 match value {

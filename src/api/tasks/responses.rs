@@ -3,13 +3,13 @@ use poem_openapi::{ApiResponse, Enum, Object};
 
 use super::etag::etag;
 use super::schema::TaskBody;
-use crate::api::schema::JsonReply;
+use crate::api::schema::{JsonReply, Serde};
 use crate::domain::query::ListQuery;
 use crate::domain::{FieldError, Source, Task, normalise_tag, storable};
 use crate::service::tasks::{Created, Page};
 
 /// One page of tasks.
-#[derive(Debug, Object)]
+#[derive(Debug, Clone, Object, serde::Serialize)]
 #[oai(example)]
 pub struct TaskPage {
     /// The tasks on this page.
@@ -27,7 +27,7 @@ pub enum TaskResponse {
     /// The task.
     #[oai(status = 200)]
     Ok(
-        JsonReply<TaskBody>,
+        JsonReply<Serde<TaskBody>>,
         /// The task's current version, for `If-Match`.
         #[oai(header = "ETag")]
         String,
@@ -37,7 +37,7 @@ pub enum TaskResponse {
 impl From<Task> for TaskResponse {
     fn from(task: Task) -> Self {
         let tag = etag(task.id, task.version);
-        Self::Ok(JsonReply(task.into()), tag)
+        Self::Ok(JsonReply(Serde(task.into())), tag)
     }
 }
 
@@ -46,7 +46,7 @@ pub enum CreatedTaskResponse {
     /// The task was created.
     #[oai(status = 201)]
     Created(
-        JsonReply<TaskBody>,
+        JsonReply<Serde<TaskBody>>,
         /// The new task's URL.
         #[oai(header = "Location")]
         String,
@@ -63,7 +63,7 @@ impl From<Created> for CreatedTaskResponse {
         let (Created::New(task) | Created::Replayed(task)) = created;
         let location = format!("/api/{}/tasks/{}", task.user_id, task.id);
         let tag = etag(task.id, task.version);
-        Self::Created(JsonReply(task.into()), location, tag)
+        Self::Created(JsonReply(Serde(task.into())), location, tag)
     }
 }
 
@@ -121,4 +121,55 @@ pub enum DeletedResponse {
     /// The task was deleted.
     #[oai(status = 204)]
     Deleted,
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+    use poem_openapi::types::{Example, ToJSON};
+    use uuid::Uuid;
+
+    use super::*;
+    use crate::api::schema::Timestamp;
+    use crate::api::tasks::enums::{Priority, Recurrence};
+
+    /// Every optional field set, text that JSON must escape, a timestamp
+    /// with a fraction of a second.
+    fn full() -> TaskBody {
+        let at = Timestamp(Utc.timestamp_opt(1_795_600_000, 123_456_000).unwrap());
+        TaskBody {
+            completed: true,
+            completed_at: Some(at).into(),
+            title: "Ünïcode \"quoted\" \\ and\ttab".into(),
+            description: "line\nbreak \u{1F600}".into(),
+            priority: Priority::Urgent,
+            recurrence: Some(Recurrence::Monthly).into(),
+            next_task_id: Some(Uuid::now_v7()).into(),
+            tags: vec![],
+            ..TaskBody::example()
+        }
+    }
+
+    /// `Serde<T>` is sent as poem-openapi would have sent `T`: same members,
+    /// same names, same values, nulls kept.
+    #[test]
+    fn serde_writes_each_body_as_its_schema_does() {
+        let mut bare = TaskBody::example();
+        bare.due_date = None.into();
+        bare.recurrence = None.into();
+        for task in [TaskBody::example(), full(), bare] {
+            let direct: serde_json::Value =
+                serde_json::from_str(&Serde(task.clone()).to_json_string()).unwrap();
+            assert_eq!(Some(direct), task.to_json());
+        }
+        let page = TaskPage {
+            items: vec![TaskBody::example(), full()],
+            total: 7,
+            limit: 2,
+            offset: 4,
+        };
+        let direct: serde_json::Value =
+            serde_json::from_str(&Serde(page.clone()).to_json_string()).unwrap();
+        assert_eq!(Some(direct), page.to_json());
+    }
 }

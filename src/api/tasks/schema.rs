@@ -8,8 +8,10 @@ use super::enums::{Priority, Recurrence};
 use crate::api::schema::{Nullable, Timestamp};
 use crate::domain::{Task, TaskChanges, TaskFields};
 
+// `Serialize` too, to be written straight through serde (`schema::Serde`),
+// field for field as the spec names them.
 /// A task, owned by one user.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, serde::Serialize)]
 #[oai(rename = "Task", example)]
 pub struct TaskBody {
     /// The task's id (UUID v7).
