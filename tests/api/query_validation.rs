@@ -153,14 +153,7 @@ backend_test!(
     the_limits_the_spec_declares_are_the_limits_held,
     |app| async move {
         let s = app.sign_up().await;
-        let spec: Value = app
-            .request(Method::GET, "/openapi.json")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let spec = app.served_spec().await;
         let mut checked = 0;
         for operation_id in ["listTasks", "listChanges"] {
             for (name, at_limit, past_it, code) in limits(&spec, operation_id) {

@@ -16,14 +16,7 @@ backend_test!(the_root_redirects_to_the_docs, |app| async move {
 });
 
 backend_test!(the_server_serves_its_own_spec, |app| async move {
-    let spec: Value = app
-        .request(Method::GET, "/openapi.json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let spec = app.served_spec().await;
     assert_eq!(spec["info"]["title"], "tasks-api");
     let operation_ids: Vec<&str> = spec["paths"]
         .as_object()

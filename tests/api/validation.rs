@@ -327,14 +327,7 @@ backend_test!(
 backend_test!(
     the_spec_declares_request_bodies_as_plain_json,
     |app| async move {
-        let spec: Value = app
-            .request(Method::GET, "/openapi.json")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let spec = app.served_spec().await;
         let mut bodies = 0;
         for operation in spec["paths"]
             .as_object()

@@ -26,6 +26,12 @@ impl Session {
 
 /// Accounts and sessions (`/api/auth/...`).
 impl TestApp {
+    /// The spec the running server publishes at `/openapi.json`.
+    pub async fn served_spec(&self) -> Value {
+        let resp = self.request(Method::GET, "/openapi.json").send().await;
+        resp.unwrap().json().await.unwrap()
+    }
+
     pub fn authed(&self, method: Method, path: &str, session: &Session) -> RequestBuilder {
         self.request(method, path).bearer_auth(&session.token)
     }
