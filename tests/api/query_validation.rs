@@ -5,18 +5,15 @@ use reqwest::{Method, Response};
 use serde_json::Value;
 
 use crate::backend_test;
-use crate::harness::{Session, TestApp, assert_invalid};
+use crate::harness::{Session, TestApp, invalid_entries};
 
 /// Each error of a 422 as `(in, field, code)`, in order.
 async fn named(resp: Response) -> Vec<(String, String, String)> {
-    let body = assert_invalid(resp, "*").await;
-    let text = |e: &Value, k: &str| e[k].as_str().unwrap().to_owned();
-    body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| (text(e, "in"), text(e, "field"), text(e, "code")))
-        .collect()
+    let entries = invalid_entries(resp).await;
+    let named = entries
+        .into_iter()
+        .map(|(at, field, code, _)| (at, field, code));
+    named.collect()
 }
 
 fn query(field: &str, code: &str) -> (String, String, String) {

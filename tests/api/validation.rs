@@ -1,33 +1,13 @@
 //! A 422 names every invalid value of a request at once, each with where it
 //! is (`in` and `field`: a JSON pointer into the body, or a parameter's
 //! name), a documented `code` and a sentence a form can show.
-use reqwest::{Method, Response};
+use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::backend_test;
-use crate::harness::{PASSWORD, assert_invalid};
+use crate::harness::{FieldEntry, PASSWORD, assert_invalid, invalid_entries};
 
-type Entry = (String, String, String, String);
-
-/// Each error of a 422 `validation_failed` as `(in, field, code, message)`,
-/// in order, after `assert_invalid`'s checks of every entry.
-async fn errors(resp: Response) -> Vec<Entry> {
-    let body = assert_invalid(resp, "*").await;
-    let text = |e: &Value, k: &str| e[k].as_str().unwrap().to_owned();
-    body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                text(e, "in"),
-                text(e, "field"),
-                text(e, "code"),
-                text(e, "message"),
-            )
-        })
-        .collect()
-}
+type Entry = FieldEntry;
 
 fn entry(location: &str, field: &str, code: &str, message: &str) -> Entry {
     (location.into(), field.into(), code.into(), message.into())
@@ -57,11 +37,11 @@ backend_test!(every_bad_task_field_is_reported_at_once, |app| async move {
     let resp = app
         .send(&s, Method::POST, &app.tasks_path(&s), Some(bad_task()))
         .await;
-    assert_eq!(errors(resp).await, bad_task_errors());
+    assert_eq!(invalid_entries(resp).await, bad_task_errors());
     let task = app.create_task(&s, json!({"title": "kept"})).await;
     let path = app.task_path(&s, task["id"].as_str().unwrap());
     let resp = app.send(&s, Method::PUT, &path, Some(bad_task())).await;
-    assert_eq!(errors(resp).await, bad_task_errors());
+    assert_eq!(invalid_entries(resp).await, bad_task_errors());
     // Once the kinds are right, the rules of each field are reported too.
     let patch = json!({
         "title": "t".repeat(201),
@@ -72,7 +52,7 @@ backend_test!(every_bad_task_field_is_reported_at_once, |app| async move {
     });
     let resp = app.send(&s, Method::PATCH, &path, Some(patch)).await;
     assert_eq!(
-        errors(resp).await,
+        invalid_entries(resp).await,
         [
             entry(
                 "body",
@@ -110,7 +90,7 @@ backend_test!(account_bodies_report_every_bad_field, |app| async move {
         .sign_up_with(json!({"email": "nope", "password": "ééé", "name": 5}))
         .await;
     assert_eq!(
-        errors(resp).await,
+        invalid_entries(resp).await,
         [
             entry(
                 "body",
@@ -129,7 +109,7 @@ backend_test!(account_bodies_report_every_bad_field, |app| async move {
         .await
         .unwrap();
     assert_eq!(
-        errors(resp).await,
+        invalid_entries(resp).await,
         [
             entry("body", "/email", "too_short", "must not be empty"),
             entry("body", "/password", "wrong_type", "must be a string"),
@@ -139,7 +119,7 @@ backend_test!(account_bodies_report_every_bad_field, |app| async move {
     let access = body["access_token"].as_str().unwrap();
     let resp = app.change_password(access, "", "short").await;
     assert_eq!(
-        errors(resp).await,
+        invalid_entries(resp).await,
         [
             entry(
                 "body",
@@ -169,7 +149,7 @@ backend_test!(password_limits_are_counted_in_bytes, |app| async move {
         .sign_up_with(json!({"email": "euro@example.com", "password": euros}))
         .await;
     assert_eq!(
-        errors(resp).await,
+        invalid_entries(resp).await,
         [entry(
             "body",
             "/password",
@@ -181,7 +161,7 @@ backend_test!(password_limits_are_counted_in_bytes, |app| async move {
     let access = body["access_token"].as_str().unwrap();
     let resp = app.change_password(access, PASSWORD, &"€".repeat(25)).await;
     assert_eq!(
-        errors(resp).await,
+        invalid_entries(resp).await,
         [entry(
             "body",
             "/new_password",
@@ -209,7 +189,7 @@ backend_test!(
             .await
             .unwrap();
         assert_eq!(
-            errors(resp).await,
+            invalid_entries(resp).await,
             [
                 entry("body", "/title", "wrong_type", "must be a string"),
                 entry(
@@ -223,7 +203,7 @@ backend_test!(
         let path = format!("{}/not-a-uuid", app.tasks_path(&s));
         let resp = app.send(&s, Method::PUT, &path, Some(json!({}))).await;
         assert_eq!(
-            errors(resp).await,
+            invalid_entries(resp).await,
             [
                 entry("body", "/title", "required", "is required"),
                 entry("path", "task_id", "invalid_format", "must be a UUID"),
@@ -272,7 +252,7 @@ backend_test!(query_parameters_are_named_in_words, |app| async move {
         ),
     ] {
         let resp = app.list_response(&s, query).await;
-        assert_eq!(errors(resp).await, [expected], "{query}");
+        assert_eq!(invalid_entries(resp).await, [expected], "{query}");
     }
     let resp = app
         .send(&s, Method::DELETE, &app.tasks_path(&s), None)
@@ -313,7 +293,7 @@ backend_test!(
             .await
             .unwrap();
         assert_eq!(
-            errors(resp).await,
+            invalid_entries(resp).await,
             [entry(
                 "body",
                 "",

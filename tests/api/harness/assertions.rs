@@ -68,6 +68,29 @@ pub async fn assert_invalid(resp: Response, field: &str) -> Value {
     body
 }
 
+/// One error of a 422: `(in, field, code, message)`.
+pub type FieldEntry = (String, String, String, String);
+
+/// Each error of a 422 `validation_failed`, in order, after
+/// `assert_invalid`'s checks of every entry.
+pub async fn invalid_entries(resp: Response) -> Vec<FieldEntry> {
+    let body = assert_invalid(resp, "*").await;
+    let text = |e: &Value, k: &str| e[k].as_str().unwrap().to_owned();
+    body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                text(e, "in"),
+                text(e, "field"),
+                text(e, "code"),
+                text(e, "message"),
+            )
+        })
+        .collect()
+}
+
 /// Asserts a 429 `rate_limited` with a `Retry-After` within the window;
 /// returns the body and the seconds to wait.
 pub async fn assert_limited(resp: Response, window: u64) -> (Value, u64) {

@@ -20,7 +20,8 @@ use tasks_api::startup::Application;
 
 pub use app::{TestApp, settings};
 pub use assertions::{
-    FIELD_CODES, assert_invalid, assert_limited, assert_oauth_error, assert_problem,
+    FIELD_CODES, FieldEntry, assert_invalid, assert_limited, assert_oauth_error, assert_problem,
+    invalid_entries,
 };
 pub use bodies::{etag, field, ids, token, tokens};
 pub use database::{Backend, TestDatabase, postgres_server_addr};
