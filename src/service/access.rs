@@ -38,6 +38,14 @@ pub async fn before_read(db: &impl ConnectionTrait, caller: Uuid, path_owner: Uu
     }
 }
 
+/// A write on the caller's own path confirms the account itself, as a read
+/// does: its bump of the owner's sequence (`sync::record`) finds no row,
+/// and answers 401, when the account is gone. Another user's path is
+/// refused first.
+pub async fn before_write(db: &impl ConnectionTrait, caller: Uuid, path_owner: Uuid) -> Result<()> {
+    before_read(db, caller, path_owner).await
+}
+
 /// `read` as the answer, once it is known the caller's account still
 /// exists. A task found proves it (an account's tasks are deleted with it,
 /// in the same transaction, and rows cannot outlive it: the foreign key

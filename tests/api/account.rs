@@ -127,3 +127,68 @@ backend_test!(
         assert_eq!(app.me(&access).await, StatusCode::UNAUTHORIZED);
     }
 );
+
+backend_test!(
+    every_write_with_a_deleted_accounts_token_is_401,
+    |app| async move {
+        let (_, body) = app.sign_up_body().await;
+        let (access, _) = tokens(&body);
+        let session = Session::from_body(&body);
+        let task = app.create_task(&session, json!({"title": "doomed"})).await;
+        let task_path = app.task_path(&session, task["id"].as_str().unwrap());
+        let etag = "\"anything\"";
+        let resp = app.delete_account(&access, PASSWORD).await;
+        assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+
+        let tasks = app.tasks_path(&session);
+        let complete = format!("{task_path}/complete");
+        let writes = [
+            (Method::POST, &tasks, json!({"title": "after"}), None, None),
+            (Method::POST, &tasks, json!({"title": ""}), None, None),
+            (
+                Method::POST,
+                &tasks,
+                json!({"title": "k"}),
+                Some("key-1"),
+                None,
+            ),
+            (Method::PATCH, &task_path, json!({"title": "x"}), None, None),
+            (Method::PATCH, &task_path, json!({"title": ""}), None, None),
+            (
+                Method::PUT,
+                &task_path,
+                json!({"title": "x"}),
+                None,
+                Some(etag),
+            ),
+            (
+                Method::PATCH,
+                &complete,
+                json!({"completed": true}),
+                None,
+                None,
+            ),
+            (Method::DELETE, &task_path, Value::Null, None, None),
+            (Method::DELETE, &task_path, Value::Null, None, Some(etag)),
+        ];
+        for (method, path, body, key, if_match) in writes {
+            let mut request = app.authed(method.clone(), path, &session);
+            if !body.is_null() {
+                request = request.json(&body);
+            }
+            if let Some(key) = key {
+                request = request.header("Idempotency-Key", key);
+            }
+            if let Some(tag) = if_match {
+                request = request.header("If-Match", tag);
+            }
+            let resp = request.send().await.unwrap();
+            assert_eq!(
+                resp.status(),
+                StatusCode::UNAUTHORIZED,
+                "{method} {path} {body}"
+            );
+            assert_problem(resp, 401, "invalid_token").await;
+        }
+    }
+);

@@ -24,25 +24,29 @@ use crate::entity::{task, task_tombstone};
 /// `txn`, and on PostgreSQL announces it to every instance once (and only
 /// if) the transaction commits.
 pub async fn record(txn: &impl ConnectionTrait, user_id: Uuid) -> Result<i64> {
-    let bump = Query::update()
-        .table(Users::Table)
-        .value(Users::ChangeSeq, Expr::col(Users::ChangeSeq).add(1))
-        .and_where(Expr::col(Users::Id).eq(user_id))
-        .returning_col(Users::ChangeSeq)
-        .to_owned();
-    let row = txn.query_one(&bump).await?.ok_or(Error::InvalidToken)?;
-    let seq: i64 = row.try_get("", "change_seq")?;
-    if txn.get_database_backend() == DbBackend::Postgres {
+    let row = if txn.get_database_backend() == DbBackend::Postgres {
         // NOTIFY is delivered at commit, and never for a rolled-back write.
         // It carries no task data: each instance reads the change itself.
-        txn.execute_raw(Statement::from_sql_and_values(
+        // Sent by the bump itself, which saves the write a round trip.
+        txn.query_one_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
-            "SELECT pg_notify($1, $2)",
-            [CHANNEL.into(), format!("{user_id} {seq}").into()],
+            "UPDATE users SET change_seq = change_seq + 1 WHERE id = $1 \
+             RETURNING change_seq, pg_notify($2, $3 || change_seq)",
+            [user_id.into(), CHANNEL.into(), format!("{user_id} ").into()],
         ))
-        .await?;
-    }
-    Ok(seq)
+        .await?
+    } else {
+        let bump = Query::update()
+            .table(Users::Table)
+            .value(Users::ChangeSeq, Expr::col(Users::ChangeSeq).add(1))
+            .and_where(Expr::col(Users::Id).eq(user_id))
+            .returning_col(Users::ChangeSeq)
+            .to_owned();
+        txn.query_one(&bump).await?
+    };
+    // No row: the account is gone, and its token with it.
+    let row = row.ok_or(Error::InvalidToken)?;
+    Ok(row.try_get("", "change_seq")?)
 }
 
 /// Remembers that the task `task_id` was deleted by the write `seq`.

@@ -17,13 +17,13 @@ pub async fn delete<C>(db: &C, target: Target<'_>) -> Result<()>
 where
     C: BeginWrite,
 {
-    target.authorize(db).await?;
+    target.authorize(db, true).await?;
     let (owner, task_id, expected) = (target.owner, target.task_id, target.expected);
     let mut delete = task::Entity::delete_many()
         .filter(task::Column::UserId.eq(owner))
         .filter(task::Column::Id.eq(task_id));
     if let Some(condition) = expected {
-        let current = find(db, owner, task_id).await?;
+        let current = target.current(db).await?;
         if !condition.admits(current.version) {
             return Err(Error::PreconditionFailed);
         }

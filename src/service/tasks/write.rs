@@ -32,8 +32,22 @@ pub struct Target<'a> {
 
 impl Target<'_> {
     /// 401 when the caller's account is gone, 403 when the path is not its.
-    pub(super) async fn authorize(&self, db: &impl ConnectionTrait) -> Result<()> {
-        access::owner(db, self.caller, self.owner).await
+    /// A `valid` request on the caller's own path leaves the account to be
+    /// proven by what it reads or writes (`access::before_write`); an
+    /// invalid one has it looked up, as its 422 comes after 401 and 403.
+    pub(super) async fn authorize(&self, db: &impl ConnectionTrait, valid: bool) -> Result<()> {
+        if valid {
+            access::before_write(db, self.caller, self.owner).await
+        } else {
+            access::owner(db, self.caller, self.owner).await
+        }
+    }
+
+    /// The target task as it is now; 401 rather than 404 when the caller's
+    /// account is gone.
+    pub(super) async fn current(&self, db: &impl ConnectionTrait) -> Result<task::Model> {
+        let found = find(db, self.owner, self.task_id).await;
+        access::after_read(db, self.caller, found, |_| true).await
     }
 }
 
@@ -74,11 +88,11 @@ where
     C: BeginWrite,
     F: Fn(&task::Model) -> TaskPatch,
 {
-    target.authorize(db).await?;
+    target.authorize(db, edit.is_ok()).await?;
     let (owner, task_id, expected) = (target.owner, target.task_id, target.expected);
     let edit = edit?;
     for _ in 0..OPTIMISTIC_ATTEMPTS {
-        let current = find(db, owner, task_id).await?;
+        let current = target.current(db).await?;
         if expected.is_some_and(|m| !m.admits(current.version)) {
             return Err(Error::PreconditionFailed);
         }
