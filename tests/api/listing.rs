@@ -189,3 +189,36 @@ backend_test!(list_parameters_are_validated, |app| async move {
         assert_invalid(app.list_response(&s, query).await, param).await;
     }
 });
+
+backend_test!(
+    every_task_a_list_shows_is_the_task_its_own_url_shows,
+    |app| async move {
+        let s = app.sign_up().await;
+        let bodies = vec![
+            json!({"title": "plain"}),
+            json!({"title": "quotes \" and \\ backslash", "description": "line\nbreak\ttab"}),
+            json!({"title": "Ünïcødé 🚀 ✓", "tags": ["émoji 🚀", "b"], "priority": "urgent"}),
+            json!({"title": "due", "due_date": "2031-02-03T04:05:06.789Z", "priority": "low"}),
+            json!({"title": "due, whole second", "due_date": "2031-02-03T04:05:06Z"}),
+            json!({"title": "repeats", "recurrence": "weekly", "due_date": "2030-01-01T00:00:00Z"}),
+            json!({"title": "done", "completed": true, "priority": "high"}),
+        ];
+        let created = app.create_tasks(&s, bodies).await;
+        // Completing a recurring task names its next occurrence.
+        let repeats = created[5]["id"].as_str().unwrap();
+        app.complete(&s, repeats, Some(json!({"completed": true})))
+            .await;
+
+        let page = app.list(&s, "limit=100").await;
+        let items = page["items"].as_array().unwrap();
+        assert_eq!(items.len(), created.len() + 1, "{page}");
+        assert!(
+            items.iter().any(|t| t["next_task_id"].is_string()),
+            "{page}"
+        );
+        for item in items {
+            let own = app.get_task(&s, item["id"].as_str().unwrap()).await;
+            assert_eq!(item, &own);
+        }
+    }
+);

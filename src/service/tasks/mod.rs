@@ -5,6 +5,7 @@ mod change;
 mod create;
 mod delete;
 mod filter;
+mod page_json;
 mod read;
 mod rows;
 mod write;

@@ -2,13 +2,13 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Asterisk, Expr, ExprTrait, Func, Order};
 use sea_orm::{
-    ConnectionTrait, DbErr, FromQueryResult, PaginatorTrait, QueryOrder, QueryResult, QuerySelect,
-    QueryTrait,
+    ConnectionTrait, DbBackend, DbErr, FromQueryResult, PaginatorTrait, QueryOrder, QueryResult,
+    QuerySelect, QueryTrait,
 };
 use uuid::Uuid;
 
-use super::filter;
 use super::rows::{find, owned};
+use super::{filter, page_json};
 use crate::domain::query::{ListQuery, SortField, SortOrder};
 use crate::domain::{Result, Task, timestamp};
 use crate::entity::task;
@@ -36,12 +36,21 @@ pub async fn list(
 /// so a page past the end (no rows) has none: only then is it counted apart,
 /// and not even then from the first page, where no rows means none match.
 async fn read_page(db: &impl ConnectionTrait, owner: Uuid, query: &ListQuery) -> Result<Page> {
-    let rows = page_select(owner, query)
-        .into_model::<Counted>()
-        .all(db)
-        .await?;
-    let total = match rows.first() {
-        Some(row) => u64::try_from(row.total).unwrap_or_default(),
+    let (items, counted) = if db.get_database_backend() == DbBackend::Sqlite {
+        page_json::read(db, owner, query).await?
+    } else {
+        let rows = page_select(owner, query)
+            .into_model::<Counted>()
+            .all(db)
+            .await?;
+        let counted = rows.first().map(|r| r.total);
+        (
+            rows.into_iter().map(|r| Task::from(r.row)).collect(),
+            counted,
+        )
+    };
+    let total = match counted {
+        Some(total) => u64::try_from(total).unwrap_or_default(),
         None if query.offset == 0 => 0,
         None => {
             filter::apply(owned(owner), owner, &query.filter)
@@ -49,10 +58,7 @@ async fn read_page(db: &impl ConnectionTrait, owner: Uuid, query: &ListQuery) ->
                 .await?
         }
     };
-    Ok(Page {
-        items: rows.into_iter().map(|r| Task::from(r.row)).collect(),
-        total,
-    })
+    Ok(Page { items, total })
 }
 
 /// The column that carries the list's total on every row of a page.
