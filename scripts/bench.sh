@@ -282,32 +282,42 @@ PY
 reset_peak() { echo 5 >"/proc/$SERVER_PID/clear_refs" 2>/dev/null || true; }
 peak_kb() { awk '/^VmHWM/ {print $2}' "/proc/$SERVER_PID/status" 2>/dev/null || echo "-"; }
 
+# CPU seconds the server's hashing threads (bcrypt-N) have used so far:
+# the difference over a login run shows how much of the cores hashed.
+hash_cpu() {
+  { cat "/proc/$SERVER_PID"/task/*/stat 2>/dev/null || true; } |
+    awk -v tck="$(getconf CLK_TCK)" '$2 ~ /^\(bcrypt-/ {t += $14 + $15} END {printf "%.2f\n", t / tck}'
+}
+hash_cpu_since() { awk -v a="$1" -v b="$(hash_cpu)" 'BEGIN {printf "%.2f\n", b - a}'; }
+
 # bench ID LABEL DB CONNS SCRIPT [DURATION]: one bounded wrk run (of
 # --duration unless given), appended to RESULTS.
 bench() {
   local id="$1" label="$2" db="$3" conns="$4" script="$5" secs="${6:-$DURATION}" out
-  local timeout=5s
-  if [ "$script" = login ]; then timeout="$LOGIN_TIMEOUT"; fi
+  local timeout=5s hashed=-
+  if [ "$script" = login ]; then timeout="$LOGIN_TIMEOUT" hashed="$(hash_cpu)"; fi
   out="$WORK/wrk-$id-$conns.out"
   reset_peak
   wrk -t2 -c"$conns" -d"$secs" --timeout "$timeout" -s "$BENCH_LUA/$script.lua" "$URL" >"$out" 2>&1
-  record "$id" "$label" "$db" "$conns" "$out" "$(peak_kb)"
+  if [ "$hashed" != - ]; then hashed="$(hash_cpu_since "$hashed")"; fi
+  record "$id" "$label" "$db" "$conns" "$out" "$(peak_kb)" "$hashed"
 }
 
+# record ID LABEL DB CONNS WRK_OUTPUT RSS_KB [HASH_CPU_S]: one RESULTS row.
 record() {
-  local id="$1" label="$2" db="$3" conns="$4" out="$5" rss="$6" line
+  local id="$1" label="$2" db="$3" conns="$4" out="$5" rss="$6" hashed="${7:--}" line
   line="$(grep '^RESULT ' "$out")" || { cat "$out" >&2; exit 1; }
-  python3 - "$id" "$label" "$db" "$conns" "$rss" "$line" >>"$RESULTS" <<'PY'
+  python3 - "$id" "$label" "$db" "$conns" "$rss" "$line" "$hashed" >>"$RESULTS" <<'PY'
 import sys
-id_, label, db, conns, rss, line = sys.argv[1:]
+id_, label, db, conns, rss, line, hashed = sys.argv[1:]
 f = dict(kv.split("=", 1) for kv in line.split()[1:])
 errors = sum(int(f[k]) for k in ("connect", "read", "write", "timeout"))
 print("\t".join([id_, label, db, conns, f["requests"], f["duration_us"], f["p50_us"],
                  f["p99_us"], f["p999_us"], str(errors), f["non2xx"], f["statuses"], rss,
-                 f["p95_us"]]))
+                 f["p95_us"], hashed]))
 PY
-  tail -n 1 "$RESULTS" | awk -F'\t' '{printf "   %-28s %5s conns  %8.0f req/s  p99 %6.1f ms  errors %s  non-2xx %s  rss %s kB\n",
-    $2, $4, $5 / ($6 / 1e6), $8 / 1000, $10, $11, $13}' >&2
+  tail -n 1 "$RESULTS" | awk -F'\t' '{printf "   %-28s %5s conns  %8.0f req/s  p99 %6.1f ms  errors %s  non-2xx %s  rss %s kB%s\n",
+    $2, $4, $5 / ($6 / 1e6), $8 / 1000, $10, $11, $13, ($15 == "-" ? "" : "  hashing " $15 " s CPU")}' >&2
 }
 
 # login_once: one login as seed-0; prints its status and its time in ms.
@@ -445,6 +455,7 @@ if want flood; then
   bench get-base "get one task, no flood" "$SMALL" 64 get
   FLOOD_OUT="$WORK/wrk-flood.out"
   flood_secs=$((${DURATION%s} + 4))
+  flood_hashed="$(hash_cpu)"
   wrk -t1 -c"$FLOOD_CONNS" -d"${flood_secs}s" --timeout "$LOGIN_TIMEOUT" -s "$BENCH_LUA/login.lua" "$URL" \
     >"$FLOOD_OUT" 2>&1 &
   FLOOD_PID=$!
@@ -452,7 +463,8 @@ if want flood; then
   bench get-flood "get one task, login flood" "$SMALL" 64 get
   wait "$FLOOD_PID" || true
   FLOOD_PID=""
-  record login-flood "the login flood itself" "$SMALL" "$FLOOD_CONNS" "$FLOOD_OUT" "$(peak_kb)"
+  record login-flood "the login flood itself" "$SMALL" "$FLOOD_CONNS" "$FLOOD_OUT" "$(peak_kb)" \
+    "$(hash_cpu_since "$flood_hashed")"
 fi
 stop_server
 server_errors server-small

@@ -5,7 +5,8 @@ and optionally writes them into BENCHMARKS.md between markers.
 usage: report.py RESULTS_TSV META_FILE ERRORS_FILE [--write BENCHMARKS.md]
 
 RESULTS_TSV columns: id, label, db, conns, requests, duration_us, p50_us,
-p99_us, p999_us, errors, non2xx, statuses, rss_kb, p95_us.
+p99_us, p999_us, errors, non2xx, statuses, rss_kb, p95_us, hash_cpu_s (the
+CPU seconds of the server's hashing threads during a login run, else -).
 META_FILE: `key=value` lines (machine, versions, command, conditions; one
 hash's time, hash_ms, and the login bursts, burst_N=`key=value ...`).
 ERRORS_FILE: the server's non-2xx answers by operation, one line each.
@@ -32,7 +33,8 @@ def load(path):
             if len(parts) < 13:
                 continue
             keys = ["id", "label", "db", "conns", "requests", "duration_us", "p50",
-                    "p99", "p999", "errors", "non2xx", "statuses", "rss_kb", "p95"]
+                    "p99", "p999", "errors", "non2xx", "statuses", "rss_kb", "p95",
+                    "hash_cpu"]
             row = dict(zip(keys, parts))
             row["rps"] = int(row["requests"]) / (int(row["duration_us"]) / 1e6)
             rows.append(row)
@@ -154,10 +156,15 @@ def targets(rows, m):
         counts, secs = statuses(r), int(r["duration_us"]) / 1e6
         ok = counts.get("200", 0) / secs
         what = "the login flood" if r["id"] == "login-flood" else "logins"
+        hashed = ""
+        if r.get("hash_cpu", "-") != "-":
+            share = float(r["hash_cpu"]) / secs / int(m["nproc"])
+            hashed = f", the hashing threads busy {share:.0%} of the cores' time"
         lines.append(f"- {what} at {r['conns']} connections: {ok:.1f} answered 200 a second "
                      f"= {ok / limit:.0%} of the bcrypt limit's {limit:.1f} (target ≥ 90 %): "
                      f"{verdict(ok >= 0.9 * limit)}; besides, {counts.get('503', 0)} answered "
-                     f"503 ({counts.get('503', 0) / secs:,.0f} a second), {r['errors']} errors")
+                     f"503 ({counts.get('503', 0) / secs:,.0f} a second), {r['errors']} "
+                     f"errors{hashed}")
     deadline = deadline_s(m)
     for b in bursts(m):
         n, ok, last = int(b["n"]), int(b["ok"]), int(b["last_ok_ms"]) / 1000
