@@ -16,18 +16,27 @@
 # (seeded users of the main database, 100 tasks each), --scale-users N (users
 # of the scale database: 10000 = 1M tasks; 0 skips it), --only "IDS": run
 # only these of ceiling, live, get, list, patch, mixed, create, login, open,
-# flood, large (the scale database), streams; --compare then compares those
-# of get, list, create and open. --streams N (open event streams of the
-# live-stream scenario, default 1000; 0 skips it), --streams-per-user N
-# (default 5, the server's MAX_STREAMS_PER_USER default).
+# flood, burst, large (the scale database), streams; --compare then
+# compares those of get, list, create and open. --streams N (open event
+# streams of the live-stream scenario, default 1000; 0 skips it),
+# --streams-per-user N (default 5, the server's MAX_STREAMS_PER_USER
+# default).
 #
 # What it does: builds release, seeds a database (`tasks-api seed`), starts
 # the ceiling (examples/ceiling.rs) and measures it with the seeded users'
-# headers, starts the server on the database and runs get one / list 50 / patch / mixed / create / login at each
+# headers, starts the server on the database, times one hash (the quickest
+# of 5 sequential logins on the idle server: the bcrypt limit is cores / that
+# time) and runs get one / list 50 / patch / mixed / create / login at each
 # connection count, then the open loop (1000 connections, each sending about
 # one request a second: scripts/bench/open.lua) for twice --duration, then
-# reads during a login flood; seeds the scale database and runs get and list
-# on it. Every wrk run is bounded by
+# reads during a login flood. The login runs and the flood wait up to the
+# request deadline (wrk --timeout 30s), since logins queue for the bcrypt
+# threads, and each login run is followed by a wait (at most 60 s) until a
+# probe login is quick again. Then, on a fresh server on the same database,
+# bursts of 16, 64 and 256 logins sent at one moment
+# (scripts/bench/login_burst.py, cycling over the seeded users), each once
+# the queue is empty, with the server's peak RSS for each. It seeds the
+# scale database and runs get and list on it. Every wrk run is bounded by
 # --duration; everything started is stopped on exit. The live-stream
 # scenario (scripts/bench/streams.py) seeds a database of its own with
 # enough users for --streams at --streams-per-user each, starts a server on
@@ -54,6 +63,11 @@ TASKS_PER_USER=100
 BACKEND=sqlite
 WRITE=0
 FLOOD_CONNS=64
+# wrk's --timeout for the login runs: the request deadline
+# (REQUEST_TIMEOUT_SECONDS), beyond the longest queue wait
+# (BCRYPT_MAX_WAIT_MS, 20 s), so that a queued login counts as an answer.
+LOGIN_TIMEOUT=30s
+BURSTS="16 64 256"
 COMPARE=""
 COMPARE_ROUNDS=2
 ONLY=""
@@ -268,30 +282,80 @@ PY
 reset_peak() { echo 5 >"/proc/$SERVER_PID/clear_refs" 2>/dev/null || true; }
 peak_kb() { awk '/^VmHWM/ {print $2}' "/proc/$SERVER_PID/status" 2>/dev/null || echo "-"; }
 
+# CPU seconds the server's hashing threads (bcrypt-N) have used so far:
+# the difference over a login run shows how much of the cores hashed.
+hash_cpu() {
+  { cat "/proc/$SERVER_PID"/task/*/stat 2>/dev/null || true; } |
+    awk -v tck="$(getconf CLK_TCK)" '$2 ~ /^\(bcrypt-/ {t += $14 + $15} END {printf "%.2f\n", t / tck}'
+}
+hash_cpu_since() { awk -v a="$1" -v b="$(hash_cpu)" 'BEGIN {printf "%.2f\n", b - a}'; }
+
 # bench ID LABEL DB CONNS SCRIPT [DURATION]: one bounded wrk run (of
 # --duration unless given), appended to RESULTS.
 bench() {
   local id="$1" label="$2" db="$3" conns="$4" script="$5" secs="${6:-$DURATION}" out
+  local timeout=5s hashed=-
+  if [ "$script" = login ]; then timeout="$LOGIN_TIMEOUT" hashed="$(hash_cpu)"; fi
   out="$WORK/wrk-$id-$conns.out"
   reset_peak
-  wrk -t2 -c"$conns" -d"$secs" --timeout 5s -s "$BENCH_LUA/$script.lua" "$URL" >"$out" 2>&1
-  record "$id" "$label" "$db" "$conns" "$out" "$(peak_kb)"
+  wrk -t2 -c"$conns" -d"$secs" --timeout "$timeout" -s "$BENCH_LUA/$script.lua" "$URL" >"$out" 2>&1
+  if [ "$hashed" != - ]; then hashed="$(hash_cpu_since "$hashed")"; fi
+  record "$id" "$label" "$db" "$conns" "$out" "$(peak_kb)" "$hashed"
 }
 
+# record ID LABEL DB CONNS WRK_OUTPUT RSS_KB [HASH_CPU_S]: one RESULTS row.
 record() {
-  local id="$1" label="$2" db="$3" conns="$4" out="$5" rss="$6" line
+  local id="$1" label="$2" db="$3" conns="$4" out="$5" rss="$6" hashed="${7:--}" line
   line="$(grep '^RESULT ' "$out")" || { cat "$out" >&2; exit 1; }
-  python3 - "$id" "$label" "$db" "$conns" "$rss" "$line" >>"$RESULTS" <<'PY'
+  python3 - "$id" "$label" "$db" "$conns" "$rss" "$line" "$hashed" >>"$RESULTS" <<'PY'
 import sys
-id_, label, db, conns, rss, line = sys.argv[1:]
+id_, label, db, conns, rss, line, hashed = sys.argv[1:]
 f = dict(kv.split("=", 1) for kv in line.split()[1:])
 errors = sum(int(f[k]) for k in ("connect", "read", "write", "timeout"))
 print("\t".join([id_, label, db, conns, f["requests"], f["duration_us"], f["p50_us"],
                  f["p99_us"], f["p999_us"], str(errors), f["non2xx"], f["statuses"], rss,
-                 f["p95_us"]]))
+                 f["p95_us"], hashed]))
 PY
-  tail -n 1 "$RESULTS" | awk -F'\t' '{printf "   %-28s %5s conns  %8.0f req/s  p99 %6.1f ms  errors %s  non-2xx %s  rss %s kB\n",
-    $2, $4, $5 / ($6 / 1e6), $8 / 1000, $10, $11, $13}' >&2
+  tail -n 1 "$RESULTS" | awk -F'\t' '{printf "   %-28s %5s conns  %8.0f req/s  p99 %6.1f ms  errors %s  non-2xx %s  rss %s kB%s\n",
+    $2, $4, $5 / ($6 / 1e6), $8 / 1000, $10, $11, $13, ($15 == "-" ? "" : "  hashing " $15 " s CPU")}' >&2
+}
+
+# login_once: one login as seed-0; prints its status and its time in ms.
+login_once() {
+  { curl -s -o /dev/null --max-time 35 -w '%{http_code} %{time_total}\n' \
+    -H 'Content-Type: application/json' \
+    -d '{"email":"seed-0@example.com","password":"seeded-password"}' \
+    "$URL/api/auth/login" || true; } | awk '{printf "%s %.0f\n", $1, $2 * 1000}'
+}
+
+# One hash's time, for the bcrypt limit (cores / one hash's time): the
+# quickest of 5 sequential logins on the idle server (a login's database
+# work is ~1 ms against ~230 ms of bcrypt at cost 12).
+HASH_MS=""
+measure_hash() {
+  local code ms best=""
+  for _ in 1 2 3 4 5; do
+    read -r code ms <<<"$(login_once)"
+    [ "$code" = 200 ] || { echo "error: a probe login was answered $code" >&2; exit 1; }
+    if [ -z "$best" ] || [ "$ms" -lt "$best" ]; then best="$ms"; fi
+  done
+  HASH_MS="$best"
+  awk -v ms="$HASH_MS" -v cores="$(nproc)" 'BEGIN {printf "   one hash: %d ms (the quickest of 5 logins); bcrypt limit %.1f logins/s on %d cores\n",
+    ms, cores * 1000 / ms, cores}' >&2
+}
+
+# Waits until the logins an earlier run left queued are done: until a probe
+# login is answered 200 within twice one hash's time (at most 60 s).
+drain_logins() {
+  local code ms end=$((SECONDS + 60))
+  [ -n "$HASH_MS" ] || return 0
+  for _ in $(seq 1 120); do
+    read -r code ms <<<"$(login_once)"
+    if [ "$code" = 200 ] && [ "$ms" -le $((HASH_MS * 2)) ]; then return 0; fi
+    [ "$SECONDS" -lt "$end" ] || break
+    sleep 0.5
+  done
+  echo "   (the login queue was not drained after 60 s; going on)" >&2
 }
 
 # scenario ID ...: `bench ID ...` if --only (if given) names ID.
@@ -362,6 +426,7 @@ fi
 HEALTH="health/live"
 start_server server-small env DATABASE_URL="$SMALL_URL" "$BIN" serve
 warm_up get
+if want login || want flood || want burst; then measure_hash; fi
 SMALL="$DB_LABEL, $((USERS * TASKS_PER_USER)) tasks"
 for c in $CONNS; do
   scenario live "health/live (no auth, no db)" "$SMALL" "$c" live
@@ -370,14 +435,16 @@ for c in $CONNS; do
   scenario patch "patch a task" "$SMALL" "$c" patch
   scenario mixed "mixed 50/30/10/10" "$SMALL" "$c" mixed
   scenario create "create a task" "$SMALL" "$c" create
-  scenario login "login (bcrypt 12)" "$SMALL" "$c" login
+  if want login; then
+    bench login "login (bcrypt 12)" "$SMALL" "$c" login
+    drain_logins
+  fi
 done
 
 # Open loop: a fixed rate, not as fast as the server answers. Twice the
 # usual duration, for enough samples in the tail (about 1000 a second).
 OPEN_SECS="$((${DURATION%s} * 2))s"
 if want open; then
-  sleep 2 # the logins that the last login run left queued
   log "open loop: $OPEN_CONNS connections, about one request a second each, for $OPEN_SECS"
   bench open "open loop, ~1 req/s per conn" "$SMALL" "$OPEN_CONNS" open "$OPEN_SECS"
 fi
@@ -388,17 +455,38 @@ if want flood; then
   bench get-base "get one task, no flood" "$SMALL" 64 get
   FLOOD_OUT="$WORK/wrk-flood.out"
   flood_secs=$((${DURATION%s} + 4))
-  wrk -t1 -c"$FLOOD_CONNS" -d"${flood_secs}s" --timeout 5s -s "$BENCH_LUA/login.lua" "$URL" \
+  flood_hashed="$(hash_cpu)"
+  wrk -t1 -c"$FLOOD_CONNS" -d"${flood_secs}s" --timeout "$LOGIN_TIMEOUT" -s "$BENCH_LUA/login.lua" "$URL" \
     >"$FLOOD_OUT" 2>&1 &
   FLOOD_PID=$!
   sleep 2
   bench get-flood "get one task, login flood" "$SMALL" 64 get
   wait "$FLOOD_PID" || true
   FLOOD_PID=""
-  record login-flood "the login flood itself" "$SMALL" "$FLOOD_CONNS" "$FLOOD_OUT" "$(peak_kb)"
+  record login-flood "the login flood itself" "$SMALL" "$FLOOD_CONNS" "$FLOOD_OUT" "$(peak_kb)" \
+    "$(hash_cpu_since "$flood_hashed")"
 fi
 stop_server
 server_errors server-small
+
+# Login bursts on a server of their own (the same database), so that its
+# peak RSS is the bursts' and not what the 1000-connection runs left.
+: >"$WORK/bursts"
+if want burst; then
+  log "login bursts of $BURSTS at one moment, each once the queue is empty"
+  start_server server-burst env DATABASE_URL="$SMALL_URL" "$BIN" serve
+  for n in $BURSTS; do
+    drain_logins
+    reset_peak
+    python3 scripts/bench/login_burst.py "$URL" "$n" --users "$USERS" --timeout 40 \
+      >"$WORK/burst-$n.out" || { cat "$WORK/burst-$n.out" >&2; exit 1; }
+    line="$(grep '^BURST ' "$WORK/burst-$n.out")"
+    echo "burst_$n=${line#BURST } rss_kb=$(peak_kb)" >>"$WORK/bursts"
+    echo "   $(head -n 1 "$WORK/burst-$n.out") rss=$(peak_kb)kB" >&2
+  done
+  stop_server
+  server_errors server-burst
+fi
 
 SEED_LARGE=""
 if [ "$SCALE_USERS" -gt 0 ] && want large; then
@@ -499,6 +587,9 @@ PY
   echo "command=scripts/bench.sh${ORIGINAL_ARGS:+ $ORIGINAL_ARGS}"
   echo "duration=$DURATION"
   echo "open_duration=$OPEN_SECS"
+  echo "login_timeout=$LOGIN_TIMEOUT"
+  [ -n "$HASH_MS" ] && echo "hash_ms=$HASH_MS"
+  cat "$WORK/bursts"
   [ -n "$COMPARE" ] && echo "compare=$COMPARE ($(git rev-parse --short "$COMPARE")), $COMPARE_ROUNDS alternating rounds"
   echo "seed_small=$SEED_SMALL"
   [ -n "$STREAMS_SUMMARY" ] && echo "streams=$STREAMS_SUMMARY"

@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """A burst of concurrent logins: N clients each send one POST
-/api/auth/login at the same moment (seeded users seed-0 .. seed-N-1, the
-seed password) and wait up to --timeout seconds for the answer.
+/api/auth/login at the same moment (seeded users seed-0 .. seed-N-1, or
+seed-(i % USERS) with --users, the seed password) and wait up to --timeout
+seconds for the answer.
 
 Prints one line: the statuses counted, and the time to the first, median,
-95th-percentile and last answer. Standard library only; bounded: N threads,
-each sending once.
+95th-percentile and last answer, and the last 200's; then the same as a
+machine-readable `BURST key=value ...` line (times in ms) for
+scripts/bench.sh. Standard library only; bounded: N threads, each sending
+once.
 
-    scripts/bench/login_burst.py URL N [--timeout 40]
+    scripts/bench/login_burst.py URL N [--users U] [--timeout 40]
 """
 import argparse
 import http.client
@@ -22,17 +25,22 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("url")
     parser.add_argument("n", type=int)
+    parser.add_argument("--users", type=int, default=0,
+                        help="seeded users to cycle over (default: one per login)")
     parser.add_argument("--timeout", type=float, default=40.0)
     args = parser.parse_args()
     if not 1 <= args.n <= 1000:
         parser.error("n must be 1..1000")
+    if args.users < 0:
+        parser.error("users must be >= 0")
+    users = args.users or args.n
     target = urllib.parse.urlsplit(args.url)
     start = threading.Barrier(args.n + 1)
     results = [None] * args.n
 
     def login(i):
         conn = http.client.HTTPConnection(target.hostname, target.port, timeout=args.timeout)
-        body = json.dumps({"email": f"seed-{i}@example.com", "password": "seeded-password"})
+        body = json.dumps({"email": f"seed-{i % users}@example.com", "password": "seeded-password"})
         try:
             conn.connect()
             start.wait()
@@ -57,9 +65,15 @@ def main():
         t.join()
     times = sorted(t for _, t in results)
     pick = lambda q: times[min(len(times) - 1, int(q * len(times)))]
+    ok = [t for s, t in results if s == "200"]
+    last_ok = max(ok) if ok else 0.0
     counts = ",".join(f"{k}x{v}" for k, v in sorted(Counter(s for s, _ in results).items()))
     print(f"n={args.n} statuses={counts} first={times[0]:.2f}s p50={pick(0.5):.2f}s "
-          f"p95={pick(0.95):.2f}s last={times[-1]:.2f}s")
+          f"p95={pick(0.95):.2f}s last={times[-1]:.2f}s last_200={last_ok:.2f}s")
+    ms = lambda t: round(t * 1000)
+    print(f"BURST n={args.n} ok={len(ok)} statuses={counts} first_ms={ms(times[0])} "
+          f"p50_ms={ms(pick(0.5))} p95_ms={ms(pick(0.95))} last_ms={ms(times[-1])} "
+          f"last_ok_ms={ms(last_ok)}")
 
 
 if __name__ == "__main__":

@@ -5,8 +5,10 @@ and optionally writes them into BENCHMARKS.md between markers.
 usage: report.py RESULTS_TSV META_FILE ERRORS_FILE [--write BENCHMARKS.md]
 
 RESULTS_TSV columns: id, label, db, conns, requests, duration_us, p50_us,
-p99_us, p999_us, errors, non2xx, statuses, rss_kb, p95_us.
-META_FILE: `key=value` lines (machine, versions, command, conditions).
+p99_us, p999_us, errors, non2xx, statuses, rss_kb, p95_us, hash_cpu_s (the
+CPU seconds of the server's hashing threads during a login run, else -).
+META_FILE: `key=value` lines (machine, versions, command, conditions; one
+hash's time, hash_ms, and the login bursts, burst_N=`key=value ...`).
 ERRORS_FILE: the server's non-2xx answers by operation, one line each.
 """
 import sys
@@ -31,7 +33,8 @@ def load(path):
             if len(parts) < 13:
                 continue
             keys = ["id", "label", "db", "conns", "requests", "duration_us", "p50",
-                    "p99", "p999", "errors", "non2xx", "statuses", "rss_kb", "p95"]
+                    "p99", "p999", "errors", "non2xx", "statuses", "rss_kb", "p95",
+                    "hash_cpu"]
             row = dict(zip(keys, parts))
             row["rps"] = int(row["requests"]) / (int(row["duration_us"]) / 1e6)
             rows.append(row)
@@ -50,7 +53,55 @@ def table(rows):
     return "\n".join(out)
 
 
-def targets(rows):
+def statuses(row):
+    """wrk's `200:42,503:522` as {"200": 42, "503": 522}."""
+    pairs = (kv.split(":", 1) for kv in row["statuses"].split(",") if ":" in kv)
+    return {k: int(v) for k, v in pairs}
+
+
+def bcrypt_limit(m):
+    """Logins a second that every core hashing makes: cores / one hash's
+    time (both measured in this run); None when not measured."""
+    hash_ms, cores = float(m.get("hash_ms") or 0), int(m.get("nproc") or 0)
+    return cores * 1000 / hash_ms if hash_ms and cores else None
+
+
+def bursts(m):
+    """The login bursts (burst_N meta lines), smallest first."""
+    found = []
+    for key, value in m.items():
+        if key.startswith("burst_"):
+            found.append(dict(kv.split("=", 1) for kv in value.split() if "=" in kv))
+    return sorted(found, key=lambda b: int(b["n"]))
+
+
+def deadline_s(m):
+    return float(m.get("login_timeout", "30s").rstrip("s"))
+
+
+def logins_block(m):
+    """One hash's time, the bcrypt limit and the bursts' table, when measured."""
+    limit, out = bcrypt_limit(m), []
+    if limit:
+        out.append(f"\nOne hash (bcrypt cost 12): {m['hash_ms']} ms, the quickest of 5 "
+                   f"sequential logins on the idle server; the bcrypt limit, every one of "
+                   f"the {m['nproc']} cores hashing: {limit:.1f} logins/s.\n")
+    if bursts(m):
+        out += ["Login bursts (`scripts/bench/login_burst.py`: N logins sent at one moment, "
+                "each burst once the queue was empty, on a server of their own):\n",
+                "| burst | statuses | first answer s | median s | p95 s | last s "
+                "| last 200 s | server peak RSS |",
+                "|---:|---|---:|---:|---:|---:|---:|---:|"]
+        for b in bursts(m):
+            sec = lambda k: f"{int(b[k]) / 1000:.2f}"
+            rss = f"{int(b['rss_kb']) / 1024:.0f} MB" if b.get("rss_kb", "").isdigit() else "-"
+            out.append(f"| {b['n']} | {b['statuses']} | {sec('first_ms')} | {sec('p50_ms')} "
+                       f"| {sec('p95_ms')} | {sec('last_ms')} | {sec('last_ok_ms')} | {rss} |")
+        out.append("")
+    return "\n".join(out)
+
+
+def targets(rows, m):
     by = {(r["id"], r["conns"]): r for r in rows}
     lines = []
 
@@ -98,6 +149,33 @@ def targets(rows):
         lines.append(f"- reads' p99 during a login flood: {ms(flood['p99'])} vs "
                      f"{ms(base['p99'])} ms without = {ratio:.2f}× (target ≤ 2×): "
                      f"{verdict(ratio <= 2)}")
+    limit = bcrypt_limit(m)
+    for r in rows:
+        if not limit or r["id"] not in ("login", "login-flood"):
+            continue
+        counts, secs = statuses(r), int(r["duration_us"]) / 1e6
+        ok = counts.get("200", 0) / secs
+        what = "the login flood" if r["id"] == "login-flood" else "logins"
+        hashed = ""
+        if r.get("hash_cpu", "-") != "-":
+            share = float(r["hash_cpu"]) / secs / int(m["nproc"])
+            hashed = f", the hashing threads busy {share:.0%} of the cores' time"
+        lines.append(f"- {what} at {r['conns']} connections: {ok:.1f} answered 200 a second "
+                     f"= {ok / limit:.0%} of the bcrypt limit's {limit:.1f} (target ≥ 90 %): "
+                     f"{verdict(ok >= 0.9 * limit)}; besides, {counts.get('503', 0)} answered "
+                     f"503 ({counts.get('503', 0) / secs:,.0f} a second), {r['errors']} "
+                     f"errors{hashed}")
+    deadline = deadline_s(m)
+    for b in bursts(m):
+        n, ok, last = int(b["n"]), int(b["ok"]), int(b["last_ok_ms"]) / 1000
+        lines.append(f"- a burst of {n} logins at once: {ok} of {n} answered 200, the last "
+                     f"after {last:.1f} s ({b['statuses']}) (target all 200 within the "
+                     f"{deadline:g} s deadline): {verdict(ok == n and last <= deadline)}")
+    big = [b for b in bursts(m) if b["n"] == "256" and b.get("rss_kb", "").isdigit()]
+    if big:
+        peak = int(big[0]["rss_kb"]) / 1024
+        lines.append(f"- server peak RSS under the burst of 256 logins: {peak:.0f} MB "
+                     f"(target < 100 MB): {verdict(peak < 100)}")
     server = [r for r in rows if r["id"] != "ceiling" and r["rss_kb"].isdigit()]
     if server:
         peak = max(int(r["rss_kb"]) for r in server) / 1024
@@ -146,6 +224,8 @@ def section(rows, meta, errors):
     answers = [f"- {line.strip()}" for line in open(errors) if line.strip()]
     answers = "\n".join(answers) if answers else "- none"
     start, end = markers(m.get("backend", "?"))
+    login_wrk = (f" (`--timeout {m['login_timeout']}` for logins, the request deadline)"
+                 if m.get("login_timeout") else "")
     return f"""{start}
 ### {NAMES.get(m.get('backend'), '?')}, {m.get('date', '?')}
 
@@ -156,17 +236,17 @@ def section(rows, meta, errors):
 - Conditions: load average {m.get('load_before', '?')} before the run and
   {m.get('load_after', '?')} after it.
 - Command: `{m.get('command', '?')}`; every scenario ran for {m.get('duration', '?')}
-  (the open loop for {m.get('open_duration', '?')}) with `wrk -t2 --timeout 5s`. Seeding: {m.get('seed_small', '?')}; {m.get('seed_large', 'no large database')}.
+  (the open loop for {m.get('open_duration', '?')}) with `wrk -t2 --timeout 5s`{login_wrk}. Seeding: {m.get('seed_small', '?')}; {m.get('seed_large', 'no large database')}.
 
 {table(rows)}
-{streams_line(m)}
+{logins_block(m)}{streams_line(m)}
 Non-2xx answers, from the server's request log:
 
 {answers}
 
 Targets, as ratios from this one run:
 
-{targets(rows)}
+{targets(rows, m)}
 {comparison(rows, m)}{end}"""
 
 
