@@ -113,8 +113,8 @@ pub struct Settings {
     #[arg(long, env = "BCRYPT_CONCURRENCY", global = true, value_parser = clap::value_parser!(u32).range(1..))]
     pub bcrypt_concurrency: Option<u32>,
 
-    /// The longest expected wait (queue length x one hash's measured time
-    /// / threads) a password operation is queued for; past it: 503.
+    /// The longest expected wait (queue length x the measured CPU time of
+    /// one hash / threads) a password operation is queued for; past it: 503.
     #[arg(
         long,
         env = "BCRYPT_MAX_WAIT_MS",

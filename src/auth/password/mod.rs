@@ -17,7 +17,7 @@ use crate::domain::{Error, Result};
 /// the order they came. A request waits in that queue holding only its
 /// future; it is refused with `ServerBusy` (503) only when the queue ahead
 /// of it would keep it waiting longer than `max_wait` (the queue's
-/// length × the measured time of one hash ÷ threads), never while a thread
+/// length × the measured CPU time of one hash ÷ threads), never while a thread
 /// is idle. A request abandoned while it waits (deadline, client gone)
 /// costs no hashing: its job is skipped.
 ///

@@ -40,8 +40,8 @@ pub struct HashPool {
 struct Shared {
     state: Mutex<State>,
     wake: Condvar,
-    /// A moving average of the time one job takes, in nanoseconds (0 until
-    /// the first one is timed).
+    /// A moving average of the CPU time one job takes, in nanoseconds (0
+    /// until the first one is timed).
     job_nanos: AtomicU64,
 }
 
@@ -159,10 +159,10 @@ impl Shared {
                         .unwrap_or_else(PoisonError::into_inner);
                 }
             };
-            let started = Instant::now();
+            let started = thread_cpu_time();
             let deliver = catch_unwind(AssertUnwindSafe(job)).ok().flatten();
             if deliver.is_some() {
-                self.record(started.elapsed());
+                self.record(thread_cpu_time().saturating_sub(started));
             }
             self.lock().running -= 1;
             if let Some(deliver) = deliver {
@@ -184,6 +184,33 @@ impl Shared {
                 })
             });
     }
+}
+
+/// The CPU time the calling thread has used. A job is timed by the CPU it
+/// used, not by the wall clock: a hashing thread kept from its core (by the
+/// request workers, which come first, or by other processes) takes longer
+/// by the clock, and a queue estimated by the clock would then look longer
+/// and refuse more, and each refusal answered at once comes straight back
+/// as another request that the workers serve before any hashing: fewer
+/// logins served the more are refused. The estimate is instead the wait
+/// with the cores given to hashing.
+fn thread_cpu_time() -> Duration {
+    #[cfg(target_os = "linux")]
+    {
+        let mut now = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: clock_gettime only writes the timespec it is given.
+        if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) } == 0 {
+            let secs = u64::try_from(now.tv_sec).unwrap_or_default();
+            let nanos = u32::try_from(now.tv_nsec).unwrap_or_default();
+            return Duration::new(secs, nanos);
+        }
+    }
+    // Elsewhere (or if the clock fails) the wall clock, since a fixed start.
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    START.get_or_init(Instant::now).elapsed()
 }
 
 /// Lowers the calling thread's scheduling priority (Linux: niceness is per
