@@ -74,7 +74,7 @@ async fn main() -> anyhow::Result<()> {
         let plan = seed::Plan {
             users: 100,
             tasks_per_user: 100,
-            password_cost: 4,
+            password_cost: seed::DEFAULT_PASSWORD_COST,
         };
         seed::run(&db, &plan).await?;
     }
@@ -111,7 +111,7 @@ async fn main() -> anyhow::Result<()> {
             let (reads, secs, cpu, mut lat) = run(&reader, sql, &keys, &args).await?;
             lat.sort_unstable();
             let pct = |p: usize| lat[(lat.len() * p / 100).min(lat.len() - 1)] as f64 / 1e6;
-            let (rate, cpu, load) = (reads as f64 / secs, cpu / reads as f64, load);
+            let (rate, cpu) = (reads as f64 / secs, cpu / reads as f64);
             let (p50, p99) = (pct(50), pct(99));
             println!(
                 "round {round} {name:<9} {rate:>7.0} reads/s {cpu:>5.1} CPU µs/read \
