@@ -75,7 +75,10 @@ impl CReader {
                 || ffi::sqlite3_exec(db, pragmas.as_ptr(), None, null_mut(), null_mut()) != 0
                 || ffi::sqlite3_prepare_v2(db, sql.as_ptr(), -1, &mut stmt, null_mut()) != 0
             {
-                bail!("SQLite: {:?}", CStr::from_ptr(ffi::sqlite3_errmsg(db)));
+                let message = CStr::from_ptr(ffi::sqlite3_errmsg(db)).to_string_lossy();
+                let message = message.into_owned();
+                ffi::sqlite3_close(db);
+                bail!("SQLite: {message}");
             }
         }
         Ok(Self(stmt))
