@@ -1,20 +1,83 @@
-//! SQLite: a page of tasks read as one JSON document that the database
-//! builds, one row instead of one per task.
+//! A page of tasks read as one JSON document that the database builds: one
+//! row for the page instead of one per task, so the driver hands over (and
+//! copies, and decodes) one value, not fourteen columns × fifty rows.
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, QueryTrait};
+use sea_orm::{ConnectionTrait, DbBackend, Iden, QueryTrait};
+use serde::Deserialize;
 use uuid::Uuid;
 
-use super::read::page_select;
-use crate::domain::query::ListQuery;
+use super::read::{TOTAL, page_select, sort_keys};
+use crate::domain::query::{ListQuery, SortOrder};
 use crate::domain::{Error, Priority, Recurrence, Result, Task};
 
-/// A task as the statement writes it: the columns in `Task`'s order.
-type Row = (
+/// The page's tasks, and the total its rows carried (none on an empty page).
+pub async fn read(
+    db: &impl ConnectionTrait,
+    owner: Uuid,
+    query: &ListQuery,
+) -> Result<(Vec<Task>, Option<i64>)> {
+    let backend = db.get_database_backend();
+    let mut statement = page_select(owner, query).build(backend);
+    // The aggregate orders its input as the page does: an aggregate over an
+    // ordered subquery keeps that order only in practice.
+    let order = aggregate_order(query);
+    let page = std::mem::take(&mut statement.sql);
+    statement.sql = if backend == DbBackend::Postgres {
+        format!(
+            "SELECT json_agg(json_build_array(id, user_id, title, description, completed, \
+             completed_at, priority, tags::json, due_date, recurrence, next_task_id, version, \
+             created_at, updated_at) ORDER BY {order})::text, MAX({TOTAL}) FROM ({page}) AS page"
+        )
+    } else {
+        format!(
+            "SELECT json_group_array(json_array(hex(id), hex(user_id), title, description, \
+             completed, completed_at, priority, json(tags), due_date, recurrence, \
+             iif(next_task_id IS NULL, NULL, hex(next_task_id)), version, created_at, \
+             updated_at) ORDER BY {order}), MAX({TOTAL}) FROM ({page}) AS page"
+        )
+    };
+    let row = db
+        .query_one_raw(statement)
+        .await?
+        .ok_or_else(|| Error::Internal("an aggregate answered no row".into()))?;
+    // PostgreSQL's json_agg of no rows is NULL.
+    let document: Option<String> = row.try_get_by_index(0)?;
+    let total: Option<i64> = row.try_get_by_index(1)?;
+    let rows: Vec<Row> = match document {
+        Some(document) => serde_json::from_str(&document).map_err(internal)?,
+        None => Vec::new(),
+    };
+    let tasks = rows
+        .into_iter()
+        .map(Task::try_from)
+        .collect::<Result<_>>()?;
+    Ok((tasks, total))
+}
+
+/// `ORDER BY` of the aggregate, over the page's columns: the page's keys.
+fn aggregate_order(query: &ListQuery) -> String {
+    let direction = match query.order {
+        SortOrder::Asc => "ASC",
+        SortOrder::Desc => "DESC",
+    };
+    sort_keys(query)
+        .iter()
+        .map(|(column, nulls_last)| match nulls_last {
+            true => format!("{0} IS NULL, {0} {direction}", column.to_string()),
+            false => format!("{} {direction}", column.to_string()),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A task as the statement writes it: the columns in this order.
+#[derive(Deserialize)]
+struct Row(
     String,
     String,
     String,
     String,
-    i64,
+    Flag,
     Option<String>,
     i16,
     Vec<String>,
@@ -26,56 +89,55 @@ type Row = (
     String,
 );
 
-/// The page's tasks, and the total its rows carried (none on an empty page).
-pub async fn read(
-    db: &impl ConnectionTrait,
-    owner: Uuid,
-    query: &ListQuery,
-) -> Result<(Vec<Task>, Option<i64>)> {
-    let mut statement = page_select(owner, query).build(DbBackend::Sqlite);
-    let page = statement.sql;
-    statement.sql = format!(
-        "SELECT json_group_array(json_array(hex(id), hex(user_id), title, description, \
-         completed, completed_at, priority, json(tags), due_date, recurrence, \
-         iif(next_task_id IS NULL, NULL, hex(next_task_id)), version, created_at, updated_at)), \
-         MAX(total_count) FROM ({page})"
-    );
-    let row = db
-        .query_one_raw(statement)
-        .await?
-        .ok_or_else(|| Error::Internal("an aggregate answered no row".into()))?;
-    let document: String = row.try_get_by_index(0)?;
-    let total: Option<i64> = row.try_get_by_index(1)?;
-    let rows: Vec<Row> = serde_json::from_str(&document).map_err(internal)?;
-    let tasks = rows.into_iter().map(task).collect::<Result<_>>()?;
-    Ok((tasks, total))
+/// A boolean: PostgreSQL writes `true`, SQLite (which stores it) `1`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Flag {
+    Bool(bool),
+    Int(i64),
 }
 
-fn task(row: Row) -> Result<Task> {
-    let (id, user_id, title, description, completed, completed_at, priority, tags) =
-        (row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7);
-    let (due_date, recurrence, next_task_id, version, created_at, updated_at) =
-        (row.8, row.9, row.10, row.11, row.12, row.13);
-    Ok(Task {
-        id: uuid(&id)?,
-        user_id: uuid(&user_id)?,
-        title,
-        description,
-        completed: completed != 0,
-        completed_at: completed_at.as_deref().map(instant).transpose()?,
-        priority: Priority::from_rank(priority),
-        tags,
-        due_date: due_date.as_deref().map(instant).transpose()?,
-        recurrence: recurrence.as_deref().and_then(Recurrence::parse_stored),
-        next_task_id: next_task_id.as_deref().map(uuid).transpose()?,
-        version,
-        created_at: instant(&created_at)?,
-        updated_at: instant(&updated_at)?,
-    })
+impl TryFrom<Row> for Task {
+    type Error = Error;
+
+    fn try_from(row: Row) -> Result<Self> {
+        let Row(
+            id,
+            user_id,
+            title,
+            description,
+            completed,
+            completed_at,
+            priority,
+            tags,
+            due,
+            recurrence,
+            next,
+            version,
+            created,
+            updated,
+        ) = row;
+        Ok(Task {
+            id: uuid(&id)?,
+            user_id: uuid(&user_id)?,
+            title,
+            description,
+            completed: matches!(completed, Flag::Bool(true) | Flag::Int(1..)),
+            completed_at: completed_at.as_deref().map(instant).transpose()?,
+            priority: Priority::from_rank(priority),
+            tags,
+            due_date: due.as_deref().map(instant).transpose()?,
+            recurrence: recurrence.as_deref().and_then(Recurrence::parse_stored),
+            next_task_id: next.as_deref().map(uuid).transpose()?,
+            version,
+            created_at: instant(&created)?,
+            updated_at: instant(&updated)?,
+        })
+    }
 }
 
-fn uuid(hex: &str) -> Result<Uuid> {
-    Uuid::try_parse(hex).map_err(internal)
+fn uuid(text: &str) -> Result<Uuid> {
+    Uuid::try_parse(text).map_err(internal)
 }
 
 fn instant(text: &str) -> Result<DateTime<Utc>> {

@@ -1,10 +1,7 @@
 //! Reading tasks: one page of a list, or one task.
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Asterisk, Expr, ExprTrait, Func, Order};
-use sea_orm::{
-    ConnectionTrait, DbBackend, DbErr, FromQueryResult, PaginatorTrait, QueryOrder, QueryResult,
-    QuerySelect, QueryTrait,
-};
+use sea_orm::{ConnectionTrait, PaginatorTrait, QueryOrder, QuerySelect, QueryTrait};
 use uuid::Uuid;
 
 use super::rows::{find, owned};
@@ -36,19 +33,7 @@ pub async fn list(
 /// so a page past the end (no rows) has none: only then is it counted apart,
 /// and not even then from the first page, where no rows means none match.
 async fn read_page(db: &impl ConnectionTrait, owner: Uuid, query: &ListQuery) -> Result<Page> {
-    let (items, counted) = if db.get_database_backend() == DbBackend::Sqlite {
-        page_json::read(db, owner, query).await?
-    } else {
-        let rows = page_select(owner, query)
-            .into_model::<Counted>()
-            .all(db)
-            .await?;
-        let counted = rows.first().map(|r| r.total);
-        (
-            rows.into_iter().map(|r| Task::from(r.row)).collect(),
-            counted,
-        )
-    };
+    let (items, counted) = page_json::read(db, owner, query).await?;
     let total = match counted {
         Some(total) => u64::try_from(total).unwrap_or_default(),
         None if query.offset == 0 => 0,
@@ -62,22 +47,7 @@ async fn read_page(db: &impl ConnectionTrait, owner: Uuid, query: &ListQuery) ->
 }
 
 /// The column that carries the list's total on every row of a page.
-const TOTAL: &str = "total_count";
-
-/// A row of a page, and the number of rows the filters match on all pages.
-struct Counted {
-    row: task::Model,
-    total: i64,
-}
-
-impl FromQueryResult for Counted {
-    fn from_query_result(res: &QueryResult, pre: &str) -> std::result::Result<Self, DbErr> {
-        Ok(Self {
-            row: task::Model::from_query_result(res, pre)?,
-            total: res.try_get(pre, TOTAL)?,
-        })
-    }
-}
+pub(super) const TOTAL: &str = "total_count";
 
 /// The query for one page of a list: filters, order and bounds, and with
 /// every row the number of tasks the filters match on all pages.
@@ -99,24 +69,29 @@ pub fn page_select(user_id: Uuid, query: &ListQuery) -> sea_orm::Select<task::En
         SortOrder::Asc => Order::Asc,
         SortOrder::Desc => Order::Desc,
     };
-    let column = match query.sort {
-        SortField::CreatedAt => task::Column::CreatedAt,
-        SortField::UpdatedAt => task::Column::UpdatedAt,
-        SortField::Title => task::Column::Title,
-        SortField::DueDate => {
-            // Tasks without a due date go last whichever way the list runs.
-            select = select.order_by(Expr::col(task::Column::DueDate).is_null(), Order::Asc);
-            task::Column::DueDate
+    for (column, nulls_last) in sort_keys(query) {
+        if nulls_last {
+            select = select.order_by(Expr::col(column).is_null(), Order::Asc);
         }
-        SortField::Priority => task::Column::Priority,
+        select = select.order_by(column, order.clone());
+    }
+    select.limit(query.limit).offset(query.offset)
+}
+
+/// The columns a list is ordered by, in turn, each in the list's direction
+/// (and, where flagged, tasks without a value last whichever the direction).
+/// The id breaks ties, so the order is total and pages never repeat or skip
+/// a task.
+pub(super) fn sort_keys(query: &ListQuery) -> [(task::Column, bool); 2] {
+    let column = match query.sort {
+        SortField::CreatedAt => (task::Column::CreatedAt, false),
+        SortField::UpdatedAt => (task::Column::UpdatedAt, false),
+        SortField::Title => (task::Column::Title, false),
+        // Tasks without a due date go last whichever way the list runs.
+        SortField::DueDate => (task::Column::DueDate, true),
+        SortField::Priority => (task::Column::Priority, false),
     };
-    // The id breaks ties in the same direction, so the order is total and
-    // pages never repeat or skip a task.
-    select
-        .order_by(column, order.clone())
-        .order_by(task::Column::Id, order)
-        .limit(query.limit)
-        .offset(query.offset)
+    [column, (task::Column::Id, false)]
 }
 
 /// One of the caller's tasks at `/api/{owner}/tasks/{task_id}`.
