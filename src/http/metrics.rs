@@ -7,8 +7,8 @@ use std::time::Duration;
 use poem::endpoint::make_sync;
 use poem::{Endpoint, EndpointExt, Route, get};
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
-    Registry, TextEncoder,
+    Encoder, Gauge, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec,
+    Opts, Registry, TextEncoder,
 };
 
 /// Latency buckets in seconds, up to the default request deadline.
@@ -30,6 +30,8 @@ struct Inner {
     pool_max: IntGauge,
     bcrypt_queue: IntGauge,
     bcrypt_running: IntGauge,
+    bcrypt_hash_seconds: Gauge,
+    bcrypt_wait_seconds: Gauge,
     streams_open: IntGauge,
     stream_events: IntCounter,
     read_gauges: Box<dyn Fn() -> ResourceGauges + Send + Sync>,
@@ -48,6 +50,10 @@ pub struct ResourceGauges {
     pub bcrypt_queue: usize,
     /// bcrypt computations running.
     pub bcrypt_running: usize,
+    /// The measured CPU time of one hash (0 until one is timed).
+    pub bcrypt_hash: Duration,
+    /// How long a password operation arriving now would wait for a thread.
+    pub bcrypt_wait: Duration,
 }
 
 impl Metrics {
@@ -86,6 +92,14 @@ impl Metrics {
             "Password operations waiting for a bcrypt thread",
         )?;
         let bcrypt_running = IntGauge::new("bcrypt_in_flight", "bcrypt computations running")?;
+        let bcrypt_hash_seconds = Gauge::new(
+            "bcrypt_hash_seconds",
+            "The measured CPU time of one hash, which the queue's expected wait counts in",
+        )?;
+        let bcrypt_wait_seconds = Gauge::new(
+            "bcrypt_expected_wait_seconds",
+            "How long a password operation arriving now would wait for a bcrypt thread",
+        )?;
         let streams_open = IntGauge::new("event_streams_open", "Event streams open")?;
         let stream_events = IntCounter::new(
             "event_stream_events_total",
@@ -100,6 +114,8 @@ impl Metrics {
         registry.register(Box::new(pool_max.clone()))?;
         registry.register(Box::new(bcrypt_queue.clone()))?;
         registry.register(Box::new(bcrypt_running.clone()))?;
+        registry.register(Box::new(bcrypt_hash_seconds.clone()))?;
+        registry.register(Box::new(bcrypt_wait_seconds.clone()))?;
         Ok(Self(Arc::new(Inner {
             registry,
             requests,
@@ -109,6 +125,8 @@ impl Metrics {
             pool_max,
             bcrypt_queue,
             bcrypt_running,
+            bcrypt_hash_seconds,
+            bcrypt_wait_seconds,
             streams_open,
             stream_events,
             read_gauges: Box::new(read_gauges),
@@ -158,6 +176,8 @@ impl Metrics {
         inner.pool_max.set(i64::from(now.db_max));
         inner.bcrypt_queue.set(now.bcrypt_queue as i64);
         inner.bcrypt_running.set(now.bcrypt_running as i64);
+        inner.bcrypt_hash_seconds.set(now.bcrypt_hash.as_secs_f64());
+        inner.bcrypt_wait_seconds.set(now.bcrypt_wait.as_secs_f64());
         let mut out = Vec::new();
         if let Err(err) = TextEncoder::new().encode(&inner.registry.gather(), &mut out) {
             tracing::error!(error = %err, "encoding metrics failed");

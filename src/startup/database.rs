@@ -118,6 +118,8 @@ pub fn gauges(db: &DatabaseConnection, passwords: &PasswordHasher) -> ResourceGa
         db_max,
         bcrypt_queue: passwords.queue_len(),
         bcrypt_running: passwords.in_flight(),
+        bcrypt_hash: passwords.hash_time(),
+        bcrypt_wait: passwords.expected_wait(),
     }
 }
 

@@ -74,6 +74,11 @@ backend_test!(
             sample(&text, "tasks_api_bcrypt_queue_length", ""),
             Some(0.0)
         );
+        // The sign-up hashed, so one hash's time is known; nothing waits.
+        let hash = sample(&text, "tasks_api_bcrypt_hash_seconds", "").unwrap();
+        assert!(hash > 0.0 && hash < 5.0, "{hash}");
+        let wait = sample(&text, "tasks_api_bcrypt_expected_wait_seconds", "");
+        assert_eq!(wait, Some(0.0));
 
         // The public listener does not serve them.
         let public = app.request(Method::GET, "/metrics").send().await.unwrap();

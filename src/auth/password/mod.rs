@@ -90,6 +90,16 @@ impl PasswordHasher {
         self.pool.running()
     }
 
+    /// The measured CPU time of one hash.
+    pub fn hash_time(&self) -> Duration {
+        self.pool.job_time()
+    }
+
+    /// How long a password operation arriving now would wait for a thread.
+    pub fn expected_wait(&self) -> Duration {
+        self.pool.current_wait()
+    }
+
     pub async fn hash(&self, password: &str) -> Result<String> {
         let (password, cost) = (password.to_owned(), self.cost);
         Ok(self

@@ -85,6 +85,11 @@ impl HashPool {
         Ok(())
     }
 
+    /// How long a job submitted now would wait for a thread.
+    pub fn current_wait(&self) -> Duration {
+        self.expected_wait(&self.shared.lock())
+    }
+
     /// Whether a job submitted now could be queued within `bound`.
     pub fn would_accept(&self, bound: Duration) -> bool {
         self.expected_wait(&self.shared.lock()) <= bound
