@@ -167,8 +167,10 @@ if [ -n "$COMPARE" ]; then
   cp "$TARGET_DIR/release/tasks-api" "$BASE_BIN"
   git worktree remove --force "$WORK/base"
   # Put this build's binary back where the next `cargo build` expects it
-  # (cargo would not: its own build is still fresh).
-  cp "$BIN" "$TARGET_DIR/release/tasks-api"
+  # (cargo would not: its own build is still fresh). The file there is a
+  # hard link to the base build's artifact in deps/: replaced, not written
+  # through, or that artifact would hold this build under the base's name.
+  cp --remove-destination "$BIN" "$TARGET_DIR/release/tasks-api"
 fi
 RESULTS="$WORK/results.tsv"
 META="$WORK/meta"
