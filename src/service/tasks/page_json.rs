@@ -1,6 +1,8 @@
-//! A page of tasks read as one JSON document that the database builds: one
-//! row for the page instead of one per task, so the driver hands over (and
-//! copies, and decodes) one value, not fourteen columns × fifty rows.
+//! SQLite: a page of tasks read as one JSON document that the database
+//! builds, one row for the page instead of one per task. sqlx hands every
+//! row from the connection's worker thread to the request's task, copying
+//! each column; one value instead of fourteen columns × fifty rows saves
+//! most of a list's cost (see BENCHMARKS.md).
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, Iden, QueryTrait};
 use serde::Deserialize;
@@ -16,31 +18,21 @@ pub async fn read(
     owner: Uuid,
     query: &ListQuery,
 ) -> Result<(Vec<Task>, Option<i64>)> {
-    let backend = db.get_database_backend();
-    let mut statement = page_select(owner, query).build(backend);
+    let mut statement = page_select(owner, query).build(DbBackend::Sqlite);
     // The aggregate orders its input as the page does: an aggregate over an
     // ordered subquery keeps that order only in practice.
     let order = aggregate_order(query);
     let page = std::mem::take(&mut statement.sql);
-    statement.sql = if backend == DbBackend::Postgres {
-        format!(
-            "SELECT json_agg(json_build_array(id, user_id, title, description, completed, \
-             completed_at, priority, tags::json, due_date, recurrence, next_task_id, version, \
-             created_at, updated_at) ORDER BY {order})::text, MAX({TOTAL}) FROM ({page}) AS page"
-        )
-    } else {
-        format!(
-            "SELECT json_group_array(json_array(hex(id), hex(user_id), title, description, \
-             completed, completed_at, priority, json(tags), due_date, recurrence, \
-             iif(next_task_id IS NULL, NULL, hex(next_task_id)), version, created_at, \
-             updated_at) ORDER BY {order}), MAX({TOTAL}) FROM ({page}) AS page"
-        )
-    };
+    statement.sql = format!(
+        "SELECT json_group_array(json_array(hex(id), hex(user_id), title, description, \
+         completed, completed_at, priority, json(tags), due_date, recurrence, \
+         iif(next_task_id IS NULL, NULL, hex(next_task_id)), version, created_at, \
+         updated_at) ORDER BY {order}), MAX({TOTAL}) FROM ({page}) AS page"
+    );
     let row = db
         .query_one_raw(statement)
         .await?
         .ok_or_else(|| Error::Internal("an aggregate answered no row".into()))?;
-    // PostgreSQL's json_agg of no rows is NULL.
     let document: Option<String> = row.try_get_by_index(0)?;
     let total: Option<i64> = row.try_get_by_index(1)?;
     let rows: Vec<Row> = match document {
@@ -77,7 +69,7 @@ struct Row(
     String,
     String,
     String,
-    Flag,
+    i64,
     Option<String>,
     i16,
     Vec<String>,
@@ -88,14 +80,6 @@ struct Row(
     String,
     String,
 );
-
-/// A boolean: PostgreSQL writes `true`, SQLite (which stores it) `1`.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Flag {
-    Bool(bool),
-    Int(i64),
-}
 
 impl TryFrom<Row> for Task {
     type Error = Error;
@@ -122,7 +106,7 @@ impl TryFrom<Row> for Task {
             user_id: uuid(&user_id)?,
             title,
             description,
-            completed: matches!(completed, Flag::Bool(true) | Flag::Int(1..)),
+            completed: completed != 0,
             completed_at: completed_at.as_deref().map(instant).transpose()?,
             priority: Priority::from_rank(priority),
             tags,

@@ -1,7 +1,10 @@
 //! Reading tasks: one page of a list, or one task.
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Asterisk, Expr, ExprTrait, Func, Order};
-use sea_orm::{ConnectionTrait, PaginatorTrait, QueryOrder, QuerySelect, QueryTrait};
+use sea_orm::{
+    ConnectionTrait, DbBackend, DbErr, FromQueryResult, PaginatorTrait, QueryOrder, QueryResult,
+    QuerySelect, QueryTrait,
+};
 use uuid::Uuid;
 
 use super::rows::{find, owned};
@@ -33,7 +36,20 @@ pub async fn list(
 /// so a page past the end (no rows) has none: only then is it counted apart,
 /// and not even then from the first page, where no rows means none match.
 async fn read_page(db: &impl ConnectionTrait, owner: Uuid, query: &ListQuery) -> Result<Page> {
-    let (items, counted) = page_json::read(db, owner, query).await?;
+    let (items, counted) = if db.get_database_backend() == DbBackend::Sqlite {
+        page_json::read(db, owner, query).await?
+    } else {
+        // PostgreSQL sends the rows in one go, with no thread hop per row;
+        // a page built by json_agg cost its server more than it saved ours
+        // (see BENCHMARKS.md).
+        let rows = page_select(owner, query)
+            .into_model::<Counted>()
+            .all(db)
+            .await?;
+        let counted = rows.first().map(|r| r.total);
+        let items = rows.into_iter().map(|r| Task::from(r.row)).collect();
+        (items, counted)
+    };
     let total = match counted {
         Some(total) => u64::try_from(total).unwrap_or_default(),
         None if query.offset == 0 => 0,
@@ -48,6 +64,21 @@ async fn read_page(db: &impl ConnectionTrait, owner: Uuid, query: &ListQuery) ->
 
 /// The column that carries the list's total on every row of a page.
 pub(super) const TOTAL: &str = "total_count";
+
+/// A row of a page, and the number of rows the filters match on all pages.
+struct Counted {
+    row: task::Model,
+    total: i64,
+}
+
+impl FromQueryResult for Counted {
+    fn from_query_result(res: &QueryResult, pre: &str) -> std::result::Result<Self, DbErr> {
+        Ok(Self {
+            row: task::Model::from_query_result(res, pre)?,
+            total: res.try_get(pre, TOTAL)?,
+        })
+    }
+}
 
 /// The query for one page of a list: filters, order and bounds, and with
 /// every row the number of tasks the filters match on all pages.
