@@ -13,6 +13,7 @@ use crate::backend_test;
 use crate::harness::{
     Backend, PASSWORD, TestApp, TestDatabase, assert_each_overlaps, assert_problem, timed,
 };
+use crate::metrics::{sample, scrape};
 
 /// `n` accounts (`burst-<i>@example.com`), then `n` logins to them all at
 /// once; their statuses (with the problem's code for a failure).
@@ -109,6 +110,50 @@ backend_test!(
         {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+);
+
+backend_test!(
+    logins_refused_as_busy_do_not_use_up_the_addresss_allowance,
+    |backend: Backend| async move {
+        // One hashing thread, no wait allowed (at cost 13, ~0.5 s a hash), and
+        // 4 auth requests a window for the address: while one login hashes,
+        // every other is refused 503 before it is counted.
+        let app = TestApp::with(backend, |s| {
+            s.bcrypt_cost = 13;
+            s.bcrypt_concurrency = Some(1);
+            s.bcrypt_max_wait_ms = 0;
+            s.auth_requests_per_ip = 4;
+            s.metrics_addr = Some("127.0.0.1:0".into());
+        })
+        .await;
+        let first = app.log_in_request("busy@example.com", "wrong password");
+        let hashing = tokio::spawn(async move { first.send().await.unwrap().status() });
+        // Until the first login holds the one thread (bounded: 5 s).
+        let addr = app.metrics.expect("a metrics listener");
+        let mut held = false;
+        for _ in 0..250 {
+            let text = scrape(&app.client, addr).await;
+            if sample(&text, "tasks_api_bcrypt_in_flight", "") == Some(1.0) {
+                held = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(held, "the first login never reached the hashing thread");
+        // Five times the address's allowance, all while the first hashes.
+        for _ in 0..20 {
+            let resp = app.log_in("busy@example.com", "wrong password").await;
+            assert_problem(resp, 503, "server_busy").await;
+        }
+        assert_eq!(hashing.await.unwrap(), StatusCode::UNAUTHORIZED);
+        // Only the first was counted: three more are checked, then 429.
+        for _ in 0..3 {
+            let resp = app.log_in("busy@example.com", "wrong password").await;
+            assert_problem(resp, 401, "invalid_credentials").await;
+        }
+        let resp = app.log_in("busy@example.com", "wrong password").await;
+        assert_problem(resp, 429, "rate_limited").await;
     }
 );
 

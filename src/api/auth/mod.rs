@@ -66,10 +66,19 @@ pub struct AuthApi {
 }
 
 impl AuthApi {
-    /// Counts an auth request against the client address's limit.
     /// Counts an auth request against the client address's limit, and
-    /// gives back what checking its password needs.
-    async fn admit(&self, req: &Request) -> Result<PasswordCheck<'_>> {
+    /// gives back what checking its password needs. A request whose
+    /// `password` needs bcrypt and which the bcrypt queue would refuse (503
+    /// `server_busy`) is refused first: counting it is a database write,
+    /// and a flood past the queue's bound, answered at once and asking again
+    /// at once, would spend on those writes the CPU the hashing threads
+    /// need. It has checked no password, so it does not use up the
+    /// address's allowance either. A password that cannot match (over 72
+    /// bytes) needs no bcrypt and is answered as before, busy or not.
+    async fn admit(&self, req: &Request, password: Option<&str>) -> Result<PasswordCheck<'_>> {
+        if password.is_some_and(Password::could_match) {
+            self.passwords.admit()?;
+        }
         let check = self.password_check(req);
         self.limits.admit_ip(&self.db, check.client).await?;
         Ok(check)
@@ -109,7 +118,7 @@ impl AuthApi {
             password,
             name,
         } = body.accept()?;
-        self.admit(req).await?;
+        self.admit(req, Some(&password)).await?;
         let account = NewAccount::parse(&email, password, name)?;
         let account = users::sign_up(&self.db, &self.passwords, account).await?;
         let session = self.open_session(account).await?;
@@ -132,7 +141,7 @@ impl AuthApi {
         body: JsonBody<LogInRequest>,
     ) -> ApiResult<SessionResponse, LogInErrors> {
         let body = body.accept()?;
-        let check = self.admit(req).await?;
+        let check = self.admit(req, Some(&body.password)).await?;
         let account = users::log_in(&self.db, &check, &body.email, &body.password).await?;
         Ok(SessionResponse::from(self.open_session(account).await?).into())
     }
@@ -232,7 +241,8 @@ impl AuthApi {
         req: &Request,
         body: Form<TokenRequest>,
     ) -> ApiResult<TokenResponse, TokenErrors> {
-        let check = self.admit(req).await?;
+        let password = body.credentials().ok().map(|(_, password)| password);
+        let check = self.admit(req, password).await?;
         let (email, password) = body.credentials()?;
         let account = users::log_in(&self.db, &check, email, password)
             .await
