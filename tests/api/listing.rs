@@ -222,3 +222,28 @@ backend_test!(
         }
     }
 );
+
+backend_test!(
+    a_task_whose_stored_tags_do_not_read_lists_with_none,
+    |app| async move {
+        use sea_orm::{ConnectionTrait, DbBackend, Statement};
+        let s = app.sign_up().await;
+        let task = app
+            .create_task(&s, json!({"title": "odd tags", "tags": ["a"]}))
+            .await;
+        let id: uuid::Uuid = task["id"].as_str().unwrap().parse().unwrap();
+        let backend = app.db.get_database_backend();
+        let sql = match backend {
+            DbBackend::Postgres => "UPDATE tasks SET tags = $1 WHERE id = $2",
+            _ => "UPDATE tasks SET tags = ? WHERE id = ?",
+        };
+        for stored in ["not json", r#"{"a": 1}"#, "[1, 2]"] {
+            let update = Statement::from_sql_and_values(backend, sql, [stored.into(), id.into()]);
+            app.db.execute_raw(update).await.unwrap();
+            let page = app.list(&s, "").await;
+            assert_eq!(page["items"][0]["tags"], json!([]), "{stored}: {page}");
+            let own = app.get_task(&s, task["id"].as_str().unwrap()).await;
+            assert_eq!(page["items"][0], own, "{stored}");
+        }
+    }
+);

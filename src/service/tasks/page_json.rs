@@ -25,7 +25,8 @@ pub async fn read(
     let page = std::mem::take(&mut statement.sql);
     statement.sql = format!(
         "SELECT json_group_array(json_array(hex(id), hex(user_id), title, description, \
-         completed, completed_at, priority, json(tags), due_date, recurrence, \
+         completed, completed_at, priority, iif(json_valid(tags), json(tags), NULL), \
+         due_date, recurrence, \
          iif(next_task_id IS NULL, NULL, hex(next_task_id)), version, created_at, \
          updated_at) ORDER BY {order}), MAX({TOTAL}) FROM ({page}) AS page"
     );
@@ -72,7 +73,7 @@ struct Row(
     i64,
     Option<String>,
     i16,
-    Vec<String>,
+    #[serde(deserialize_with = "stored_tags")] Vec<String>,
     Option<String>,
     Option<String>,
     Option<String>,
@@ -118,6 +119,15 @@ impl TryFrom<Row> for Task {
             updated_at: instant(&updated)?,
         })
     }
+}
+
+/// Tags that are not a JSON array of strings read as none, as
+/// `rows::stored_tags` reads them from a row.
+fn stored_tags<'de, D: serde::Deserializer<'de>>(
+    tags: D,
+) -> std::result::Result<Vec<String>, D::Error> {
+    let tags = serde_json::Value::deserialize(tags)?;
+    Ok(serde_json::from_value(tags).unwrap_or_default())
 }
 
 fn uuid(text: &str) -> Result<Uuid> {
