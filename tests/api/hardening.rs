@@ -15,7 +15,7 @@ use crate::harness::{
     Backend, JWT_SECRET, PASSWORD, Session, TestApp, assert_each_overlaps, assert_invalid,
     assert_oauth_error, assert_problem, timed,
 };
-use crate::metrics::{sample, scrape};
+use crate::metrics::wait_until_hashing;
 
 backend_test!(
     a_password_over_72_bytes_is_refused_without_bcrypt_work_or_counting,
@@ -47,18 +47,7 @@ backend_test!(
         // email would first make the dummy hash, a second job).
         let slow = app.log_in_request("long@example.com", "a wrong password");
         let slow = tokio::spawn(timed(async move { slow.send().await.unwrap() }));
-        // Until the slow login holds the one thread (bounded: 5 s).
-        let addr = app.metrics.expect("a metrics listener");
-        let mut hashing = false;
-        for _ in 0..250 {
-            let text = scrape(&app.client, addr).await;
-            if sample(&text, "tasks_api_bcrypt_in_flight", "") == Some(1.0) {
-                hashing = true;
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        assert!(hashing, "the slow login never reached the hashing thread");
+        wait_until_hashing(&app, 1).await;
         let (resp, long_span) = timed(app.log_in("long@example.com", &longer)).await;
         assert_problem(resp, 401, "invalid_credentials").await;
         // The control: a password that needs bcrypt finds the thread busy.

@@ -18,6 +18,21 @@ pub(crate) fn sample(scrape: &str, name: &str, labels: &str) -> Option<f64> {
         .map(|value| value.trim().parse().expect("a number"))
 }
 
+/// Waits (at most 5 s) until `app`'s bcrypt threads are all busy, `threads`
+/// of them: for a test that needs a password operation hashing while it
+/// sends others. `app` needs a metrics listener.
+pub(crate) async fn wait_until_hashing(app: &TestApp, threads: usize) {
+    let addr = app.metrics.expect("a metrics listener");
+    for _ in 0..250 {
+        let text = scrape(&app.client, addr).await;
+        if sample(&text, "tasks_api_bcrypt_in_flight", "") == Some(threads as f64) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("no password operation reached the hashing threads in 5 s");
+}
+
 pub(crate) async fn scrape(client: &reqwest::Client, addr: std::net::SocketAddr) -> String {
     let resp = client
         .get(format!("http://{addr}/metrics"))

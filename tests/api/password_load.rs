@@ -13,7 +13,7 @@ use crate::backend_test;
 use crate::harness::{
     Backend, PASSWORD, TestApp, TestDatabase, assert_each_overlaps, assert_problem, timed,
 };
-use crate::metrics::{sample, scrape};
+use crate::metrics::wait_until_hashing;
 
 /// `n` accounts (`burst-<i>@example.com`), then `n` logins to them all at
 /// once; their statuses (with the problem's code for a failure).
@@ -129,18 +129,7 @@ backend_test!(
         .await;
         let first = app.log_in_request("busy@example.com", "wrong password");
         let hashing = tokio::spawn(async move { first.send().await.unwrap().status() });
-        // Until the first login holds the one thread (bounded: 5 s).
-        let addr = app.metrics.expect("a metrics listener");
-        let mut held = false;
-        for _ in 0..250 {
-            let text = scrape(&app.client, addr).await;
-            if sample(&text, "tasks_api_bcrypt_in_flight", "") == Some(1.0) {
-                held = true;
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        assert!(held, "the first login never reached the hashing thread");
+        wait_until_hashing(&app, 1).await;
         // Five times the address's allowance, all while the first hashes.
         for _ in 0..20 {
             let resp = app.log_in("busy@example.com", "wrong password").await;
