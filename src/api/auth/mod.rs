@@ -241,9 +241,10 @@ impl AuthApi {
         req: &Request,
         body: Form<TokenRequest>,
     ) -> ApiResult<TokenResponse, TokenErrors> {
-        let password = body.credentials().ok().map(|(_, password)| password);
-        let check = self.admit(req, password).await?;
-        let (email, password) = body.credentials()?;
+        let credentials = body.credentials();
+        let sent = credentials.as_ref().ok().map(|&(_, password)| password);
+        let check = self.admit(req, sent).await?;
+        let (email, password) = credentials?;
         let account = users::log_in(&self.db, &check, email, password)
             .await
             .map_err(|err| match err {
