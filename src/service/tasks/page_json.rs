@@ -9,6 +9,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::read::{TOTAL, page_select, sort_keys};
+use super::rows::stored_tags;
 use crate::domain::query::{ListQuery, SortOrder};
 use crate::domain::{Error, Priority, Recurrence, Result, Task};
 
@@ -25,7 +26,7 @@ pub async fn read(
     let page = std::mem::take(&mut statement.sql);
     statement.sql = format!(
         "SELECT json_group_array(json_array(hex(id), hex(user_id), title, description, \
-         completed, completed_at, priority, iif(json_valid(tags), json(tags), NULL), \
+         completed, completed_at, priority, tags, \
          due_date, recurrence, \
          iif(next_task_id IS NULL, NULL, hex(next_task_id)), version, created_at, \
          updated_at) ORDER BY {order}), MAX({TOTAL}) FROM ({page}) AS page"
@@ -73,7 +74,7 @@ struct Row(
     i64,
     Option<String>,
     i16,
-    #[serde(deserialize_with = "stored_tags")] Vec<String>,
+    String,
     Option<String>,
     Option<String>,
     Option<String>,
@@ -110,7 +111,7 @@ impl TryFrom<Row> for Task {
             completed: completed != 0,
             completed_at: completed_at.as_deref().map(instant).transpose()?,
             priority: Priority::from_rank(priority),
-            tags,
+            tags: stored_tags(&tags),
             due_date: due.as_deref().map(instant).transpose()?,
             recurrence: recurrence.as_deref().and_then(Recurrence::parse_stored),
             next_task_id: next.as_deref().map(uuid).transpose()?,
@@ -119,15 +120,6 @@ impl TryFrom<Row> for Task {
             updated_at: instant(&updated)?,
         })
     }
-}
-
-/// Tags that are not a JSON array of strings read as none, as
-/// `rows::stored_tags` reads them from a row.
-fn stored_tags<'de, D: serde::Deserializer<'de>>(
-    tags: D,
-) -> std::result::Result<Vec<String>, D::Error> {
-    let tags = serde_json::Value::deserialize(tags)?;
-    Ok(serde_json::from_value(tags).unwrap_or_default())
 }
 
 fn uuid(text: &str) -> Result<Uuid> {
