@@ -3,14 +3,12 @@
 //!
 //! `cargo run --release --example query_plans` (see BENCHMARKS.md).
 use chrono::{Duration, Utc};
-use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, Database, DbBackend, QueryTrait, Set, Statement,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Database, DbBackend, QueryTrait, Set, Statement};
 use tasks_api::domain::query::{ListQuery, SortField, SortOrder, StatusFilter, TaskFilter};
 use tasks_api::domain::{Priority, Recurrence, TaskDraft, TaskFields};
 use tasks_api::entity::user;
 use tasks_api::service::tasks;
+use tasks_api::service::transaction::BeginWrite;
 use tasks_api::startup;
 use uuid::Uuid;
 
@@ -141,7 +139,7 @@ async fn seed(conn: &sea_orm::DatabaseConnection) -> anyhow::Result<Uuid> {
         }
         .insert(conn)
         .await?;
-        let txn = conn.begin().await?;
+        let txn = conn.begin_write().await?;
         for i in 0..TASKS {
             let draft = TaskDraft::parse(TaskFields {
                 title: format!(

@@ -1,31 +1,20 @@
-//! Beginning the transactions that write, so that a request dropped at any
-//! point (its deadline, its client gone) leaves no transaction open, and so
-//! that SQLite's writers queue in process instead of polling for the lock.
+//! Beginning the transactions that write, and announcing their changes
+//! when they commit.
 //!
-//! sqlx 0.9 counts a PostgreSQL transaction as begun only once the answer
-//! to its `BEGIN` has been read. A request dropped while that answer is on
-//! its way left the connection inside a transaction nobody knew of: the
-//! pool handed it to the next request, whose statements ran in it, were
-//! never committed, and held their row locks. One such connection after a
-//! create load held the rate-limit row every login writes, so each login
-//! waited out the statement timeout (BENCHMARKS.md, "the login burst").
-//! Here the `BEGIN` runs in a task of its own: if the request is gone when
-//! it is answered, the task drops the transaction, which rolls it back
-//! before the connection goes back to the pool.
+//! A PostgreSQL `BEGIN` runs in a task of its own, so that a request dropped
+//! while its answer is on the way cannot leave the pooled connection inside
+//! a transaction nobody knows of (BENCHMARKS.md, "the login burst"). On
+//! SQLite a writer first waits for the database's write turn, a first-come,
+//! first-served queue in this process, and then begins `IMMEDIATE`: waiting
+//! writers queue here instead of sleeping in SQLite's busy handler.
 //!
-//! SQLite lets one transaction write at a time. A writer that finds the
-//! lock taken sleeps in SQLite's busy handler, in growing steps (1, 2, 5,
-//! 10 … 100 ms), and tries again: under a burst of writes most of a
-//! write's time was spent asleep after the lock was free. So a transaction
-//! that writes first waits for the database's write turn, a first-come,
-//! first-served queue in this process, without holding a pooled connection,
-//! and then begins `IMMEDIATE`, which takes the lock at once (it never
-//! fails half-way on a stale snapshot). The turn is held until the
-//! transaction ends, and given back when it is dropped.
+//! A write records whose tasks it changed (`sync::record`); on SQLite the
+//! outermost transaction tells this process's streams once it has committed
+//! (on PostgreSQL the write's own `NOTIFY` does, on every instance).
 use std::collections::HashMap;
 use std::future::Future;
 use std::path::PathBuf;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use std::time::Duration;
 
 use sea_orm::{
@@ -33,6 +22,7 @@ use sea_orm::{
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use tokio::sync::{Mutex as TurnQueue, OwnedMutexGuard};
+use uuid::Uuid;
 
 mod delegate;
 
@@ -49,11 +39,43 @@ pub trait BeginWrite: ConnectionTrait + TransactionTrait {
 pub struct WriteTransaction {
     txn: DatabaseTransaction,
     _turn: Option<OwnedMutexGuard<()>>,
+    /// The owners whose tasks it changed, shared with its savepoints.
+    changed: Arc<Mutex<Vec<Uuid>>>,
+    /// Set on the outermost transaction of a SQLite database whose changes
+    /// this process announces.
+    announce: Option<Announce>,
 }
 
+/// Tells this process's streams that a user's tasks changed.
+pub type Announce = Arc<dyn Fn(Uuid) + Send + Sync>;
+
 impl WriteTransaction {
+    fn new(txn: DatabaseTransaction, turn: Option<OwnedMutexGuard<()>>) -> Self {
+        Self {
+            txn,
+            _turn: turn,
+            changed: Arc::default(),
+            announce: None,
+        }
+    }
+
+    /// Notes that this transaction changed `owner`'s tasks, to be announced
+    /// when (and only if) it commits.
+    pub fn changes(&self, owner: Uuid) {
+        let mut changed = self.changed.lock().unwrap_or_else(PoisonError::into_inner);
+        if !changed.contains(&owner) {
+            changed.push(owner);
+        }
+    }
+
     pub async fn commit(self) -> Result<(), DbErr> {
-        self.txn.commit().await
+        self.txn.commit().await?;
+        if let Some(announce) = &self.announce {
+            let changed =
+                std::mem::take(&mut *self.changed.lock().unwrap_or_else(PoisonError::into_inner));
+            changed.into_iter().for_each(|owner| announce(owner));
+        }
+        Ok(())
     }
 
     pub async fn rollback(self) -> Result<(), DbErr> {
@@ -75,6 +97,8 @@ struct Turn {
     queue: Arc<TurnQueue<()>>,
     /// The longest a writer waits for it.
     wait: Duration,
+    /// Who hears of its committed changes.
+    announce: Option<Announce>,
 }
 
 impl Default for Turn {
@@ -82,6 +106,7 @@ impl Default for Turn {
         Self {
             queue: Arc::default(),
             wait: DEFAULT_WAIT,
+            announce: None,
         }
     }
 }
@@ -111,28 +136,41 @@ pub fn bound_write_wait(db: &DatabaseConnection, wait: Duration) {
     }
 }
 
+/// Has every change committed on the SQLite database `db` is a pool of
+/// told to `announce`. No effect on PostgreSQL.
+pub fn announce_commits(db: &DatabaseConnection, announce: Announce) {
+    if db.get_database_backend() == DbBackend::Sqlite {
+        with_turn(db, |turn| turn.announce = Some(announce));
+    }
+}
+
 /// Waits, within its bound, for the write turn of the SQLite database `db`
 /// is a pool of.
-async fn write_turn(db: &DatabaseConnection) -> Result<OwnedMutexGuard<()>, DbErr> {
-    let (queue, wait) = with_turn(db, |turn| (Arc::clone(&turn.queue), turn.wait));
-    tokio::time::timeout(wait, queue.lock_owned())
+async fn write_turn(
+    db: &DatabaseConnection,
+) -> Result<(OwnedMutexGuard<()>, Option<Announce>), DbErr> {
+    let (queue, wait, announce) = with_turn(db, |turn| {
+        (Arc::clone(&turn.queue), turn.wait, turn.announce.clone())
+    });
+    let turn = tokio::time::timeout(wait, queue.lock_owned())
         .await
-        .map_err(|_| DbErr::Custom(TURN_TIMED_OUT.into()))
+        .map_err(|_| DbErr::Custom(TURN_TIMED_OUT.into()))?;
+    Ok((turn, announce))
 }
 
 impl BeginWrite for DatabaseConnection {
     async fn begin_write(&self) -> Result<WriteTransaction, DbErr> {
         match self.get_database_backend() {
             DbBackend::Sqlite => {
-                let turn = write_turn(self).await?;
+                let (turn, announce) = write_turn(self).await?;
                 let immediate = TransactionOptions {
                     sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
                     ..TransactionOptions::default()
                 };
                 let txn = self.begin_with_options(immediate).await?;
                 Ok(WriteTransaction {
-                    txn,
-                    _turn: Some(turn),
+                    announce,
+                    ..WriteTransaction::new(txn, Some(turn))
                 })
             }
             _ => {
@@ -140,7 +178,7 @@ impl BeginWrite for DatabaseConnection {
                 let txn = tokio::spawn(async move { db.begin().await })
                     .await
                     .map_err(|err| DbErr::Custom(format!("beginning a transaction: {err}")))??;
-                Ok(WriteTransaction { txn, _turn: None })
+                Ok(WriteTransaction::new(txn, None))
             }
         }
     }
@@ -150,12 +188,17 @@ impl BeginWrite for DatabaseConnection {
 impl BeginWrite for DatabaseTransaction {
     async fn begin_write(&self) -> Result<WriteTransaction, DbErr> {
         let txn = self.begin().await?;
-        Ok(WriteTransaction { txn, _turn: None })
+        Ok(WriteTransaction::new(txn, None))
     }
 }
 
+/// A savepoint's changes are announced with its enclosing transaction's.
 impl BeginWrite for WriteTransaction {
     async fn begin_write(&self) -> Result<WriteTransaction, DbErr> {
-        self.txn.begin_write().await
+        let savepoint = self.txn.begin_write().await?;
+        Ok(WriteTransaction {
+            changed: Arc::clone(&self.changed),
+            ..savepoint
+        })
     }
 }

@@ -15,7 +15,7 @@ use crate::api::auth::AuthApi;
 use crate::api::error::problems;
 use crate::api::health::HealthApi;
 use crate::api::openapi_doc::PublishedApi;
-use crate::api::sync::{SyncApi, announce_writes};
+use crate::api::sync::SyncApi;
 use crate::api::tasks::{TaskApi, TaskListApi};
 use crate::api::{OwnerGate, Published};
 use crate::auth::{PasswordHasher, TokenService};
@@ -85,7 +85,6 @@ pub fn routes(
     settings: &Settings,
 ) -> anyhow::Result<impl Endpoint + 'static> {
     let tokens = apis.0.tokens.clone();
-    let hub = apis.3.hub.clone();
     let owners = OwnerGate {
         tokens: tokens.clone(),
         db: apis.0.db.clone(),
@@ -132,11 +131,7 @@ pub fn routes(
                     let owners = owners.clone();
                     async move { owners.serve(next.as_ref(), req).await }
                 })
-                .boxed()
-                .around(move |next: Arc<BoxEndpoint<'static>>, req| {
-                    let hub = hub.clone();
-                    async move { announce_writes(&hub, next.as_ref(), req).await }
-                }),
+                .boxed(),
         )
         .nest_no_strip("/health", service(apis).into_service())
         .at("/", get(make_sync(|_| Redirect::see_other("/docs"))))

@@ -9,9 +9,7 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 use futures_util::stream::BoxStream;
-use poem::http::Method;
 use poem::web::sse::Event;
-use poem::{Endpoint, IntoResponse, Request, Response};
 use poem_openapi::param::{Header, Path};
 use poem_openapi::payload::EventStream;
 use poem_openapi::types::ToJSON;
@@ -107,33 +105,6 @@ pub enum StreamResponse {
 /// How often an idle stream sends a keep-alive comment, so that proxies
 /// and clients do not take it for dead.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
-
-/// Announces, once it has answered, each successful write request under
-/// `/api/{user_id}/tasks` to this instance's streams (on SQLite; on
-/// PostgreSQL the write's own `NOTIFY` reaches every instance).
-pub async fn announce_writes<E: Endpoint>(
-    hub: &ChangeHub,
-    next: &E,
-    req: Request,
-) -> poem::Result<Response> {
-    let owner = (req.method() != Method::GET && req.method() != Method::HEAD)
-        .then(|| task_path_owner(req.uri().path()))
-        .flatten();
-    let resp = next.call(req).await?.into_response();
-    if let Some(owner) = owner.filter(|_| resp.status().is_success()) {
-        hub.announce(owner);
-    }
-    Ok(resp)
-}
-
-/// The user id of a path under `/api/{user_id}/tasks`.
-fn task_path_owner(path: &str) -> Option<Uuid> {
-    let (owner, rest) = path.strip_prefix("/api/")?.split_once('/')?;
-    let tasks = rest.strip_prefix("tasks")?;
-    (tasks.is_empty() || tasks.starts_with('/'))
-        .then(|| Uuid::try_parse(owner).ok())
-        .flatten()
-}
 
 fn default_limit() -> u64 {
     100

@@ -4,8 +4,8 @@
 //! change feed after its own cursor, so a lost or repeated notice costs
 //! one read, never a change.
 //!
-//! On SQLite (one instance) the API announces a change once its write has
-//! committed. On PostgreSQL every write's transaction sends a `NOTIFY`
+//! On SQLite (one instance) a write's transaction announces its change
+//! here once it has committed (`transaction::announce_commits`). On PostgreSQL every write's transaction sends a `NOTIFY`
 //! (`record`), delivered at commit to every instance's listener here,
 //! this one's included; a listener that loses its connection reconnects by
 //! itself and then has every stream catch up from the feed, since the
@@ -22,6 +22,7 @@ use uuid::Uuid;
 
 use super::CHANNEL;
 use crate::domain::{Error, Result};
+use crate::service::transaction;
 
 /// Notices a slow stream may fall behind by before it is told it lagged
 /// (and then simply reads the feed).
@@ -63,27 +64,23 @@ impl ChangeHub {
         }))
     }
 
-    /// On PostgreSQL, starts listening for the changes of every instance;
-    /// stop it by aborting the handle.
+    /// Starts hearing of the changes written to `db`: on PostgreSQL the
+    /// `NOTIFY`s of every instance (stop it by aborting the handle), on
+    /// SQLite this process's committed writes.
     pub fn listen(&self, db: &DatabaseConnection) -> Option<AbortHandle> {
+        let sender = self.0.sender.clone();
         if self.0.in_process {
+            let announce = move |user_id| {
+                let _ = sender.send(Notice {
+                    user_id: Some(user_id),
+                    seq: None,
+                });
+            };
+            transaction::announce_commits(db, Arc::new(announce));
             return None;
         }
         let pool = db.get_postgres_connection_pool().clone();
-        let sender = self.0.sender.clone();
         Some(tokio::spawn(forward(pool, sender)).abort_handle())
-    }
-
-    /// After a write of `user_id`'s tasks has committed: wakes this
-    /// instance's streams of that user (on PostgreSQL the write's `NOTIFY`
-    /// already does, on every instance).
-    pub fn announce(&self, user_id: Uuid) {
-        if self.0.in_process {
-            let _ = self.0.sender.send(Notice {
-                user_id: Some(user_id),
-                seq: None,
-            });
-        }
     }
 
     /// Notices from now on.

@@ -19,11 +19,14 @@ use uuid::Uuid;
 use super::{CHANNEL, Users};
 use crate::domain::{Error, Result};
 use crate::entity::{task, task_tombstone};
+use crate::service::transaction::WriteTransaction;
 
 /// Takes the user's next sequence number for a write in the transaction
-/// `txn`, and on PostgreSQL announces it to every instance once (and only
-/// if) the transaction commits.
-pub async fn record(txn: &impl ConnectionTrait, user_id: Uuid) -> Result<i64> {
+/// `txn`, and has it announced once (and only if) the transaction commits:
+/// on PostgreSQL to every instance by `NOTIFY`, on SQLite by the
+/// transaction itself.
+pub async fn record(txn: &WriteTransaction, user_id: Uuid) -> Result<i64> {
+    txn.changes(user_id);
     let row = if txn.get_database_backend() == DbBackend::Postgres {
         // NOTIFY is delivered at commit, and never for a rolled-back write.
         // It carries no task data: each instance reads the change itself.

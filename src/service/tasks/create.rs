@@ -8,7 +8,7 @@ use super::rows::tags_json;
 use crate::domain::{Error, Result, Task, TaskDraft, search_folded, timestamp};
 use crate::entity::{task, task_tag};
 pub use crate::service::idempotency::IdempotencyKey;
-use crate::service::transaction::BeginWrite;
+use crate::service::transaction::{BeginWrite, WriteTransaction};
 use crate::service::{access, idempotency, sync};
 
 /// What a create did.
@@ -70,7 +70,7 @@ where
 }
 
 /// Inserts a new task and its tags on a connection the caller commits.
-pub async fn insert(db: &impl ConnectionTrait, user_id: Uuid, draft: &TaskDraft) -> Result<Task> {
+pub async fn insert(db: &WriteTransaction, user_id: Uuid, draft: &TaskDraft) -> Result<Task> {
     let mut row = new_row(user_id, draft, timestamp(Utc::now()));
     row.change_seq = Set(sync::record(db, user_id).await?);
     let created = row.insert(db).await?;
