@@ -5,7 +5,8 @@ pub mod auth;
 pub mod error;
 pub mod health;
 pub mod openapi_doc;
-mod owner_gate;
+mod operation;
+mod owner;
 mod problem_examples;
 mod published;
 mod schema;
@@ -18,7 +19,6 @@ use poem_openapi::registry::Registry;
 use poem_openapi::{Object, Tags};
 use uuid::Uuid;
 
-pub use owner_gate::OwnerGate;
 pub use published::Published;
 pub use schema::{Nullable, Timestamp};
 

@@ -9,6 +9,6 @@ mod token;
 
 pub use jwt_crypto::install as install_jwt_crypto;
 pub use password::PasswordHasher;
-pub use scheme::{BearerAuth, VerifiedCaller};
+pub use scheme::BearerAuth;
 pub use ticket::{StreamAuth, StreamTicket};
 pub use token::{Claims, IssuedToken, TokenService};

@@ -70,19 +70,9 @@ async fn defer_to_jwt(_req: &Request, _bearer: Bearer) -> poem::Result<Uuid> {
     Err(reject(Error::InvalidToken))
 }
 
-/// The caller of a request whose bearer token was already checked (by the
-/// API's owner gate, in front of the task operations).
-#[derive(Debug, Clone, Copy)]
-pub struct VerifiedCaller(pub Uuid);
-
 /// Checks the token with the `TokenService` the assembly put in the
-/// request's data (unless it was checked already), and names the caller in
-/// the request's log span.
+/// request's data, and names the caller in the request's log span.
 async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<Uuid> {
-    if let Some(VerifiedCaller(user_id)) = req.extensions().get::<VerifiedCaller>() {
-        tracing::Span::current().record("user_id", tracing::field::display(user_id));
-        return Ok(*user_id);
-    }
     let tokens = req
         .data::<TokenService>()
         .ok_or_else(|| reject(Error::Internal("no token service is installed".into())))?;

@@ -32,7 +32,6 @@ impl RequestLog {
         let method = req.method().clone();
         // A clone shares the request's bytes; read only if no route matched.
         let uri = req.uri().clone();
-        let is_auth = req.uri().path().starts_with("/api/auth/");
         let _in_flight = self.metrics.in_flight();
         let span =
             tracing::info_span!("request", request_id = %id, method = %method, user_id = Empty);
@@ -70,10 +69,6 @@ impl RequestLog {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         );
-        if is_auth {
-            // Tokens and account data: never kept by a browser or a proxy.
-            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        }
         Ok(resp)
     }
 

@@ -11,13 +11,13 @@ use poem::{Endpoint, EndpointExt, Route, get};
 use poem_openapi::{ContactObject, LicenseObject, OpenApiService, ServerObject};
 use sea_orm::DatabaseConnection;
 
+use crate::api::Published;
 use crate::api::auth::AuthApi;
 use crate::api::error::problems;
 use crate::api::health::HealthApi;
 use crate::api::openapi_doc::PublishedApi;
 use crate::api::sync::SyncApi;
 use crate::api::tasks::{TaskApi, TaskListApi};
-use crate::api::{OwnerGate, Published};
 use crate::auth::{PasswordHasher, TokenService};
 use crate::config::Settings;
 use crate::http::{
@@ -84,11 +84,8 @@ pub fn routes(
     metrics: Metrics,
     settings: &Settings,
 ) -> anyhow::Result<impl Endpoint + 'static> {
-    let tokens = apis.0.tokens.clone();
-    let owners = OwnerGate {
-        tokens: tokens.clone(),
-        db: apis.0.db.clone(),
-    };
+    // What the bearer scheme and the owner check read from each request.
+    let (tokens, db) = (apis.0.tokens.clone(), apis.0.db.clone());
     let api = service(apis.clone());
     let (spec_json, spec_yaml) = (api.spec(), api.spec_yaml());
     let table = RouteTable::from_spec(&spec_json);
@@ -124,15 +121,7 @@ pub fn routes(
     // Nesting the API at "/" would hide the "/" redirect, so it is mounted
     // (unstripped) under each of its top-level prefixes.
     let tree = Route::new()
-        .nest_no_strip(
-            "/api",
-            api.boxed()
-                .around(move |next: Arc<BoxEndpoint<'static>>, req| {
-                    let owners = owners.clone();
-                    async move { owners.serve(next.as_ref(), req).await }
-                })
-                .boxed(),
-        )
+        .nest_no_strip("/api", api.boxed())
         .nest_no_strip("/health", service(apis).into_service())
         .at("/", get(make_sync(|_| Redirect::see_other("/docs"))))
         .at("/docs", get(make_sync(move |_| Html(page.clone()))))
@@ -178,7 +167,8 @@ pub fn routes(
             let log = log.clone();
             async move { log.serve(next.as_ref(), req).await }
         })
-        .data(tokens))
+        .data(tokens)
+        .data(db))
 }
 
 fn spec_response(content_type: &str, spec: &str) -> poem::Response {
@@ -188,62 +178,4 @@ fn spec_response(content_type: &str, spec: &str) -> poem::Response {
 }
 
 #[cfg(test)]
-mod tests {
-    use serde_json::{Value, json};
-
-    /// Each operation of the served document: its id and its `security`.
-    fn operations() -> Vec<(String, Value)> {
-        let spec: Value = serde_json::from_str(&super::openapi().spec()).unwrap();
-        let paths = spec["paths"].as_object().unwrap().values();
-        paths
-            .flat_map(|item| item.as_object().unwrap().values())
-            .map(|op| {
-                (
-                    op["operationId"].as_str().unwrap().to_owned(),
-                    op["security"].clone(),
-                )
-            })
-            .collect()
-    }
-
-    #[test]
-    fn the_public_operations_say_so_and_the_others_name_their_schemes() {
-        let public = [
-            "signUp",
-            "logIn",
-            "issueToken",
-            "refreshSession",
-            "logOut",
-            "checkLiveness",
-            "checkReadiness",
-        ];
-        for (id, security) in operations() {
-            if public.contains(&id.as_str()) {
-                assert_eq!(security, json!([]), "{id} is public");
-            } else {
-                let schemes = security.as_array().map(Vec::len).unwrap_or_default();
-                assert!(
-                    schemes > 0,
-                    "{id} needs credentials but declares {security}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn the_yaml_and_the_docs_page_carry_the_same_published_document() {
-        let api = super::openapi();
-        let json: Value = serde_json::from_str(&api.spec()).unwrap();
-        let yaml: serde_yaml::Value = serde_yaml::from_str(&api.spec_yaml()).unwrap();
-        let yaml: Value = serde_json::to_value(yaml).unwrap();
-        assert_eq!(yaml, json);
-        assert!(api.swagger_ui_html().contains(&api.spec()));
-    }
-
-    #[test]
-    fn persist_authorization_is_injected_into_poem_openapis_page() {
-        let html = super::openapi().swagger_ui_html();
-        let page = crate::http::swagger_page(&html).expect("the Swagger UI page changed shape");
-        assert!(page.contains("persistAuthorization: true"));
-    }
-}
+mod tests;

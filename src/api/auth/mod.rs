@@ -16,6 +16,7 @@ use super::error::ErrorCode::*;
 use super::error::{ApiError, ApiResult, BEARER, OAuthError, error_set};
 use super::schema::{JsonBody, JsonReply};
 use super::{ApiTags, UserBody};
+use crate::api::operation::{account, checks_password};
 use crate::auth::{BearerAuth, PasswordHasher, TokenService};
 use crate::domain::{Account, Error, NewAccount, Password, Result, Source};
 use crate::http::TrustedProxies;
@@ -107,7 +108,12 @@ impl AuthApi {
     ///
     /// Creates an account and returns an access token and a refresh token
     /// for it. Rate limited per client address (429).
-    #[oai(path = "/signup", method = "post", operation_id = "signUp")]
+    #[oai(
+        path = "/signup",
+        method = "post",
+        operation_id = "signUp",
+        transform = "checks_password"
+    )]
     async fn sign_up(
         &self,
         req: &Request,
@@ -134,7 +140,12 @@ impl AuthApi {
     /// and without counting as a failure (none can have been set). After
     /// too many failures for one email, every other login for it is refused
     /// with 429 until the window ends.
-    #[oai(path = "/login", method = "post", operation_id = "logIn")]
+    #[oai(
+        path = "/login",
+        method = "post",
+        operation_id = "logIn",
+        transform = "checks_password"
+    )]
     async fn log_in(
         &self,
         req: &Request,
@@ -149,7 +160,12 @@ impl AuthApi {
     /// Get the current user
     ///
     /// The account the bearer token was issued to.
-    #[oai(path = "/me", method = "get", operation_id = "getCurrentUser")]
+    #[oai(
+        path = "/me",
+        method = "get",
+        operation_id = "getCurrentUser",
+        transform = "account"
+    )]
     async fn current_user(
         &self,
         auth: BearerAuth,
@@ -163,7 +179,12 @@ impl AuthApi {
     /// Deletes the caller's account with all its tasks and sessions, after
     /// confirming the password. Its tokens stop working and the email can
     /// sign up again.
-    #[oai(path = "/me", method = "delete", operation_id = "deleteAccount")]
+    #[oai(
+        path = "/me",
+        method = "delete",
+        operation_id = "deleteAccount",
+        transform = "checks_password"
+    )]
     async fn delete_account(
         &self,
         req: &Request,
@@ -182,7 +203,12 @@ impl AuthApi {
     /// token; the one presented stops working. Presenting a refresh token
     /// that was already used is treated as theft: 401, and every token of
     /// that session is revoked.
-    #[oai(path = "/refresh", method = "post", operation_id = "refreshSession")]
+    #[oai(
+        path = "/refresh",
+        method = "post",
+        operation_id = "refreshSession",
+        transform = "account"
+    )]
     async fn refresh(
         &self,
         body: JsonBody<RefreshRequest>,
@@ -199,7 +225,12 @@ impl AuthApi {
     /// Revokes the session the refresh token belongs to. Access tokens
     /// already issued stay valid until they expire. An unknown token is
     /// not an error.
-    #[oai(path = "/logout", method = "post", operation_id = "logOut")]
+    #[oai(
+        path = "/logout",
+        method = "post",
+        operation_id = "logOut",
+        transform = "account"
+    )]
     async fn log_out(&self, body: JsonBody<RefreshRequest>) -> ApiResult<NoContent, LogOutErrors> {
         let body = body.accept()?;
         sessions::end(&self.db, &body.refresh_token).await?;
@@ -210,7 +241,12 @@ impl AuthApi {
     ///
     /// Sets a new password (sign-up rules apply) after confirming the
     /// current one, and revokes every refresh token of the account.
-    #[oai(path = "/password", method = "post", operation_id = "changePassword")]
+    #[oai(
+        path = "/password",
+        method = "post",
+        operation_id = "changePassword",
+        transform = "checks_password"
+    )]
     async fn change_password(
         &self,
         req: &Request,
@@ -235,7 +271,12 @@ impl AuthApi {
     /// `oauth2Password` security scheme. Failures are 400 with RFC 6749's
     /// `error` member: `invalid_request`, `invalid_grant` (wrong email or
     /// password) or `unsupported_grant_type`. Rate limited like log-in.
-    #[oai(path = "/token", method = "post", operation_id = "issueToken")]
+    #[oai(
+        path = "/token",
+        method = "post",
+        operation_id = "issueToken",
+        transform = "checks_password"
+    )]
     async fn issue_token(
         &self,
         req: &Request,

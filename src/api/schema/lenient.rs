@@ -84,6 +84,16 @@ impl<P: Param, R> Lenient<P, R> {
     }
 }
 
+impl<P: Param, R> Lenient<P, R>
+where
+    P::Value: Copy,
+{
+    /// The value, if it was read.
+    pub fn peek(&self) -> Option<P::Value> {
+        self.0.as_ref().ok().map(|param| *param.value())
+    }
+}
+
 impl<'a, P, R> ApiExtractor<'a> for Lenient<P, R>
 where
     P: ApiExtractor<'a> + Param<Value = P::ParamType> + Send,

@@ -23,9 +23,11 @@ use stream::{LiveFeed, PAGE};
 use crate::api::ApiTags;
 use crate::api::error::ErrorCode::{self, *};
 use crate::api::error::{ApiResult, BEARER, ErrorSet, error_set};
+use crate::api::operation::{queued, stream};
+use crate::api::owner;
 use crate::api::schema::rule::{Range, Text};
 use crate::api::schema::{JsonReply, lenient};
-use crate::auth::{BearerAuth, StreamAuth};
+use crate::auth::StreamAuth;
 use crate::domain::{Cursor, Source};
 use crate::http::Metrics;
 use crate::service::sync::{self, ChangeHub};
@@ -134,13 +136,13 @@ impl SyncApi {
     #[oai(
         path = "/:user_id/changes",
         method = "get",
-        operation_id = "listChanges"
+        operation_id = "listChanges",
+        transform = "queued"
     )]
     async fn list_changes(
         &self,
-        auth: BearerAuth,
         /// The caller's user id.
-        user_id: lenient::Path<Uuid>,
+        user_id: owner::Path,
         /// An opaque cursor from an earlier answer (`next_cursor`) or event
         /// (`id`).
         cursor: lenient::Query<Option<String>, Text<128>>,
@@ -149,17 +151,13 @@ impl SyncApi {
         limit: lenient::Query<u64, Range<1, 500>>,
     ) -> ApiResult<JsonReply<ChangePage>, ChangesErrors> {
         // The first bad parameter answers for all of them.
-        let (caller, owner) = (auth.caller(), user_id.take()?);
+        let owner = user_id.take()?;
         let (cursor, limit) = (cursor.take()?, limit.take()?);
         let cursor = cursor
             .as_deref()
             .map(|text| Cursor::parse(text, Source::Query, "cursor"))
             .transpose();
-        // 401 and 403 before 422.
-        if caller != owner {
-            sync::head(&self.db, caller, owner).await?;
-        }
-        let page = sync::changes(&self.db, caller, owner, cursor?, limit)
+        let page = sync::changes(&self.db, owner, owner, cursor?, limit)
             .await
             .map_err(|e| e.at(Source::Query, "cursor"))?;
         Ok(JsonReply(ChangePage::from(page)).into())
@@ -173,15 +171,16 @@ impl SyncApi {
     #[oai(
         path = "/:user_id/events/ticket",
         method = "post",
-        operation_id = "createStreamTicket"
+        operation_id = "createStreamTicket",
+        transform = "queued"
     )]
     async fn create_stream_ticket(
         &self,
-        auth: BearerAuth,
         /// The caller's user id.
-        user_id: Path<Uuid>,
+        user_id: owner::Path,
     ) -> ApiResult<JsonReply<StreamTicketBody>, TicketErrors> {
-        let ticket = sync::issue_ticket(&self.db, auth.caller(), user_id.0).await?;
+        let owner = user_id.take()?;
+        let ticket = sync::issue_ticket(&self.db, owner, owner).await?;
         Ok(JsonReply(StreamTicketBody {
             ticket,
             expires_in: sync::TICKET_TTL_SECONDS.unsigned_abs(),
@@ -203,7 +202,8 @@ impl SyncApi {
     #[oai(
         path = "/:user_id/events",
         method = "get",
-        operation_id = "streamChanges"
+        operation_id = "streamChanges",
+        transform = "stream"
     )]
     async fn stream_changes(
         &self,

@@ -12,8 +12,9 @@ use super::schema::{CompletionRequest, TaskInput, TaskUpdate};
 use crate::api::ApiTags;
 use crate::api::error::ErrorCode::*;
 use crate::api::error::{ApiResult, BEARER, error_set};
+use crate::api::operation::queued;
+use crate::api::owner;
 use crate::api::schema::{JsonBody, OptionalJson};
-use crate::auth::BearerAuth;
 use crate::domain::{Precondition, TaskDraft, TaskPatch};
 use crate::service::tasks::{self, Target};
 
@@ -48,14 +49,9 @@ impl TaskApi {
 }
 
 /// The task a write targets, under the versions its `If-Match` names.
-fn target<'a>(
-    auth: &BearerAuth,
-    path: (Uuid, Uuid),
-    expected: &'a Option<Precondition>,
-) -> Target<'a> {
-    let (owner, task_id) = path;
+fn target(owner: Uuid, task_id: Uuid, expected: &Option<Precondition>) -> Target<'_> {
     Target {
-        caller: auth.caller(),
+        caller: owner,
         owner,
         task_id,
         expected: expected.as_ref(),
@@ -73,13 +69,13 @@ impl TaskApi {
     #[oai(
         path = "/:user_id/tasks/:task_id",
         method = "get",
-        operation_id = "getTask"
+        operation_id = "getTask",
+        transform = "queued"
     )]
     async fn get_task(
         &self,
-        auth: BearerAuth,
         /// The caller's user id.
-        user_id: Path<Uuid>,
+        user_id: owner::Path,
         /// The task's id.
         task_id: Path<Uuid>,
         /// Answer 304 without a body if the task's current `ETag` is one of
@@ -87,7 +83,8 @@ impl TaskApi {
         #[oai(name = "If-None-Match")]
         if_none_match: Header<Option<String>>,
     ) -> ApiResult<TaskReadResponse, GetTaskErrors> {
-        let task = tasks::get(&self.db, auth.caller(), user_id.0, task_id.0).await?;
+        let owner = user_id.take()?;
+        let task = tasks::get(&self.db, owner, owner, task_id.0).await?;
         Ok(TaskReadResponse::new(task, if_none_match.0.as_deref()).into())
     }
 
@@ -99,26 +96,27 @@ impl TaskApi {
     #[oai(
         path = "/:user_id/tasks/:task_id",
         method = "put",
-        operation_id = "replaceTask"
+        operation_id = "replaceTask",
+        transform = "queued"
     )]
     async fn replace_task(
         &self,
-        auth: BearerAuth,
+        /// The caller's user id.
+        user_id: owner::Path,
         // Read first: its failures are reported with a bad parameter's.
         body: JsonBody<TaskInput>,
-        /// The caller's user id.
-        user_id: Path<Uuid>,
         /// The task's id.
         task_id: Path<Uuid>,
         /// Apply only if the task's current `ETag` is one of these (or `*`).
         #[oai(name = "If-Match")]
         if_match: Header<Option<String>>,
     ) -> ApiResult<TaskResponse, WriteTaskErrors> {
+        let owner = user_id.take()?;
         let expected = if_match.0.map(|h| expected_versions(&h, task_id.0));
         let draft = body
             .accept()
             .and_then(|input| TaskDraft::parse(input.into()));
-        let target = target(&auth, (user_id.0, task_id.0), &expected);
+        let target = target(owner, task_id.0, &expected);
         Ok(TaskResponse::from(tasks::replace(&self.db, target, draft).await?).into())
     }
 
@@ -130,26 +128,27 @@ impl TaskApi {
     #[oai(
         path = "/:user_id/tasks/:task_id",
         method = "patch",
-        operation_id = "updateTask"
+        operation_id = "updateTask",
+        transform = "queued"
     )]
     async fn update_task(
         &self,
-        auth: BearerAuth,
+        /// The caller's user id.
+        user_id: owner::Path,
         // Read first: its failures are reported with a bad parameter's.
         body: JsonBody<TaskUpdate>,
-        /// The caller's user id.
-        user_id: Path<Uuid>,
         /// The task's id.
         task_id: Path<Uuid>,
         /// Apply only if the task's current `ETag` is one of these (or `*`).
         #[oai(name = "If-Match")]
         if_match: Header<Option<String>>,
     ) -> ApiResult<TaskResponse, WriteTaskErrors> {
+        let owner = user_id.take()?;
         let expected = if_match.0.map(|h| expected_versions(&h, task_id.0));
         let patch = body
             .accept()
             .and_then(|input| TaskPatch::parse(input.into()));
-        let target = target(&auth, (user_id.0, task_id.0), &expected);
+        let target = target(owner, task_id.0, &expected);
         Ok(TaskResponse::from(tasks::update(&self.db, target, patch).await?).into())
     }
 
@@ -160,21 +159,22 @@ impl TaskApi {
     #[oai(
         path = "/:user_id/tasks/:task_id",
         method = "delete",
-        operation_id = "deleteTask"
+        operation_id = "deleteTask",
+        transform = "queued"
     )]
     async fn delete_task(
         &self,
-        auth: BearerAuth,
         /// The caller's user id.
-        user_id: Path<Uuid>,
+        user_id: owner::Path,
         /// The task's id.
         task_id: Path<Uuid>,
         /// Delete only if the task's current `ETag` is one of these (or `*`).
         #[oai(name = "If-Match")]
         if_match: Header<Option<String>>,
     ) -> ApiResult<DeletedResponse, DeleteTaskErrors> {
+        let owner = user_id.take()?;
         let expected = if_match.0.map(|h| expected_versions(&h, task_id.0));
-        let target = target(&auth, (user_id.0, task_id.0), &expected);
+        let target = target(owner, task_id.0, &expected);
         tasks::delete(&self.db, target).await?;
         Ok(DeletedResponse::Deleted.into())
     }
@@ -188,24 +188,25 @@ impl TaskApi {
     #[oai(
         path = "/:user_id/tasks/:task_id/complete",
         method = "patch",
-        operation_id = "setTaskCompletion"
+        operation_id = "setTaskCompletion",
+        transform = "queued"
     )]
     async fn set_task_completion(
         &self,
-        auth: BearerAuth,
+        /// The caller's user id.
+        user_id: owner::Path,
         // Read first: its failures are reported with a bad parameter's.
         body: OptionalJson<CompletionRequest>,
-        /// The caller's user id.
-        user_id: Path<Uuid>,
         /// The task's id.
         task_id: Path<Uuid>,
         /// Apply only if the task's current `ETag` is one of these (or `*`).
         #[oai(name = "If-Match")]
         if_match: Header<Option<String>>,
     ) -> ApiResult<TaskResponse, WriteTaskErrors> {
+        let owner = user_id.take()?;
         let expected = if_match.0.map(|h| expected_versions(&h, task_id.0));
         let completed = body.accept()?.and_then(|b| b.completed);
-        let target = target(&auth, (user_id.0, task_id.0), &expected);
+        let target = target(owner, task_id.0, &expected);
         let task = tasks::set_completion(&self.db, target, completed).await?;
         Ok(TaskResponse::from(task).into())
     }

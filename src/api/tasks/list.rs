@@ -1,11 +1,10 @@
 //! The task list of a user, `/api/{user_id}/tasks`: list it, add to it,
 //! clear its completed tasks.
 use poem_openapi::OpenApi;
-use poem_openapi::param::{Header, Path};
+use poem_openapi::param::Header;
 use poem_openapi::types::ToJSON;
 use sea_orm::DatabaseConnection;
 use sha2::{Digest, Sha256};
-use uuid::Uuid;
 
 use super::conditional::TaskPageResponse;
 use super::enums::{Priority, SortField, SortOrder, StatusFilter};
@@ -17,9 +16,10 @@ use super::tag_param::TagParam;
 use crate::api::ApiTags;
 use crate::api::error::ErrorCode::*;
 use crate::api::error::{ApiResult, BEARER, error_set};
+use crate::api::operation::queued;
+use crate::api::owner;
 use crate::api::schema::rule::{MAX_SAFE_INTEGER, Range, Repeated, Text};
 use crate::api::schema::{JsonBody, JsonReply, Timestamp, lenient};
-use crate::auth::BearerAuth;
 use crate::domain::query::{ListQuery, TaskFilter};
 use crate::domain::{Error, TaskDraft};
 use crate::service::tasks::{self, IdempotencyKey, NewTask};
@@ -62,13 +62,17 @@ impl TaskListApi {
     /// `priority` ranks low < medium < high < urgent. The page's `ETag`
     /// changes whenever the same request would answer differently; with
     /// `If-None-Match` naming it (or `*`), the answer is 304 with no body.
-    #[oai(path = "/:user_id/tasks", method = "get", operation_id = "listTasks")]
+    #[oai(
+        path = "/:user_id/tasks",
+        method = "get",
+        operation_id = "listTasks",
+        transform = "queued"
+    )]
     #[allow(clippy::too_many_arguments)]
     async fn list_tasks(
         &self,
-        auth: BearerAuth,
         /// The caller's user id.
-        user_id: lenient::Path<Uuid>,
+        user_id: owner::Path,
         /// Completion filter.
         #[oai(default)]
         status: lenient::Query<StatusFilter>,
@@ -131,7 +135,7 @@ impl TaskListApi {
             limit: limit.take()?,
             offset: offset.take()?,
         };
-        let page = tasks::list(&self.db, auth.caller(), owner, &query).await?;
+        let page = tasks::list(&self.db, owner, owner, &query).await?;
         let if_none_match = if_none_match.0.as_deref();
         Ok(TaskPageResponse::new(page, &query, if_none_match).into())
     }
@@ -144,19 +148,19 @@ impl TaskListApi {
     #[oai(
         path = "/:user_id/tasks",
         method = "delete",
-        operation_id = "deleteCompletedTasks"
+        operation_id = "deleteCompletedTasks",
+        transform = "queued"
     )]
     async fn delete_completed_tasks(
         &self,
-        auth: BearerAuth,
         /// The caller's user id.
-        user_id: lenient::Path<Uuid>,
+        user_id: owner::Path,
         /// Must be `completed`.
         status: lenient::Query<ClearableStatus>,
     ) -> ApiResult<JsonReply<DeletedCount>, DeleteCompletedTasksErrors> {
         let owner = user_id.take()?;
         status.take()?;
-        let deleted = tasks::delete_completed(&self.db, auth.caller(), owner).await?;
+        let deleted = tasks::delete_completed(&self.db, owner, owner).await?;
         Ok(JsonReply(DeletedCount { deleted }).into())
     }
 
@@ -167,19 +171,24 @@ impl TaskListApi {
     /// within 24 hours returns the first response instead of creating
     /// another task; the same key with a different body is 422
     /// (`idempotency_key_reused`). Keys are scoped to the user.
-    #[oai(path = "/:user_id/tasks", method = "post", operation_id = "createTask")]
+    #[oai(
+        path = "/:user_id/tasks",
+        method = "post",
+        operation_id = "createTask",
+        transform = "queued"
+    )]
     async fn create_task(
         &self,
-        auth: BearerAuth,
+        /// The caller's user id.
+        user_id: owner::Path,
         // Read first: its failures are reported with a bad parameter's.
         body: JsonBody<TaskInput>,
-        /// The caller's user id.
-        user_id: Path<Uuid>,
         /// A client-chosen key (1 to 255 printable ASCII characters) that makes
         /// retrying this create safe.
         #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
         idempotency_key: Header<Option<String>>,
     ) -> ApiResult<CreatedTaskResponse, CreateTaskErrors> {
+        let owner = user_id.take()?;
         let key = idempotency_key.0;
         let request = body.accept().and_then(|input| {
             // The body as a JSON value, serialised with sorted keys: two
@@ -199,7 +208,7 @@ impl TaskListApi {
                 }
             }
         });
-        let created = tasks::create(&self.db, auth.caller(), user_id.0, request).await?;
+        let created = tasks::create(&self.db, owner, owner, request).await?;
         Ok(CreatedTaskResponse::from(created).into())
     }
 }

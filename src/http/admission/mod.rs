@@ -1,36 +1,23 @@
-//! What a request may hold of the server, and for how long: its body is
-//! read first (at most 64 KiB, within `BODY_READ_TIMEOUT_SECONDS`), then it waits for one of
-//! `MAX_CONCURRENT_REQUESTS` places (first come, first served), and the
-//! whole of it, body and wait included, must finish within
-//! `REQUEST_TIMEOUT_SECONDS`. Event streams (`GET /api/{user_id}/events`)
-//! are meant to stay open: they take no place and have no deadline (their
-//! number is bounded per user instead, `MAX_STREAMS_PER_USER`).
+//! What a request may hold of the server, and for how long. Its body is
+//! read first (at most 64 KiB, within `BODY_READ_TIMEOUT_SECONDS`), so a
+//! slow upload never holds a place; the whole of it, body included, must
+//! finish within `REQUEST_TIMEOUT_SECONDS`, and past it the work is dropped.
+//! Health probes have no deadline and, near `MAX_CONNECTIONS`, are the only
+//! requests served.
 //!
-//! Without the places, every open connection's request ran as far as it
-//! could and then waited for one of the pool's few database connections
-//! with its whole handler future allocated: at 1000 connections the server
-//! held ~100 MB of waiting futures (BENCHMARKS.md). Here the route tree is
-//! boxed, and so is the body read, so a waiting request holds little more
-//! than its parsed head and body, and its handler future is only allocated
-//! once it is admitted. The body is read before the wait, so a slow upload
-//! never holds a place.
-//!
-//! The operations that check a password take no place
-//! (`checks_a_password`): they queue for the hashing threads instead
-//! (`PasswordHasher`, which refuses them when that queue's expected wait
-//! is over its bound), so a login flood never takes the places other
-//! requests need. A request still waiting after
-//! `ADMISSION_MAX_WAIT_MS` is answered 503 `server_busy` with
-//! `Retry-After`: an overloaded server says so quickly instead of holding
-//! every client until the deadline. The probes, the spec
-//! and the docs neither wait nor have a deadline: a saturated server still
-//! answers `/health/live`.
+//! Whether an operation then waits for one of `MAX_CONCURRENT_REQUESTS`
+//! places is said by the operation itself (`Admitted`, wrapped around it
+//! where it is declared): most do; the ones that check a password queue for
+//! the hashing threads instead, and event streams hold none. A request
+//! still waiting after `ADMISSION_MAX_WAIT_MS` is answered 503
+//! `server_busy`. The handler's future is allocated only once the request
+//! has its place, so a waiting request holds little more than its parsed
+//! head and body.
 use std::sync::Arc;
 use std::time::Duration;
 
-use poem::http::Method;
 use poem::{Endpoint, IntoResponse, Request, Response};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::body_limit::read_body;
 use super::refusal::Refusal;
@@ -38,16 +25,21 @@ use super::server::ProbesOnly;
 
 #[derive(Clone)]
 pub struct Admission {
-    places: Arc<Semaphore>,
-    max_wait: Duration,
+    places: Places,
     deadline: Duration,
     body_timeout: Duration,
 }
 
+/// The places requests wait for, first come, first served.
+#[derive(Clone)]
+pub struct Places {
+    free: Arc<Semaphore>,
+    max_wait: Duration,
+}
+
 impl Admission {
-    /// `limit` requests at once, each waiting at most `max_wait` for a
-    /// place and done within `deadline`, its body read within
-    /// `body_timeout`; the password operations take no place.
+    /// `limit` places, each waited for at most `max_wait`; every request
+    /// done within `deadline`, its body read within `body_timeout`.
     pub fn new(
         limit: usize,
         max_wait: Duration,
@@ -55,51 +47,35 @@ impl Admission {
         body_timeout: Duration,
     ) -> Self {
         Self {
-            places: Arc::new(Semaphore::new(limit.max(1))),
-            max_wait,
+            places: Places {
+                free: Arc::new(Semaphore::new(limit.max(1))),
+                max_wait,
+            },
             deadline,
             body_timeout,
         }
     }
 
-    /// Serves `req` with `next`, a boxed endpoint, so that its future is
-    /// only allocated once the request is admitted. Refusals, and poem's own
-    /// errors (no such route, ...), go up as errors for the problem layer.
-    pub async fn serve<E: Endpoint>(&self, next: &E, req: Request) -> poem::Result<Response> {
-        let path = req.uri().path();
+    /// Serves `req` with `next`. Refusals, and poem's own errors (no such
+    /// route, ...), go up as errors for the problem layer.
+    pub async fn serve<E: Endpoint>(&self, next: &E, mut req: Request) -> poem::Result<Response> {
+        let probe = req.uri().path().starts_with("/health/");
         // A connection taken in the last places before `MAX_CONNECTIONS`
         // is kept for health probes.
-        if req.extensions().get::<ProbesOnly>().is_some() && !path.starts_with("/health/") {
+        if req.extensions().get::<ProbesOnly>().is_some() && !probe {
             tracing::warn!("connection cap nearly reached: refusing a request that is no probe");
             return Err(Refusal::ServerBusy.into());
         }
-        if !path.starts_with("/api/") || is_event_stream(req.method(), path) {
-            let req = Box::pin(read_body(req, self.body_timeout)).await?;
-            return next.call(req).await.map(IntoResponse::into_response);
-        }
-        let checks_a_password = checks_a_password(req.method(), path);
+        req.extensions_mut().insert(self.places.clone());
         let admitted = async {
             let req = Box::pin(read_body(req, self.body_timeout)).await?;
-            let _place = if checks_a_password {
-                None
-            } else {
-                let place = tokio::time::timeout(self.max_wait, self.places.acquire()).await;
-                let Ok(Ok(place)) = place else {
-                    tracing::warn!(
-                        max_wait_ms = self.max_wait.as_millis() as u64,
-                        "no place for the request in time"
-                    );
-                    return Err(Refusal::ServerBusy);
-                };
-                Some(place)
-            };
-            Ok(next.call(req).await.map(IntoResponse::into_response))
+            next.call(req).await.map(IntoResponse::into_response)
         };
-        // Past the deadline the work is dropped: an open transaction rolls
-        // back, and the database connection goes back to the pool.
+        if probe {
+            return admitted.await;
+        }
         match tokio::time::timeout(self.deadline, admitted).await {
-            Ok(Ok(answer)) => answer,
-            Ok(Err(refusal)) => Err(refusal.into()),
+            Ok(answer) => answer,
             Err(_) => {
                 tracing::warn!(
                     limit_s = self.deadline.as_secs_f64(),
@@ -111,24 +87,60 @@ impl Admission {
     }
 }
 
-/// `GET /api/{user_id}/events`.
-fn is_event_stream(method: &Method, path: &str) -> bool {
-    let Some((_, rest)) = path.strip_prefix("/api/").and_then(|p| p.split_once('/')) else {
-        return false;
-    };
-    method == Method::GET && rest == "events"
+/// How an operation is admitted once its request is routed to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admit {
+    /// It waits for a place.
+    Place,
+    /// It takes no place: it checks a password (and queues for the hashing
+    /// threads instead, so that a login flood never takes the places other
+    /// requests need), or it is an event stream (bounded per user).
+    NoPlace,
 }
 
-/// The operations that run bcrypt (sign-up, log-in, the token endpoint,
-/// a password change, deleting the account) take no place (they still
-/// have the deadline): the hashing queue bounds them (503 when its
-/// expected wait exceeds `BCRYPT_MAX_WAIT_MS`), and with places too a
-/// login flood would take the places every other request needs.
-fn checks_a_password(method: &Method, path: &str) -> bool {
-    match path.strip_prefix("/api/auth/") {
-        Some("signup" | "login" | "token" | "password") => method == Method::POST,
-        Some("me") => method == Method::DELETE,
-        _ => false,
+/// An operation wrapped in its admission; it marks its answers with how it
+/// was admitted.
+pub struct Admitted<E> {
+    pub endpoint: E,
+    pub admit: Admit,
+}
+
+impl<E: Endpoint> Endpoint for Admitted<E> {
+    type Output = Response;
+
+    async fn call(&self, req: Request) -> poem::Result<Response> {
+        let _place = match self.admit {
+            Admit::Place => Some(take_place(&req).await?),
+            Admit::NoPlace => None,
+        };
+        // Boxed, so that the handler's future is only allocated once admitted.
+        let answer = Box::pin(self.endpoint.call(req)).await;
+        let mut answer = answer.map(IntoResponse::into_response);
+        match &mut answer {
+            Ok(resp) => resp.set_data(self.admit),
+            Err(err) => err.set_data(self.admit),
+        }
+        answer
+    }
+}
+
+async fn take_place(req: &Request) -> poem::Result<OwnedSemaphorePermit> {
+    let Some(places) = req.extensions().get::<Places>() else {
+        return Err(poem::Error::from_string(
+            "no admission in front of the operation",
+            poem::http::StatusCode::INTERNAL_SERVER_ERROR,
+        ));
+    };
+    let free = Arc::clone(&places.free);
+    match tokio::time::timeout(places.max_wait, free.acquire_owned()).await {
+        Ok(Ok(place)) => Ok(place),
+        _ => {
+            tracing::warn!(
+                max_wait_ms = places.max_wait.as_millis() as u64,
+                "no place for the request in time"
+            );
+            Err(Refusal::ServerBusy.into())
+        }
     }
 }
 
