@@ -192,6 +192,17 @@ pub struct Settings {
 
 impl Settings {
     /// JSON in production, readable lines in development, unless set.
+    /// The settings of a bare `tasks-api` command: its environment and the
+    /// defaults.
+    pub fn defaults() -> Self {
+        #[derive(clap::Parser)]
+        struct Bare {
+            #[command(flatten)]
+            settings: Settings,
+        }
+        <Bare as clap::Parser>::parse_from(["tasks-api"]).settings
+    }
+
     pub fn log_format(&self) -> LogFormat {
         self.log_format.unwrap_or(match self.app_env {
             AppEnv::Production => LogFormat::Json,

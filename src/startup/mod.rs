@@ -1,6 +1,7 @@
 //! The assembly: builds every part, hands each its dependencies, mounts
 //! the routes, and runs the server. Used by the server, the tests and the
 //! spec export alike; nothing imports it back.
+mod apis;
 mod database;
 mod routes;
 
@@ -9,23 +10,17 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context;
-use poem::EndpointExt;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
+pub use apis::{Api, Apis, openapi};
 pub use database::{connect, migrate};
-pub use routes::{Apis, openapi, routes};
+pub use routes::routes;
 
-use crate::api::auth::AuthApi;
-use crate::api::health::HealthApi;
-use crate::api::sync::SyncApi;
-use crate::api::tasks::{TaskApi, TaskListApi};
-use crate::auth::{PasswordHasher, TokenService};
 use crate::config::Settings;
 use crate::http::server::ConnectionLimits;
 use crate::http::{Metrics, server};
 use crate::service::housekeeping;
-use crate::service::limits::AuthLimits;
 use crate::service::sync::ChangeHub;
 
 /// A bound, migrated, ready-to-run server.
@@ -49,62 +44,23 @@ impl Application {
     /// Connects and migrates the database, builds every part and hands
     /// each its dependencies, and binds the listeners.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
-        let secret = settings.signing_secret()?;
+        // A missing or short secret stops start-up before any connection.
+        settings.signing_secret()?;
         let db = database::connect(settings)
             .await
             .context("connecting to the database")?;
         database::migrate(&db)
             .await
             .context("applying migrations")?;
-        let passwords = PasswordHasher::new(
-            settings.bcrypt_cost,
-            settings.bcrypt_concurrency(),
-            Duration::from_millis(settings.bcrypt_max_wait_ms),
-        );
-        passwords.prepare().await?;
-        let gauges = (db.clone(), passwords.clone());
-        let metrics = Metrics::new(move || database::gauges(&gauges.0, &gauges.1))
-            .context("registering metrics")?;
-        let auth = AuthApi {
-            db: db.clone(),
-            passwords,
-            tokens: TokenService::new(
-                &secret,
-                &settings.jwt_issuer,
-                &settings.jwt_audience,
-                settings.jwt_ttl_seconds,
-            ),
-            limits: AuthLimits {
-                failures_per_email: settings.auth_failures_per_email,
-                failures_per_email_total: settings.auth_failures_per_email_total,
-                requests_per_ip: settings.auth_requests_per_ip,
-                window_seconds: settings.auth_window_seconds,
-            },
-            proxies: settings.trusted_proxies.clone(),
-            refresh_ttl: chrono::Duration::try_seconds(
-                i64::try_from(settings.refresh_ttl_seconds).unwrap_or(i64::MAX),
-            )
-            .context("REFRESH_TTL_SECONDS is out of range")?,
-        };
-        let (list, item) = (TaskListApi::new(db.clone()), TaskApi::new(db.clone()));
-        let hub = ChangeHub::new(
-            db.get_database_backend(),
-            settings.sync.max_streams_per_user,
-        );
-        let sync = SyncApi {
-            db: db.clone(),
-            hub: hub.clone(),
-            metrics: metrics.clone(),
-        };
-        let apis = (auth, list, item, sync, HealthApi::new(db.clone()));
+        let apis = Apis::build(settings, &db)?;
+        apis.auth.passwords.prepare().await?;
         let housekeeping = tokio::spawn(housekeeping::run(
             db.clone(),
             settings.sync.sync_retention_days,
         ))
         .abort_handle();
-        let app = routes(apis, metrics.clone(), settings)?
-            .map_to_response()
-            .boxed();
+        let app = routes(&apis, settings)?;
+        let (hub, metrics) = (apis.hub, apis.metrics);
         let (listener, addr) = server::bind(&settings.bind_addr)?;
         let metrics = match &settings.metrics_addr {
             Some(metrics_addr) => {

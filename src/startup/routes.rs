@@ -1,5 +1,6 @@
-//! The OpenAPI service and the route tree around it, with the middleware in
-//! the order every request passes it.
+//! The route tree, and the ring of middleware every request passes on its
+//! way to it, listed in the order a request meets them.
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -7,94 +8,106 @@ use anyhow::Context;
 use poem::endpoint::{BoxEndpoint, make_sync};
 use poem::middleware::Cors;
 use poem::web::{Html, Redirect};
-use poem::{Endpoint, EndpointExt, Route, get};
-use poem_openapi::{ContactObject, LicenseObject, OpenApiService, ServerObject};
-use sea_orm::DatabaseConnection;
+use poem::{EndpointExt, IntoResponse, Request, Route, get};
 
-use crate::api::Published;
-use crate::api::auth::AuthApi;
+use super::apis::Apis;
 use crate::api::error::problems;
-use crate::api::health::HealthApi;
-use crate::api::openapi_doc::PublishedApi;
-use crate::api::sync::SyncApi;
-use crate::api::tasks::{TaskApi, TaskListApi};
-use crate::auth::{PasswordHasher, TokenService};
 use crate::config::Settings;
-use crate::http::{
-    Admission, Metrics, RequestLog, ResourceGauges, RouteTable, same_origin_or_vary, swagger_page,
-};
-use crate::service::limits::AuthLimits;
-use crate::service::sync::ChangeHub;
+use crate::http::{Admission, RequestLog, RouteTable, same_origin_or_vary, swagger_page};
 
-/// Every operation, one struct per tag.
-pub type Apis = (AuthApi, TaskListApi, TaskApi, SyncApi, HealthApi);
+/// One layer of the ring: it wraps everything after it.
+type Layer = Box<dyn FnOnce(BoxEndpoint<'static>) -> BoxEndpoint<'static>>;
 
-pub type Api = PublishedApi<Published<Apis>>;
-
-const DESCRIPTION: &str = "A task-management API: sign up, log in, and manage your own tasks. \
-Every task path is scoped to the caller's user id; errors are `application/problem+json` \
-(RFC 9457) with a stable `code`.";
-
-/// The OpenAPI service of `apis`: the same spec is served, exported and
-/// tested.
-fn service(apis: Apis) -> Api {
-    let service = OpenApiService::new(Published(apis), "tasks-api", env!("CARGO_PKG_VERSION"))
-        .description(DESCRIPTION)
-        // Linters ask for a contact; the project publishes no address yet.
-        .contact(ContactObject::new().name("tasks-api maintainers"))
-        // `identifier` is OpenAPI 3.1 only; this spec is 3.0, which takes a `url`.
-        .license(LicenseObject::new("MIT").url("https://opensource.org/licenses/MIT"))
-        // Relative first: Swagger UI (and any client reading the served spec)
-        // then calls the server it fetched the spec from, whatever its port.
-        .server(ServerObject::new("/").description("The server this document was fetched from"))
-        .server(ServerObject::new("http://127.0.0.1:8000").description("Local development server"));
-    PublishedApi::new(service)
-}
-
-/// The spec alone, for export and tests. A spec depends only on the
-/// operations' types, so the parts they would use are placeholders that are
-/// never called.
-pub fn openapi() -> Api {
-    let db = DatabaseConnection::default();
-    let auth = AuthApi {
-        db: db.clone(),
-        passwords: PasswordHasher::new(4, 1, Duration::ZERO),
-        tokens: TokenService::new(&[0; 32], "", "", 0),
-        limits: AuthLimits {
-            failures_per_email: 0,
-            failures_per_email_total: 0,
-            requests_per_ip: 0,
-            window_seconds: 0,
-        },
-        proxies: Default::default(),
-        refresh_ttl: chrono::Duration::zero(),
-    };
-    let tasks = (TaskListApi::new(db.clone()), TaskApi::new(db.clone()));
-    let sync = SyncApi {
-        db: db.clone(),
-        hub: ChangeHub::new(sea_orm::DbBackend::Sqlite, 1),
-        metrics: Metrics::new(ResourceGauges::default).expect("metrics register"),
-    };
-    service((auth, tasks.0, tasks.1, sync, HealthApi::new(db)))
-}
-
-/// The whole route tree around the API.
-pub fn routes(
-    apis: Apis,
-    metrics: Metrics,
-    settings: &Settings,
-) -> anyhow::Result<impl Endpoint + 'static> {
-    // What the bearer scheme and the owner check read from each request.
-    let (tokens, db) = (apis.0.tokens.clone(), apis.0.db.clone());
-    let api = service(apis.clone());
+/// The whole server: the ring around the route tree.
+pub fn routes(apis: &Apis, settings: &Settings) -> anyhow::Result<BoxEndpoint<'static>> {
+    let api = apis.service();
     let (spec_json, spec_yaml) = (api.spec(), api.spec_yaml());
     let table = RouteTable::from_spec(&spec_json);
     let page = swagger_page(&api.swagger_ui_html()).context("the Swagger UI page changed shape")?;
-    let api = api.into_service();
-    // With no origin configured every cross-origin request is refused (403):
-    // poem's CORS would let every origin in when given none.
-    let cors = Cors::new()
-        .allow_origins(settings.cors_origins.iter().map(String::as_str))
+    let api = Arc::new(api.into_service().boxed());
+    // Nesting the API at "/" would hide the "/" redirect, so it is mounted
+    // (unstripped) under each of its top-level prefixes.
+    let tree = Route::new()
+        .nest_no_strip("/api", api.clone())
+        .nest_no_strip("/health", api)
+        .at("/", get(make_sync(|_| Redirect::see_other("/docs"))))
+        .at("/docs", get(make_sync(move |_| Html(page.clone()))))
+        .at(
+            "/openapi.json",
+            get(make_sync(move |_| spec("application/json", &spec_json))),
+        )
+        .at(
+            "/openapi.yaml",
+            get(make_sync(move |_| spec("application/yaml", &spec_yaml))),
+        );
+    let log = RequestLog::new(apis.metrics.clone(), table.clone());
+    let admission = Admission::new(
+        settings.max_concurrent_requests as usize,
+        Duration::from_millis(settings.admission_max_wait_ms),
+        Duration::from_secs(settings.request_timeout_seconds),
+        Duration::from_secs(settings.body_read_timeout_seconds),
+    );
+    let (tokens, db) = (apis.auth.tokens.clone(), apis.auth.db.clone());
+    let cors = cors(&settings.cors_origins);
+    // Each layer is boxed: a request waiting in one holds no future of the
+    // layers after it, and no layer copies a large future into its own.
+    let ring: Vec<Layer> = vec![
+        // The request id, its log line, metrics and security headers: they
+        // see every answer.
+        Box::new(move |next| {
+            layer(next, move |next, req| {
+                let log = log.clone();
+                async move { log.serve(next.as_ref(), req).await }
+            })
+        }),
+        // The server's own origin is let past CORS; `Vary: Origin` on
+        // cross-origin answers.
+        Box::new(|next| {
+            layer(next, |next, req| async move {
+                same_origin_or_vary(next.as_ref(), req).await
+            })
+        }),
+        // problem+json for every error raised after it, refusals included.
+        Box::new(move |next| {
+            layer(next, move |next, req| {
+                let table = table.clone();
+                async move { Ok(problems(next.as_ref(), &table, req).await) }
+            })
+        }),
+        // Browser origins: only those of `CORS_ORIGINS`.
+        Box::new(move |next| next.with(cors).boxed()),
+        // The body limit, the deadline; the operations then take a place, or
+        // not, as each declares.
+        Box::new(move |next| {
+            layer(next, move |next, req| {
+                let admission = admission.clone();
+                async move { admission.serve(next.as_ref(), req).await }
+            })
+        }),
+        // What the bearer scheme and the owner of a user's path are read with.
+        Box::new(move |next| next.data(tokens).data(db).boxed()),
+    ];
+    Ok(ring
+        .into_iter()
+        .rev()
+        .fold(tree.boxed(), |inner, wrap| wrap(inner)))
+}
+
+/// `next` wrapped in `around`, boxed.
+fn layer<F, Fut, R>(next: BoxEndpoint<'static>, around: F) -> BoxEndpoint<'static>
+where
+    F: Fn(Arc<BoxEndpoint<'static>>, Request) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = poem::Result<R>> + Send + 'static,
+    R: IntoResponse + 'static,
+{
+    next.around(around).map_to_response().boxed()
+}
+
+/// With no origin configured every cross-origin request is refused (403):
+/// poem's CORS would let every origin in when given none.
+fn cors(origins: &[String]) -> Cors {
+    Cors::new()
+        .allow_origins(origins.iter().map(String::as_str))
         .allow_origins_fn(|_| false)
         .allow_headers([
             "authorization",
@@ -110,68 +123,10 @@ pub fn routes(
             "retry-after",
             "www-authenticate",
             "x-request-id",
-        ]);
-    let admission = Admission::new(
-        settings.max_concurrent_requests as usize,
-        Duration::from_millis(settings.admission_max_wait_ms),
-        Duration::from_secs(settings.request_timeout_seconds),
-        Duration::from_secs(settings.body_read_timeout_seconds),
-    );
-    let log = RequestLog::new(metrics, table.clone());
-    // Nesting the API at "/" would hide the "/" redirect, so it is mounted
-    // (unstripped) under each of its top-level prefixes.
-    let tree = Route::new()
-        .nest_no_strip("/api", api.boxed())
-        .nest_no_strip("/health", service(apis).into_service())
-        .at("/", get(make_sync(|_| Redirect::see_other("/docs"))))
-        .at("/docs", get(make_sync(move |_| Html(page.clone()))))
-        .at(
-            "/openapi.json",
-            get(make_sync(move |_| {
-                spec_response("application/json", &spec_json)
-            })),
-        )
-        .at(
-            "/openapi.yaml",
-            get(make_sync(move |_| {
-                spec_response("application/yaml", &spec_yaml)
-            })),
-        );
-    // Innermost first: admission, the body limit and the deadline (the
-    // tree is boxed, and so is this layer, so that a request waiting for a
-    // place holds no handler future and the layers above copy no large
-    // future), CORS, problem+json for every error raised below (refusals
-    // and CORS's included), the server's own origin let past CORS and
-    // `Vary: Origin` on cross-origin answers, and outermost the request id,
-    // log line, metrics and security headers, so they see every answer. The bearer scheme
-    // finds the token service in the request's data.
-    Ok(tree
-        .boxed()
-        .around(move |next, req| {
-            let admission = admission.clone();
-            async move { admission.serve(next.as_ref(), req).await }
-        })
-        .boxed()
-        .with(cors)
-        .boxed()
-        .around(move |next: Arc<BoxEndpoint<'static>>, req| {
-            let table = table.clone();
-            async move { Ok(problems(next.as_ref(), &table, req).await) }
-        })
-        .boxed()
-        .around(|next: Arc<BoxEndpoint<'static>>, req| async move {
-            same_origin_or_vary(next.as_ref(), req).await
-        })
-        .boxed()
-        .around(move |next: Arc<BoxEndpoint<'static>>, req| {
-            let log = log.clone();
-            async move { log.serve(next.as_ref(), req).await }
-        })
-        .data(tokens)
-        .data(db))
+        ])
 }
 
-fn spec_response(content_type: &str, spec: &str) -> poem::Response {
+fn spec(content_type: &str, spec: &str) -> poem::Response {
     poem::Response::builder()
         .content_type(content_type)
         .body(spec.to_owned())

@@ -9,7 +9,7 @@ use crate::http::{Admission, Admit};
 
 /// Each operation of the served document: its id and its `security`.
 fn operations() -> Vec<(String, Value)> {
-    let spec: Value = serde_json::from_str(&super::openapi().spec()).unwrap();
+    let spec: Value = serde_json::from_str(&crate::startup::openapi().spec()).unwrap();
     let paths = spec["paths"].as_object().unwrap().values();
     paths
         .flat_map(|item| item.as_object().unwrap().values())
@@ -48,7 +48,7 @@ fn the_public_operations_say_so_and_the_others_name_their_schemes() {
 
 #[test]
 fn the_yaml_and_the_docs_page_carry_the_same_published_document() {
-    let api = super::openapi();
+    let api = crate::startup::openapi();
     let json: Value = serde_json::from_str(&api.spec()).unwrap();
     let yaml: serde_yaml::Value = serde_yaml::from_str(&api.spec_yaml()).unwrap();
     let yaml: Value = serde_json::to_value(yaml).unwrap();
@@ -58,7 +58,7 @@ fn the_yaml_and_the_docs_page_carry_the_same_published_document() {
 
 #[test]
 fn persist_authorization_is_injected_into_poem_openapis_page() {
-    let html = super::openapi().swagger_ui_html();
+    let html = crate::startup::openapi().swagger_ui_html();
     let page = crate::http::swagger_page(&html).expect("the Swagger UI page changed shape");
     assert!(page.contains("persistAuthorization: true"));
 }
@@ -67,7 +67,7 @@ fn persist_authorization_is_injected_into_poem_openapis_page() {
 /// admission layer: its id, its tag, how it was admitted and whether its
 /// answer may be stored.
 async fn admissions() -> Vec<(String, String, Option<Admit>, bool)> {
-    let api = super::openapi();
+    let api = crate::startup::openapi();
     let spec: Value = serde_json::from_str(&api.spec()).unwrap();
     let admission = Admission::new(
         4,
