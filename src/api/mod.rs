@@ -6,7 +6,6 @@ pub mod error;
 pub mod health;
 pub mod openapi_doc;
 mod owner_gate;
-mod problem_examples;
 mod published;
 mod schema;
 pub mod sync;
