@@ -150,6 +150,12 @@ backend_test!(
                     .body("grant_type=password&username=a@example.com"),
             ),
             ("/api/{user_id}/events", app.request(Method::GET, &events)),
+            (
+                "/api/auth/token",
+                app.request(Method::POST, "/api/auth/token")
+                    .header("content-type", form)
+                    .body("grant_type=password&username=nobody@example.com&password=guess"),
+            ),
         ];
         let mut details = Vec::new();
         for (template, request) in answers {
