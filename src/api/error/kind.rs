@@ -60,7 +60,7 @@ pub enum ErrorCode {
     /// Too many requests, or password checks, in progress; retry after
     /// `Retry-After`.
     ServerBusy,
-    /// OAuth2: a required parameter is missing or repeated.
+    /// OAuth2: a required parameter is missing, repeated or malformed.
     InvalidRequest,
     /// OAuth2: the email or password is wrong.
     InvalidGrant,
@@ -74,7 +74,7 @@ pub enum ErrorCode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename_all = "snake_case")]
 pub enum OAuthError {
-    /// A required parameter is missing or repeated.
+    /// A required parameter is missing, repeated or malformed.
     InvalidRequest,
     /// The email or password is wrong.
     InvalidGrant,
