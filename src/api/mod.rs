@@ -7,7 +7,6 @@ pub mod health;
 pub mod openapi_doc;
 mod operation;
 mod owner;
-mod problem_examples;
 mod published;
 mod schema;
 pub mod sync;

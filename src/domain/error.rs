@@ -76,6 +76,10 @@ pub enum Error {
     /// The token is malformed or badly signed, or its account is gone.
     #[error("the bearer token is not valid")]
     InvalidToken,
+    /// A stream ticket that is unknown, expired or already used: the
+    /// request sent no bearer token, so the answer does not speak of one.
+    #[error("the stream ticket is unknown, expired or already used")]
+    InvalidTicket,
     #[error("the bearer token has expired")]
     TokenExpired,
     #[error("this path belongs to another user")]

@@ -25,4 +25,4 @@ pub use origin::same_origin_or_vary;
 pub use refusal::Refusal;
 pub use request_id::current_request_id;
 pub use request_log::RequestLog;
-pub use route_table::RouteTable;
+pub use route_table::{RouteTable, path_parameters};

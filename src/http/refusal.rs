@@ -21,10 +21,12 @@ pub enum Refusal {
 }
 
 impl Refusal {
+    /// The status it is answered with (the problem layer's, which a test
+    /// holds this to), for any layer that reads it before that one.
     fn status(&self) -> StatusCode {
         match self {
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::UnreadableBody(_) => StatusCode::BAD_REQUEST,
+            Self::UnreadableBody(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::ServerBusy => StatusCode::SERVICE_UNAVAILABLE,
             Self::RequestTimeout => StatusCode::GATEWAY_TIMEOUT,
             Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,

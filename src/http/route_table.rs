@@ -11,6 +11,33 @@ use poem::http::Method;
 #[derive(Clone, Default)]
 pub struct RouteTable(Arc<BTreeMap<String, Vec<Operation>>>);
 
+/// Whether a segment of a spec template (`{user_id}`, `tasks`) is the
+/// segment of a poem route pattern (`:param0`, `tasks`).
+fn same_segment(template: &str, pattern: &str) -> bool {
+    template.starts_with('{') == pattern.starts_with(':')
+        && (template.starts_with('{') || template == pattern)
+}
+
+/// The path parameters of a poem route `pattern` that is the spec's
+/// `template`: each as poem-openapi names it (`param1`) with its name in the
+/// template (`task_id`), or none when the two are different routes.
+pub fn path_parameters(pattern: &str, template: &str) -> Option<Vec<(String, String)>> {
+    let mut pattern = pattern.trim_end_matches('/').split('/');
+    let mut template = template.trim_end_matches('/').split('/');
+    let mut names = Vec::new();
+    loop {
+        match (pattern.next(), template.next()) {
+            (None, None) => return Some(names),
+            (Some(p), Some(t)) if same_segment(t, p) => {
+                if let (Some(poem), Some(name)) = (p.strip_prefix(':'), t.strip_prefix('{')) {
+                    names.push((poem.to_owned(), name.trim_end_matches('}').to_owned()));
+                }
+            }
+            _ => return None,
+        }
+    }
+}
+
 /// One method of a path template, and its operationId.
 struct Operation {
     method: String,
@@ -57,9 +84,7 @@ impl RouteTable {
     /// names path parameters `param0`, `param1`... so `/api/:param0/tasks`
     /// becomes `/api/{user_id}/tasks`.
     pub fn template_for(&self, pattern: &str) -> Option<&str> {
-        let (template, _) = self.find(pattern, |t, p| {
-            t.starts_with('{') == p.starts_with(':') && (t.starts_with('{') || t == p)
-        })?;
+        let (template, _) = self.find(pattern, same_segment)?;
         Some(template)
     }
 
@@ -114,6 +139,25 @@ mod tests {
         );
         assert_eq!(routes.template_for("/api/auth/me"), Some("/api/auth/me"));
         assert_eq!(routes.template_for("/api/:param0/me"), None);
+    }
+
+    #[test]
+    fn a_patterns_parameters_are_named_by_its_template() {
+        let template = "/api/{user_id}/lists/{list_id}/tasks/{task_id}";
+        let names = path_parameters("/api/:param0/lists/:param1/tasks/:param2", template);
+        let named = [
+            ("param0", "user_id"),
+            ("param1", "list_id"),
+            ("param2", "task_id"),
+        ];
+        let named = named.map(|(p, n)| (p.to_owned(), n.to_owned()));
+        assert_eq!(names.as_deref(), Some(named.as_slice()));
+        assert_eq!(path_parameters("/api/:param0/tasks", template), None);
+        assert_eq!(path_parameters("/api/auth/me", "/api/{user_id}/me"), None);
+        assert_eq!(
+            path_parameters("/api/auth/me", "/api/auth/me"),
+            Some(vec![])
+        );
     }
 
     #[test]

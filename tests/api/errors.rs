@@ -1,6 +1,6 @@
 //! Bad requests of every kind get problem+json with the right status.
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::backend_test;
 use crate::harness::{assert_invalid, assert_problem};
@@ -91,3 +91,96 @@ backend_test!(a_path_id_that_is_not_a_uuid_is_422, |app| async move {
         .unwrap();
     assert_problem(resp, 422, "validation_failed").await;
 });
+
+/// The `detail`s the spec's examples show for `status` of the operation at
+/// `template` and `method`, by code.
+fn shown(spec: &Value, template: &str, method: &str, status: u16) -> Vec<(String, String)> {
+    let response = &spec["paths"][template][method]["responses"][status.to_string()];
+    let examples = response["content"]["application/problem+json"]["examples"]
+        .as_object()
+        .unwrap_or_else(|| panic!("{method} {template} {status} shows no examples"));
+    examples
+        .values()
+        .map(|example| {
+            let value = &example["value"];
+            let text = |name: &str| value[name].as_str().unwrap().to_owned();
+            (text("code"), text("detail"))
+        })
+        .collect()
+}
+
+backend_test!(
+    what_the_server_answers_is_among_its_operations_examples,
+    |app| async move {
+        let spec = app.served_spec().await;
+        let s = app.sign_up().await;
+        let task = format!("{}/{}", app.tasks_path(&s), uuid::Uuid::nil());
+        let events = format!("/api/{}/events?ticket=used-or-never-issued", s.user_id);
+        let form = "application/x-www-form-urlencoded";
+        let answers = [
+            (
+                "/api/{user_id}/tasks/{task_id}",
+                app.authed(Method::GET, &task, &s),
+            ),
+            (
+                "/api/{user_id}/tasks/{task_id}",
+                app.authed(Method::GET, &format!("{}/42", app.tasks_path(&s)), &s),
+            ),
+            ("/api/auth/me", app.request(Method::GET, "/api/auth/me")),
+            (
+                "/api/auth/me",
+                app.request(Method::GET, "/api/auth/me")
+                    .bearer_auth("not-a-jwt"),
+            ),
+            (
+                "/api/{user_id}/tasks",
+                app.authed(Method::POST, &app.tasks_path(&s), &s)
+                    .header("content-type", "text/plain")
+                    .body("title=x"),
+            ),
+            (
+                "/api/auth/token",
+                app.request(Method::POST, "/api/auth/token")
+                    .json(&json!({})),
+            ),
+            (
+                "/api/auth/token",
+                app.request(Method::POST, "/api/auth/token")
+                    .header("content-type", form)
+                    .body("grant_type=password&username=a@example.com"),
+            ),
+            ("/api/{user_id}/events", app.request(Method::GET, &events)),
+            (
+                "/api/auth/token",
+                app.request(Method::POST, "/api/auth/token")
+                    .header("content-type", form)
+                    .body("grant_type=password&username=nobody@example.com&password=guess"),
+            ),
+        ];
+        let mut details = Vec::new();
+        for (template, request) in answers {
+            let request = request.build().unwrap();
+            let method = request.method().as_str().to_lowercase();
+            let resp = app.client.execute(request).await.unwrap();
+            let status = resp.status().as_u16();
+            let body: Value = resp.json().await.unwrap();
+            let (code, detail) = (
+                body["code"].as_str().unwrap(),
+                body["detail"].as_str().unwrap(),
+            );
+            let examples = shown(&spec, template, &method, status);
+            assert!(
+                examples
+                    .iter()
+                    .any(|(c, d)| (c.as_str(), d.as_str()) == (code, detail)),
+                "{method} {template} {status}: `{code}` \"{detail}\" is not among {examples:?}"
+            );
+            details.push(detail.to_owned());
+        }
+        // Each sentence is true of its operation.
+        assert!(details[5].contains(form), "{}", details[5]);
+        assert_eq!(details[6], "`password` is required");
+        assert!(!details[7].contains("bearer"), "{}", details[7]);
+        assert!(details[7].contains("ticket"), "{}", details[7]);
+    }
+);

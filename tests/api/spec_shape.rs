@@ -245,7 +245,7 @@ fn every_response_body_shows_an_example() {
 }
 
 #[test]
-fn each_error_response_shows_a_problem_of_its_own_status_and_codes() {
+fn each_error_response_shows_a_problem_of_each_of_its_codes() {
     let spec = spec();
     let schemas = &spec["components"]["schemas"];
     for (path, method, op) in operations(&spec) {
@@ -255,37 +255,51 @@ fn each_error_response_shows_a_problem_of_its_own_status_and_codes() {
                 continue;
             };
             let at = format!("{method} {path} {status}");
-            let example = &media["example"];
-            assert_eq!(example["status"].to_string(), *status, "{at}");
-            let code = example["code"].as_str().unwrap_or_else(|| panic!("{at}"));
-            let description = response["description"].as_str().unwrap();
-            assert!(description.contains(&format!("`{code}`")), "{at}: {code}");
-            // Valid against its schema: every required member, no other.
             let problem = referenced(&spec, &media["schema"]);
-            assert_members(example, problem, &at);
-            assert!(
-                problem["properties"]["code"]["enum"]
-                    .as_array()
-                    .unwrap()
-                    .contains(&json!(code))
-            );
-            if status == "422" && code == "validation_failed" {
-                let entry = &example["errors"][0];
-                assert_members(entry, &schemas["FieldError"], &at);
-                let field = entry["field"].as_str().unwrap();
-                let taken = match entry["in"].as_str().unwrap() {
-                    "body" => op["requestBody"].is_object(),
-                    _ => op["parameters"]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .any(|p| p["name"] == field && p["in"] == entry["in"]),
-                };
-                assert!(taken, "{at}: the example names {entry}");
+            let enumerated = problem["properties"]["code"]["enum"].as_array().unwrap();
+            let description = response["description"].as_str().unwrap();
+            let examples = media["examples"]
+                .as_object()
+                .unwrap_or_else(|| panic!("{at}: no examples"));
+            let mut codes = Vec::new();
+            for example in examples.values() {
+                let summary = &example["summary"];
+                let example = &example["value"];
+                assert_eq!(example["status"].to_string(), *status, "{at}");
+                assert_eq!(summary, &example["detail"], "{at}");
+                let code = example["code"].as_str().unwrap_or_else(|| panic!("{at}"));
+                assert!(description.contains(&format!("`{code}`")), "{at}: {code}");
+                // Valid against its schema: every required member, no other.
+                assert_members(example, problem, &at);
+                assert!(enumerated.contains(&json!(code)), "{at}: {code}");
+                if status == "422" && code == "validation_failed" {
+                    let entry = &example["errors"][0];
+                    assert_members(entry, &schemas["FieldError"], &at);
+                    let field = entry["field"].as_str().unwrap();
+                    let taken = match entry["in"].as_str().unwrap() {
+                        "body" => op["requestBody"].is_object(),
+                        _ => op["parameters"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .any(|p| p["name"] == field && p["in"] == entry["in"]),
+                    };
+                    assert!(taken, "{at}: the example names {entry}");
+                }
+                codes.push(code.to_owned());
+                shown.push(example.clone());
             }
-            shown.push(example.clone());
+            // Every code the description gives this status is shown.
+            for code in enumerated.iter().filter_map(|c| c.as_str()) {
+                if description.contains(&format!("`{code}`")) {
+                    assert!(
+                        codes.iter().any(|c| c == code),
+                        "{at}: no example of {code}"
+                    );
+                }
+            }
         }
-        // Statuses differ, so no two responses show the same example.
+        // No two examples of an operation are the same problem.
         for (i, example) in shown.iter().enumerate() {
             assert!(!shown[i + 1..].contains(example), "{method} {path}");
         }

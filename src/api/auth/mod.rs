@@ -13,7 +13,7 @@ use sea_orm::DatabaseConnection;
 use self::schema::*;
 use self::token::{AccessToken, TokenErrors, TokenRequest, TokenResponse};
 use super::error::ErrorCode::*;
-use super::error::{ApiError, ApiResult, BEARER, OAuthError, error_set};
+use super::error::{ApiError, ApiResult, BEARER, error_set};
 use super::schema::{JsonBody, JsonReply};
 use super::{ApiTags, UserBody};
 use crate::api::operation::{account, checks_password};
@@ -289,9 +289,7 @@ impl AuthApi {
         let account = users::log_in(&self.db, &check, email, password)
             .await
             .map_err(|err| match err {
-                Error::InvalidCredentials => {
-                    ApiError::oauth(OAuthError::InvalidGrant, "the email or password is wrong")
-                }
+                Error::InvalidCredentials => ApiError::invalid_grant(),
                 other => other.into(),
             })?;
         let token = AccessToken::from(self.tokens.issue(account.id)?);

@@ -80,29 +80,30 @@ impl From<Vec<(String, String)>> for TokenRequest {
 impl TokenRequest {
     /// The email and password of a well-formed password grant.
     pub fn credentials(&self) -> Result<(&str, &str), ApiError> {
-        let invalid = |detail: String| ApiError::oauth(OAuthError::InvalidRequest, detail);
         if let Some(name) = &self.repeated {
-            return Err(invalid(format!("`{name}` was sent more than once")));
+            return Err(ApiError::repeated_parameter(name));
         }
         match self.grant_type.as_str() {
-            "" => return Err(invalid("`grant_type` is required".into())),
+            "" => return Err(ApiError::missing_parameter("grant_type")),
             "password" => {}
-            _ => {
-                return Err(ApiError::oauth(
-                    OAuthError::UnsupportedGrantType,
-                    "only `grant_type=password` is supported",
-                ));
-            }
+            _ => return Err(ApiError::unsupported_grant_type()),
         }
         for (name, value) in [("username", &self.username), ("password", &self.password)] {
-            if value.is_empty() || value.len() > 1024 {
-                return Err(invalid(format!("`{name}` must be 1 to 1024 bytes")));
+            if value.is_empty() {
+                return Err(ApiError::missing_parameter(name));
+            }
+            if value.len() > 1024 {
+                return Err(ApiError::oversized_parameter(name, 1024));
             }
         }
         // The OAuth form's 422: a username no database can store is a
         // malformed request (the password is never stored, only checked).
-        storable("username", &self.username)
-            .map_err(|err| invalid(format!("`username` {}", err.message)))?;
+        storable("username", &self.username).map_err(|err| {
+            ApiError::oauth(
+                OAuthError::InvalidRequest,
+                format!("`username` {}", err.message),
+            )
+        })?;
         Ok((&self.username, &self.password))
     }
 }

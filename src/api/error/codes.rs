@@ -65,7 +65,9 @@ impl ErrorCode {
             }
             TooManyStreams => "the user already holds `MAX_STREAMS_PER_USER` streams here",
             ServerBusy => "too many requests, or password checks, are in progress",
-            InvalidRequest => "a required form parameter is missing or repeated",
+            InvalidRequest => {
+                "a required form parameter is missing, repeated, over 1024 bytes or malformed"
+            }
             InvalidGrant => "the email or password is wrong",
             UnsupportedGrantType => "only `grant_type=password` is supported",
             InternalError => "an unexpected failure; the cause is logged, never sent",

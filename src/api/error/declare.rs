@@ -9,10 +9,11 @@ use poem::http::StatusCode;
 use poem_openapi::registry::{
     MetaHeader, MetaMediaType, MetaResponse, MetaResponses, MetaSchema, MetaSchemaRef, Registry,
 };
-use poem_openapi::types::{ParseFromJSON, ToJSON, Type};
-use serde_json::{Value, json};
+use poem_openapi::types::{ToJSON, Type};
+use serde_json::Value;
 
-use super::kind::ErrorCode;
+use super::kind::{ApiError, ErrorCode};
+use super::operation::Operation;
 use super::problem::{PROBLEM_JSON, Problem};
 use super::reply::ErrorSet;
 
@@ -42,7 +43,7 @@ pub fn responses<E: ErrorSet>() -> MetaResponses {
                     content_type: PROBLEM_JSON,
                     schema: MetaSchemaRef::Reference(E::SCHEMA.to_owned()),
                 }],
-                headers: headers(status),
+                headers: headers(&here),
             }
         })
         .collect();
@@ -103,43 +104,12 @@ fn string_enum(
     }))
 }
 
-/// The example of a response of `status` whose problem schema lists
-/// `codes` (by name): a problem with the first of them answered with that
-/// status, or none when no listed code has it.
-pub fn problem_example(status: u16, codes: &[impl AsRef<str>]) -> Option<Value> {
-    codes
-        .iter()
-        .filter_map(|name| ErrorCode::parse_from_json(Some(Value::from(name.as_ref()))).ok())
-        .find(|code| code.status() == status)
-        .map(|code| example(Some(code)))
-}
-
-/// A problem as the set answers it, for `code` (or a generic one).
+/// A problem as the set answers it, for `code` (or a generic one): the
+/// first of the code's samples.
 fn example(code: Option<ErrorCode>) -> Value {
     let code = code.unwrap_or(ErrorCode::InternalError);
-    let status = StatusCode::from_u16(code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut example = json!({
-        "type": "about:blank",
-        "title": status.canonical_reason().unwrap_or("Error"),
-        "status": status.as_u16(),
-        "detail": code.meaning(),
-        "code": code.to_json(),
-        "request_id": "0190c1e2-7b5a-7cc3-9d2e-1f0a2b3c4d5e",
-    });
-    match code.status() {
-        422 if code == ErrorCode::ValidationFailed => {
-            example["errors"] = json!([{
-                "in": "body",
-                "field": "/title",
-                "code": "too_short",
-                "message": "must not be empty",
-            }]);
-        }
-        // The token endpoint's RFC 6749 member, equal to `code`.
-        400 => example["error"] = code.to_json().unwrap_or_default(),
-        _ => {}
-    }
-    example
+    let samples = ApiError::samples(code, &Operation::default());
+    samples.first().map(ApiError::example).unwrap_or_default()
 }
 
 /// "Unauthorized: `missing_token` (no bearer token was sent) or ...".
@@ -160,16 +130,19 @@ fn describe(status: u16, codes: &[ErrorCode]) -> String {
         Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
         None => String::new(),
     };
-    let after = match status {
-        400 => " `error` (RFC 6749 §5.2) equals `code`.",
-        429 | 503 => " Retry after `Retry-After` seconds.",
-        _ => "",
+    let after = if status == 400 {
+        " `error` (RFC 6749 §5.2) equals `code`."
+    } else if codes.iter().any(|code| code.retries()) {
+        " Retry after `Retry-After` seconds."
+    } else {
+        ""
     };
     format!("{reason}: {listed}.{after}")
 }
 
-/// The headers every response of `status` carries.
-fn headers(status: u16) -> Vec<MetaHeader> {
+/// The headers every response with these codes carries: the codes decide
+/// them as they do for every live answer (see `headers`).
+fn headers(codes: &[ErrorCode]) -> Vec<MetaHeader> {
     let header = |name: &str, description: &str, schema| MetaHeader {
         name: name.to_owned(),
         description: Some(description.to_owned()),
@@ -177,20 +150,23 @@ fn headers(status: u16) -> Vec<MetaHeader> {
         deprecated: false,
         schema,
     };
-    match status {
-        401 => vec![header(
+    let mut headers = Vec::new();
+    if codes.iter().any(|code| code.challenges()) {
+        headers.push(header(
             "WWW-Authenticate",
             "The authentication scheme to use: `Bearer` (with `error=\"invalid_token\"` for a \
              bad or expired token).",
             String::schema_ref(),
-        )],
-        429 | 503 => vec![header(
+        ));
+    }
+    if codes.iter().any(|code| code.retries()) {
+        headers.push(header(
             "Retry-After",
             "Seconds to wait before retrying.",
             u32::schema_ref(),
-        )],
-        _ => vec![],
+        ));
     }
+    headers
 }
 
 /// A description made once and kept: the spec's texts are `&'static str`,

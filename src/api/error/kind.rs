@@ -1,6 +1,7 @@
 //! The API error and the stable codes it is answered with.
 use poem_openapi::Enum;
 
+use super::operation::Operation;
 use crate::domain::Error;
 use crate::http::Refusal;
 
@@ -59,7 +60,7 @@ pub enum ErrorCode {
     /// Too many requests, or password checks, in progress; retry after
     /// `Retry-After`.
     ServerBusy,
-    /// OAuth2: a required parameter is missing or repeated.
+    /// OAuth2: a required parameter is missing, repeated or malformed.
     InvalidRequest,
     /// OAuth2: the email or password is wrong.
     InvalidGrant,
@@ -73,7 +74,7 @@ pub enum ErrorCode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename_all = "snake_case")]
 pub enum OAuthError {
-    /// A required parameter is missing or repeated.
+    /// A required parameter is missing, repeated or malformed.
     InvalidRequest,
     /// The email or password is wrong.
     InvalidGrant,
@@ -93,8 +94,9 @@ pub enum ApiError {
     MethodNotAllowed { allow: String },
     #[error("the request body is larger than 64 KiB")]
     PayloadTooLarge,
-    #[error("the request body must be application/json")]
-    UnsupportedMediaType,
+    /// A body of another media type than the operation's (`accepted`).
+    #[error("the request body must be {accepted}")]
+    UnsupportedMediaType { accepted: &'static str },
     #[error("the request did not finish in time")]
     RequestTimeout,
     #[error("the request body did not arrive in time")]
@@ -114,19 +116,19 @@ impl ApiError {
         }
     }
 
-    pub fn status(&self) -> u16 {
-        match self {
-            Self::Domain(err) => domain_status(err),
-            Self::MissingToken => 401,
-            Self::NotFound => 404,
-            Self::MethodNotAllowed { .. } => 405,
-            Self::PayloadTooLarge => 413,
-            Self::UnsupportedMediaType => 415,
-            Self::RequestTimeout => 504,
-            Self::BodyTimeout => 408,
-            Self::OriginNotAllowed => 403,
-            Self::OAuth { .. } => 400,
+    /// A body that is not of the media type of the operation being served
+    /// (JSON when it is not known).
+    pub fn unsupported_media_type() -> Self {
+        let accepted = Operation::current().and_then(|operation| operation.body);
+        Self::UnsupportedMediaType {
+            accepted: accepted.unwrap_or("application/json"),
         }
+    }
+
+    /// The status of the problem: its code's, from the one table of them
+    /// (`ErrorCode::status`).
+    pub fn status(&self) -> u16 {
+        self.code().status()
     }
 
     pub fn code(&self) -> ErrorCode {
@@ -136,7 +138,7 @@ impl ApiError {
             Self::NotFound => ErrorCode::NotFound,
             Self::MethodNotAllowed { .. } => ErrorCode::MethodNotAllowed,
             Self::PayloadTooLarge => ErrorCode::PayloadTooLarge,
-            Self::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
+            Self::UnsupportedMediaType { .. } => ErrorCode::UnsupportedMediaType,
             Self::RequestTimeout => ErrorCode::RequestTimeout,
             Self::BodyTimeout => ErrorCode::BodyTimeout,
             Self::OriginNotAllowed => ErrorCode::OriginNotAllowed,
@@ -158,29 +160,11 @@ impl ApiError {
     }
 }
 
-fn domain_status(err: &Error) -> u16 {
-    match err {
-        Error::Validation(_) | Error::IdempotencyKeyReused => 422,
-        Error::InvalidCredentials
-        | Error::InvalidToken
-        | Error::TokenExpired
-        | Error::InvalidRefreshToken => 401,
-        Error::Forbidden | Error::WrongPassword => 403,
-        Error::TaskNotFound => 404,
-        Error::EmailTaken => 409,
-        Error::CursorExpired => 410,
-        Error::PreconditionFailed => 412,
-        Error::RateLimited { .. } | Error::TooManyStreams => 429,
-        Error::ServerBusy | Error::DatabaseUnavailable | Error::DatabaseTimeout => 503,
-        Error::Internal(_) => 500,
-    }
-}
-
 fn domain_code(err: &Error) -> ErrorCode {
     match err {
         Error::Validation(_) => ErrorCode::ValidationFailed,
         Error::InvalidCredentials => ErrorCode::InvalidCredentials,
-        Error::InvalidToken => ErrorCode::InvalidToken,
+        Error::InvalidToken | Error::InvalidTicket => ErrorCode::InvalidToken,
         Error::TokenExpired => ErrorCode::TokenExpired,
         Error::Forbidden => ErrorCode::Forbidden,
         Error::TaskNotFound => ErrorCode::TaskNotFound,

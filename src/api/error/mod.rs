@@ -5,18 +5,22 @@
 mod codes;
 mod declare;
 mod field;
+mod headers;
 mod kind;
+mod oauth;
+mod operation;
 mod param;
 mod problem;
 mod reply;
 mod request;
+mod sample;
 
 pub use codes::{API_COMMON, BEARER, PROBE_COMMON};
-pub use declare::problem_example;
 pub use field::{FieldErrorBody, FieldErrorCode, FieldLocation};
 pub use kind::{ApiError, ErrorCode, OAuthError};
-pub use param::{param_failure, path_failure};
+pub use operation::{Operation, Param};
+pub use param::{Broken, param_failure};
 pub use problem::{PROBLEM_JSON, Problem};
 pub(crate) use reply::error_set;
 pub use reply::{ApiResult, ErrorSet, Problems, Reply};
-pub use request::{defer_failures, param_error_failure, problems, taken_failures};
+pub use request::{defer_failures, missing_body, param_error_failure, problems, taken_failures};

@@ -1,83 +1,96 @@
-//! A query, path or header parameter poem-openapi could not read, in the
-//! words of a `FieldError`: poem-openapi reports it as its type's parse
-//! failure or its validator's notation (`maximum(100, exclusive: false)`),
-//! which is turned here into a code and a sentence.
+//! A query, path or header parameter that could not be read, in the words
+//! of a `FieldError`. Our own rules (`schema::rule`) say which limit a
+//! value broke as a `Broken`; poem-openapi says it only in English, its
+//! type's parse failure or its validator's notation
+//! (`verification failed. maxLength(255)`), read here into a `Broken` too
+//! (`Broken::read`; `pinned` fails when an upgrade changes that text).
+use super::operation::Operation;
 use crate::api::schema::rule::NO_NUL;
 use crate::domain::{FieldError, Source, Violation};
 
-/// The path parameters of the API, in the order every path names them:
-/// every other name with a `-` is a header (`If-Match`,
-/// `Idempotency-Key`), the rest are query parameters.
-const PATH_PARAMETERS: &[&str] = &["user_id", "task_id"];
+/// What is wrong with a parameter's value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Broken {
+    /// No value, where one is required.
+    Missing,
+    /// Not a value of the parameter's type, named as poem-openapi names it
+    /// (`string_uuid`, `integer(uint64)`, an enum's schema name).
+    NotA(String),
+    /// A number under its minimum, or over its maximum.
+    Below(u64),
+    Above(u64),
+    /// Text with fewer, or more, characters than allowed.
+    Shorter(usize),
+    Longer(usize),
+    /// A parameter repeated more often than allowed.
+    Repeated(usize),
+    /// Text holding NUL, which nothing stores.
+    Nul,
+    /// Text not of the form a pattern asks for.
+    Unmatched,
+}
 
-/// Where a parameter of this name is sent.
-fn source(name: &str) -> Source {
-    if PATH_PARAMETERS.contains(&name) {
-        Source::Path
-    } else if name.contains('-') {
-        Source::Header
-    } else {
-        Source::Query
+impl Broken {
+    /// The code and sentence a client is told.
+    pub fn explain(&self) -> (Violation, String) {
+        match self {
+            Self::Missing => (Violation::Required, "is required".into()),
+            Self::NotA(type_name) => not_a(type_name),
+            Self::Below(min) => (Violation::OutOfRange, format!("must be at least {min}")),
+            Self::Above(max) => (Violation::OutOfRange, format!("must be at most {max}")),
+            Self::Shorter(1) => (Violation::TooShort, "must not be empty".into()),
+            Self::Shorter(min) => (
+                Violation::TooShort,
+                format!("must be at least {min} characters"),
+            ),
+            Self::Longer(max) => (
+                Violation::TooLong,
+                format!("must be at most {max} characters"),
+            ),
+            Self::Repeated(max) => (
+                Violation::TooLong,
+                format!("must be given at most {max} times"),
+            ),
+            Self::Nul => (
+                Violation::InvalidFormat,
+                "must not contain the NUL character (U+0000)".into(),
+            ),
+            Self::Unmatched => (Violation::InvalidFormat, "is not a valid value".into()),
+        }
+    }
+
+    /// poem-openapi's reason for refusing a parameter, for the cases it
+    /// reports in words only (its validators on headers, its types' parse
+    /// failures).
+    pub fn read(reason: &str) -> Self {
+        if let Some(validator) = reason.strip_prefix("verification failed. ") {
+            return validator_failure(validator);
+        }
+        if reason.ends_with("expects an input value.") {
+            return Self::Missing;
+        }
+        Self::NotA(reason.split('"').nth(1).unwrap_or_default().to_owned())
     }
 }
 
-/// The failure of a path parameter. poem-openapi names it by position
-/// (`param1`), so it is named here from `PATH_PARAMETERS`.
-pub fn path_failure(name: &str, reason: &str) -> FieldError {
-    let position = name
-        .strip_prefix("param")
-        .and_then(|n| n.parse::<usize>().ok());
-    let name = position
-        .and_then(|n| PATH_PARAMETERS.get(n))
-        .copied()
-        .unwrap_or(name);
-    param_failure(name, reason).at(Source::Path, name)
-}
-
-/// The failure of parameter `name`, from poem-openapi's `reason`.
-pub fn param_failure(name: &str, reason: &str) -> FieldError {
-    let (code, message) = match reason.strip_prefix("verification failed. ") {
-        Some(validator) => validator_failure(validator),
-        None => parse_failure(reason),
-    };
-    FieldError::new("", code, message).at(source(name), name)
-}
-
-/// A validator's notation, e.g. `maxLength(200)`, as a code and sentence.
-fn validator_failure(validator: &str) -> (Violation, String) {
+/// A validator's notation, e.g. `maxLength(200)`.
+fn validator_failure(validator: &str) -> Broken {
     let (rule, args) = validator.split_once('(').unwrap_or((validator, ""));
     let bound = args.split([',', ')']).next().unwrap_or("").trim();
+    let number = || bound.parse::<f64>().unwrap_or_default();
     match rule {
-        "maximum" => (Violation::OutOfRange, format!("must be at most {bound}")),
-        "minimum" => (Violation::OutOfRange, format!("must be at least {bound}")),
-        "maxLength" => (
-            Violation::TooLong,
-            format!("must be at most {bound} characters"),
-        ),
-        "minLength" if bound == "1" => (Violation::TooShort, "must not be empty".into()),
-        "minLength" => (
-            Violation::TooShort,
-            format!("must be at least {bound} characters"),
-        ),
-        "maxItems" => (
-            Violation::TooLong,
-            format!("must be given at most {bound} times"),
-        ),
-        "pattern" if validator == format!("pattern(\"{NO_NUL}\")") => (
-            Violation::InvalidFormat,
-            "must not contain the NUL character (U+0000)".into(),
-        ),
-        _ => (Violation::InvalidFormat, "is not a valid value".into()),
+        "maximum" => Broken::Above(number() as u64),
+        "minimum" => Broken::Below(number() as u64),
+        "maxLength" => Broken::Longer(number() as usize),
+        "minLength" => Broken::Shorter(number() as usize),
+        "maxItems" => Broken::Repeated(number() as usize),
+        "pattern" if validator == format!("pattern(\"{NO_NUL}\")") => Broken::Nul,
+        _ => Broken::Unmatched,
     }
 }
 
-/// A type's parse failure, `failed to parse "uint64": ...`, or a missing
-/// required value, as a code and sentence. Enums list their values.
-fn parse_failure(reason: &str) -> (Violation, String) {
-    if reason.ends_with("expects an input value.") {
-        return (Violation::Required, "is required".into());
-    }
-    let type_name = reason.split('"').nth(1).unwrap_or("");
+/// A value that is not of the type `type_name`. Enums list their values.
+fn not_a(type_name: &str) -> (Violation, String) {
     match type_name {
         "string_uuid" => (Violation::InvalidFormat, "must be a UUID".into()),
         "string_date-time" => (
@@ -99,96 +112,21 @@ fn parse_failure(reason: &str) -> (Violation, String) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn said(name: &str, reason: &str) -> (Source, Violation, String) {
-        let failure = param_failure(name, reason);
-        (failure.source, failure.code, failure.message)
-    }
-
-    #[test]
-    fn validator_notation_becomes_a_sentence() {
-        assert_eq!(
-            said(
-                "limit",
-                "verification failed. maximum(100, exclusive: false)"
-            ),
-            (
-                Source::Query,
-                Violation::OutOfRange,
-                "must be at most 100".into()
-            )
-        );
-        assert_eq!(
-            said("q", "verification failed. maxLength(200)"),
-            (
-                Source::Query,
-                Violation::TooLong,
-                "must be at most 200 characters".into()
-            )
-        );
-        assert_eq!(
-            said("Idempotency-Key", "verification failed. minLength(1)"),
-            (
-                Source::Header,
-                Violation::TooShort,
-                "must not be empty".into()
-            )
-        );
-        let nul = format!("verification failed. pattern(\"{NO_NUL}\")");
-        assert_eq!(said("q", &nul).1, Violation::InvalidFormat);
-    }
-
-    #[test]
-    fn path_parameters_are_named_by_position() {
-        let failure = path_failure("param1", r#"failed to parse "string_uuid": x"#);
-        assert_eq!(
-            (failure.source, failure.field.as_str()),
-            (Source::Path, "task_id")
-        );
-    }
-
-    #[test]
-    fn parse_failures_say_what_is_expected() {
-        assert_eq!(
-            said(
-                "task_id",
-                r#"failed to parse "string_uuid": invalid character"#
-            ),
-            (
-                Source::Path,
-                Violation::InvalidFormat,
-                "must be a UUID".into()
-            )
-        );
-        assert_eq!(
-            said(
-                "limit",
-                r#"failed to parse "integer(uint64)": invalid digit"#
-            )
-            .1,
-            Violation::WrongType
-        );
-        assert_eq!(
-            said(
-                "status",
-                r#"Type "ClearableStatus" expects an input value."#
-            )
-            .1,
-            Violation::Required
-        );
-        assert_eq!(
-            said(
-                "sort",
-                r#"failed to parse "TaskSortField": Expect a valid enumeration value."#
-            ),
-            (
-                Source::Query,
-                Violation::NotOneOf,
-                "must be one of created_at, updated_at, title, due_date, priority".into()
-            )
-        );
-    }
+/// The failure of the parameter poem-openapi calls `name`, sent in
+/// `source` when that is known. A path parameter is named as the
+/// operation's path template names it (poem-openapi calls it `param1`).
+pub fn param_failure(name: &str, source: Option<Source>, broken: &Broken) -> FieldError {
+    let operation = Operation::current();
+    let operation = operation.as_deref();
+    let path_name = operation.and_then(|op| op.path_name(name));
+    let source = source
+        .or(path_name.map(|_| Source::Path))
+        .or_else(|| operation.and_then(|op| op.source(name)))
+        .unwrap_or(Source::Query);
+    let (code, message) = broken.explain();
+    FieldError::new("", code, message).at(source, path_name.unwrap_or(name))
 }
+
+#[cfg(test)]
+#[path = "param_tests.rs"]
+mod tests;

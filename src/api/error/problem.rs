@@ -5,6 +5,7 @@ use poem::{IntoResponse, Response};
 use poem_openapi::Object;
 
 use super::field::FieldErrorBody;
+use super::headers::{retry_after, www_authenticate};
 use super::kind::{ApiError, ErrorCode, OAuthError};
 use crate::domain::Error;
 use crate::http::current_request_id;
@@ -78,50 +79,69 @@ impl IntoResponse for ApiError {
             .content_type(PROBLEM_JSON)
             .body(body);
         let headers = resp.headers_mut();
-        match &self {
-            ApiError::MissingToken
-            | ApiError::Domain(Error::InvalidCredentials | Error::InvalidRefreshToken) => {
-                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            }
-            ApiError::Domain(Error::InvalidToken) => {
-                headers.insert(
-                    header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static("Bearer error=\"invalid_token\""),
-                );
-            }
-            ApiError::Domain(Error::TokenExpired) => {
-                headers.insert(
-                    header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static(
-                        "Bearer error=\"invalid_token\", error_description=\"expired\"",
-                    ),
-                );
-            }
-            ApiError::Domain(Error::RateLimited { retry_after }) => {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
-            }
-            ApiError::Domain(
-                Error::DatabaseUnavailable | Error::DatabaseTimeout | Error::ServerBusy,
-            ) => {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-            }
-            ApiError::Domain(Error::TooManyStreams) => {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-            }
-            ApiError::MethodNotAllowed { allow } => {
-                if let Ok(value) = HeaderValue::from_str(allow) {
-                    headers.insert(header::ALLOW, value);
-                }
-            }
-            _ => {}
+        if let Some(challenge) = www_authenticate(&self) {
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(challenge),
+            );
+        }
+        if let Some(seconds) = retry_after(&self) {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if let ApiError::MethodNotAllowed { allow } = &self
+            && let Ok(value) = HeaderValue::from_str(allow)
+        {
+            headers.insert(header::ALLOW, value);
         }
         resp
     }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
+    use poem_openapi::registry::Registry;
+    use poem_openapi::types::{ParseFromJSON, Type};
+
     use super::*;
+    use crate::api::error::Operation;
+
+    /// Every code, each with every sample error of it.
+    pub(crate) fn every_code() -> Vec<(ErrorCode, ApiError)> {
+        let operation = Operation {
+            tickets: true,
+            ..Operation::default()
+        };
+        let mut registry = Registry::new();
+        ErrorCode::register(&mut registry);
+        registry.schemas[&*ErrorCode::name()]
+            .enum_items
+            .clone()
+            .into_iter()
+            .map(|name| ErrorCode::parse_from_json(Some(name)).unwrap())
+            .flat_map(|code| {
+                let samples = ApiError::samples(code, &operation);
+                assert!(!samples.is_empty(), "{code:?} has no sample");
+                samples.into_iter().map(move |err| (code, err))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_refusal_travels_with_the_status_it_is_answered_with() {
+        use crate::http::Refusal;
+        let refusals = [
+            Refusal::PayloadTooLarge,
+            Refusal::UnreadableBody("broken off".into()),
+            Refusal::ServerBusy,
+            Refusal::RequestTimeout,
+            Refusal::BodyTimeout,
+        ];
+        for refusal in refusals {
+            let answered = ApiError::from(refusal.clone()).status();
+            let carried = poem::Error::from(refusal.clone()).status().as_u16();
+            assert_eq!(carried, answered, "{refusal:?}");
+        }
+    }
 
     #[test]
     fn a_problem_carries_status_title_and_code() {

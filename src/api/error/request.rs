@@ -11,8 +11,8 @@ use poem_openapi::error::{
 };
 
 use super::kind::ApiError;
-use super::param::{param_failure, path_failure};
-use crate::domain::{Error, FieldError, Violation};
+use super::param::{Broken, param_failure};
+use crate::domain::{Error, FieldError, Source, Violation};
 use crate::http::{Refusal, RouteTable};
 
 tokio::task_local! {
@@ -32,14 +32,23 @@ pub fn taken_failures() -> Vec<FieldError> {
     DEFERRED.try_with(RefCell::take).unwrap_or_default()
 }
 
+/// The failure of a request without the JSON body its operation requires.
+pub fn missing_body() -> FieldError {
+    FieldError::new("", Violation::Required, "a JSON body is required")
+}
+
 /// The failure of a query, header or path parameter poem-openapi could not
 /// read, if `err` is one.
 pub fn param_error_failure(err: &poem::Error) -> Option<FieldError> {
     if let Some(e) = err.downcast_ref::<ParseParamError>() {
-        Some(param_failure(e.name, &e.reason))
+        Some(param_failure(e.name, None, &Broken::read(&e.reason)))
     } else {
         let e = err.downcast_ref::<ParsePathError>()?;
-        Some(path_failure(e.name, &e.reason))
+        Some(param_failure(
+            e.name,
+            Some(Source::Path),
+            &Broken::read(&e.reason),
+        ))
     }
 }
 
@@ -50,7 +59,7 @@ pub fn from_request_error(err: poem::Error) -> ApiError {
         return ApiError::MissingToken;
     }
     if err.is::<ContentTypeError>() {
-        return ApiError::UnsupportedMediaType;
+        return ApiError::unsupported_media_type();
     }
     let failure = if let Some(failure) = param_error_failure(&err) {
         failure
@@ -99,7 +108,7 @@ pub async fn problems<E: Endpoint>(next: &E, routes: &RouteTable, req: Request) 
             404 => ApiError::NotFound,
             405 => ApiError::MethodNotAllowed { allow: allow() },
             413 => ApiError::PayloadTooLarge,
-            415 => ApiError::UnsupportedMediaType,
+            415 => ApiError::unsupported_media_type(),
             400..=499 => Error::field("", err.to_string()).into(),
             _ => Error::Internal(err.to_string()).into(),
         }
@@ -113,20 +122,32 @@ pub async fn problems<E: Endpoint>(next: &E, routes: &RouteTable, req: Request) 
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::domain::Source;
+    use std::sync::Arc;
 
-    #[test]
-    fn a_bad_parameter_is_reported_after_the_bodys_failures() {
+    use super::*;
+    use crate::api::error::{Operation, Param};
+
+    #[tokio::test]
+    async fn a_bad_parameter_is_reported_after_the_bodys_failures() {
         let body = FieldError::new("/title", Violation::TooShort, "must not be empty");
         let param = ParseParamError {
             name: "Idempotency-Key",
             reason: "verification failed. minLength(1)".into(),
         };
-        let answer = futures_free_scope(|| {
-            defer_failures(std::slice::from_ref(&body));
-            from_request_error(param.into())
-        });
+        let operation = Operation {
+            params: vec![Param {
+                name: "Idempotency-Key".into(),
+                source: Source::Header,
+                format: None,
+            }],
+            ..Operation::default()
+        };
+        let answer = Arc::new(operation)
+            .serve(DEFERRED.scope(RefCell::default(), async {
+                defer_failures(std::slice::from_ref(&body));
+                from_request_error(param.into())
+            }))
+            .await;
         let ApiError::Domain(Error::Validation(failures)) = answer else {
             panic!("expected a validation error");
         };
@@ -141,9 +162,5 @@ mod tests {
                 (Source::Header, "Idempotency-Key")
             ]
         );
-    }
-
-    fn futures_free_scope<R>(f: impl FnOnce() -> R) -> R {
-        DEFERRED.sync_scope(RefCell::default(), f)
     }
 }

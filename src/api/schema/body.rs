@@ -19,7 +19,7 @@ use serde_json::Value;
 
 use super::json::APPLICATION_JSON;
 use super::strict::{FromBody, Read, read_body};
-use crate::api::error::defer_failures;
+use crate::api::error::{defer_failures, missing_body};
 use crate::domain::{Error, FieldError, Violation};
 
 pub struct JsonBody<T>(Read<T>);
@@ -49,12 +49,9 @@ impl<'a, T: FromBody> ApiExtractor<'a> for JsonBody<T> {
         body: &mut RequestBody,
         _param_opts: ExtractParamOptions<Self::ParamType>,
     ) -> Result<Self> {
-        let value = read_json(request, body).await?.and_then(|value| {
-            value.ok_or_else(|| {
-                let message = "a JSON body is required";
-                vec![FieldError::new("", Violation::Required, message)]
-            })
-        });
+        let value = read_json(request, body)
+            .await?
+            .and_then(|value| value.ok_or_else(|| vec![missing_body()]));
         Ok(Self(deferred(value.and_then(read_body))))
     }
 }

@@ -23,10 +23,8 @@ use poem_openapi::registry::{MetaParamIn, MetaSchema, MetaSchemaRef, Registry};
 use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions};
 
 use super::rule::{Rule, Unchecked};
-use crate::api::error::{
-    defer_failures, param_error_failure, param_failure, path_failure, taken_failures,
-};
-use crate::domain::{Error, FieldError};
+use crate::api::error::{defer_failures, param_error_failure, param_failure, taken_failures};
+use crate::domain::{Error, FieldError, Source};
 
 /// A lenient query parameter of type `T` under the rule `R`.
 pub type Query<T, R = Unchecked> = Lenient<param::Query<T>, R>;
@@ -135,12 +133,12 @@ where
         let read = match P::from_request(request, body, param_opts).boxed().await {
             Ok(param) => match R::broken(param.value()) {
                 None => Ok(param),
-                Some(notation) => {
-                    let reason = format!("verification failed. {notation}");
-                    Err(match P::param_in() {
-                        Some(MetaParamIn::Path) => path_failure(name, &reason),
-                        _ => param_failure(name, &reason),
-                    })
+                Some(broken) => {
+                    let source = match P::param_in() {
+                        Some(MetaParamIn::Path) => Source::Path,
+                        _ => Source::Query,
+                    };
+                    Err(param_failure(name, Some(source), &broken))
                 }
             },
             Err(err) => Err(param_error_failure(&err).ok_or(err)?),

@@ -35,7 +35,7 @@ pub async fn issue_ticket(db: &impl ConnectionTrait, caller: Uuid, owner: Uuid) 
 /// and unexpired (else 401).
 pub async fn redeem_ticket(db: &impl ConnectionTrait, ticket: &str) -> Result<Uuid> {
     if ticket.len() > 128 {
-        return Err(Error::InvalidToken);
+        return Err(Error::InvalidTicket);
     }
     // Deleting it is the check: of two requests with one ticket, one
     // deletes the row and the other finds none.
@@ -47,7 +47,7 @@ pub async fn redeem_ticket(db: &impl ConnectionTrait, ticket: &str) -> Result<Uu
     used.into_iter()
         .next()
         .map(|t| t.user_id)
-        .ok_or(Error::InvalidToken)
+        .ok_or(Error::InvalidTicket)
 }
 
 /// Forgets expired tickets; answers how many.
