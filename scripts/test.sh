@@ -41,7 +41,7 @@ section "clippy"
 ensure_cargo_component clippy clippy
 cargo clippy --workspace --all-targets -- -D warnings
 
-section "supply chain: licences, bans, sources (scripts/deny.sh)"
+section "supply chain: licences, bans, sources, advisories (scripts/deny.sh)"
 scripts/deny.sh </dev/null
 
 section "database for integration tests"

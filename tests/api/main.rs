@@ -34,6 +34,7 @@ mod spec;
 mod spec_shape;
 mod stored_emails;
 mod streams;
+mod supply_chain;
 mod sync;
 mod tasks;
 mod tokens;
