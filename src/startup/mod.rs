@@ -2,6 +2,7 @@
 //! the routes, and runs the server. Used by the server, the tests and the
 //! spec export alike; nothing imports it back.
 mod database;
+mod pooler;
 mod routes;
 
 use std::future::Future;
@@ -50,10 +51,19 @@ impl Application {
     /// each its dependencies, and binds the listeners.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let secret = settings.signing_secret()?;
+        let direct = database::connect_direct(settings)
+            .await
+            .context("connecting to the database at DATABASE_DIRECT_URL")?;
+        if settings.is_pooled() {
+            pooler::bound_statements(settings, direct.as_ref())
+                .await
+                .context("setting the statement timeout on the database role")?;
+        }
         let db = database::connect(settings)
             .await
             .context("connecting to the database")?;
-        database::migrate(&db)
+        let listen = database::listener(settings, &db, direct.as_ref());
+        database::migrate(direct.as_ref().unwrap_or(&db))
             .await
             .context("applying migrations")?;
         let passwords = PasswordHasher::new(
@@ -87,10 +97,7 @@ impl Application {
             .context("REFRESH_TTL_SECONDS is out of range")?,
         };
         let (list, item) = (TaskListApi::new(db.clone()), TaskApi::new(db.clone()));
-        let hub = ChangeHub::new(
-            db.get_database_backend(),
-            settings.sync.max_streams_per_user,
-        );
+        let hub = ChangeHub::new(listen.is_some(), settings.sync.max_streams_per_user);
         let sync = SyncApi {
             db: db.clone(),
             hub: hub.clone(),
@@ -115,7 +122,7 @@ impl Application {
         };
         Ok(Self {
             housekeeping,
-            changes_listener: hub.listen(&db),
+            changes_listener: listen.and_then(|db| hub.listen(&db)),
             hub,
             listener,
             addr,

@@ -72,7 +72,7 @@ pub fn openapi() -> Api {
     let tasks = (TaskListApi::new(db.clone()), TaskApi::new(db.clone()));
     let sync = SyncApi {
         db: db.clone(),
-        hub: ChangeHub::new(sea_orm::DbBackend::Sqlite, 1),
+        hub: ChangeHub::new(false, 1),
         metrics: Metrics::new(ResourceGauges::default).expect("metrics register"),
     };
     service((auth, tasks.0, tasks.1, sync, HealthApi::new(db)))

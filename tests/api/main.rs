@@ -20,6 +20,7 @@ mod isolation;
 mod listing;
 mod logs;
 mod metrics;
+mod neon;
 mod oauth;
 mod password_load;
 mod preconditions;

@@ -14,8 +14,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use sea_orm::DatabaseConnection;
 use sea_orm::sqlx::postgres::{PgListener, PgPool};
-use sea_orm::{DatabaseConnection, DbBackend};
 use tokio::sync::{broadcast, watch};
 use tokio::task::AbortHandle;
 use uuid::Uuid;
@@ -50,10 +50,11 @@ struct Inner {
 }
 
 impl ChangeHub {
-    /// A hub for a database of `backend` (announcing in process unless it
-    /// is PostgreSQL), allowing `max_per_user` streams per user.
-    pub fn new(backend: DbBackend, max_per_user: u32) -> Self {
-        let in_process = backend != DbBackend::Postgres;
+    /// A hub whose writes are announced by PostgreSQL's `NOTIFY` when
+    /// `notified` (a connection can LISTEN), else in process, allowing
+    /// `max_per_user` streams per user.
+    pub fn new(notified: bool, max_per_user: u32) -> Self {
+        let in_process = !notified;
         Self(Arc::new(Inner {
             sender: broadcast::channel(CAPACITY).0,
             in_process,
