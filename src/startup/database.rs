@@ -9,6 +9,7 @@ use sea_orm::{
     TransactionTrait,
 };
 
+use super::tls::explain;
 use crate::auth::PasswordHasher;
 use crate::config::Settings;
 use crate::http::ResourceGauges;
@@ -47,7 +48,7 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
             options.statement_timeout(statement);
         }
     }
-    let db = Database::connect(options).await?;
+    let db = Database::connect(options).await.map_err(explain)?;
     // SQLite's writers queue in process for their turn (service::transaction),
     // for as long as they would have waited on the busy timeout.
     bound_write_wait(&db, statement);
@@ -74,7 +75,7 @@ pub async fn connect_direct(settings: &Settings) -> Result<Option<DatabaseConnec
         .connect_timeout(acquire)
         .statement_timeout(statement)
         .sqlx_logging(false);
-    Database::connect(options).await.map(Some)
+    Database::connect(options).await.map(Some).map_err(explain)
 }
 
 /// The connection to LISTEN on for every instance's writes, if there is

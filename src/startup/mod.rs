@@ -4,6 +4,7 @@
 mod database;
 mod pooler;
 mod routes;
+mod tls;
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -40,7 +40,9 @@ pub async fn bound_statements(
         .acquire_timeout(acquire)
         .connect_timeout(acquire)
         .sqlx_logging(false);
-    let db = Database::connect(options).await?;
+    let db = Database::connect(options)
+        .await
+        .map_err(super::tls::explain)?;
     let done = db.execute_unprepared(&sql).await.map(drop);
     db.close().await.ok();
     done
