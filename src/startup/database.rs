@@ -15,6 +15,12 @@ use crate::config::Settings;
 use crate::http::ResourceGauges;
 use crate::service::transaction::bound_write_wait;
 
+/// A pooled connection idle this long is pinged before use: the database
+/// may have closed it meanwhile (Neon closes every connection when it
+/// suspends an idle compute, after 5 minutes at the least), and a dead one
+/// is replaced by a new connection, which waits for the database to wake.
+pub const PING_IF_IDLE_FOR: Duration = Duration::from_secs(30);
+
 pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
     let url = settings.database_url.expose();
     // How long a request waits for a connection (opening one included)
@@ -32,7 +38,7 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
         // trip per query (on SQLite a hop to the connection's worker thread
         // and back; see BENCHMARKS.md). Only a connection idle long enough
         // to have been dropped is checked.
-        .test_before_acquire_if_idle_for(Duration::from_secs(30))
+        .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
         .sqlx_logging(false);
     if settings.is_sqlite() {
         sqlite_options(&mut options, url, statement);

@@ -15,7 +15,7 @@ use poem::EndpointExt;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
-pub use database::{connect, migrate};
+pub use database::{PING_IF_IDLE_FOR, connect, migrate};
 pub use routes::{Apis, openapi, routes};
 
 use crate::api::auth::AuthApi;

@@ -40,4 +40,5 @@ mod sync;
 mod tasks;
 mod tokens;
 mod validation;
+mod waking;
 mod write_turns;
