@@ -61,10 +61,14 @@ fi
 section "cargo test"
 cargo test --workspace
 
-# Throwaway PostgreSQL clusters of its own (plain text, then TLS with a
-# throwaway CA): the test database's cluster variables are not passed on.
+# Throwaway PostgreSQL clusters of their own (plain text, TLS with a
+# throwaway CA, one behind PgBouncer): the test database's cluster
+# variables are not passed on.
 section "TLS to PostgreSQL: sslmode require, verify-ca, verify-full; wrong CA, host name, plain text (scripts/tls-test.sh)"
 env -u PG_DIR -u PG_URL -u PG_PORT scripts/tls-test.sh </dev/null
+
+section "PostgreSQL behind a transaction-mode PgBouncer (scripts/pooler-test.sh)"
+env -u PG_DIR -u PG_URL -u PG_PORT scripts/pooler-test.sh </dev/null
 
 # ---------------------------------------------------------------------------
 # The spec's users. Each leg provisions its own tools (npm ci in tests/client,

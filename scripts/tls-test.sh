@@ -18,6 +18,8 @@ source scripts/lib/postgres.sh
 source scripts/lib/pg_tls.sh
 # shellcheck source=lib/server.sh
 source scripts/lib/server.sh
+# shellcheck source=lib/start_up.sh
+source scripts/lib/start_up.sh
 
 bin="$(server_binary)"
 work="$(mktemp -d)"
@@ -25,6 +27,7 @@ work="$(mktemp -d)"
 # server's certificate from here.
 chmod 0755 "$work"
 cleanup() {
+  stop_started
   pg_stop
   rm -rf "$work"
 }
@@ -40,37 +43,18 @@ fail() {
 
 # Starts the server over DATABASE_URL=$1; answers 0 once it listens (and
 # stops it), 1 when it exits first. Its output is in $work/out.
-start_up() {
-  : >"$work/out"
-  env -u DATABASE_DIRECT_URL APP_ENV=development BIND_ADDR=127.0.0.1:0 BCRYPT_COST=4 \
-    JWT_SECRET=tls-test-secret-that-is-32-bytes-long RUST_BACKTRACE=0 LOG_FORMAT=json \
-    DATABASE_URL="$1" DATABASE_ACQUIRE_TIMEOUT_MS=5000 \
-    "$bin" >"$work/out" 2>&1 &
-  local pid=$! _i
-  for _i in $(seq 1 300); do
-    if grep -q '"message":"listening"' "$work/out"; then
-      # The pool keeps a connection open: it must be an encrypted one.
-      encrypted="$("$PG_BIN/psql" -h "$PG_DIR" -p "$PG_PORT" -U postgres -d postgres -Atc \
-        "SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
-         WHERE a.datname = 'tasks' AND s.ssl")"
-      kill "$pid"
-      wait "$pid" || true
-      return 0
-    fi
-    if ! kill -0 "$pid" 2>/dev/null; then
-      wait "$pid" || true
-      return 1
-    fi
-    sleep 0.1
-  done
-  kill "$pid"
-  fail "the server neither started nor stopped within 30 s: $(tail -n 5 "$work/out")"
-  return 2
+start_over() {
+  start_up "$bin" "$work/out" DATABASE_URL="$1" DATABASE_ACQUIRE_TIMEOUT_MS=5000 || return 1
+  # The pool keeps a connection open: it must be an encrypted one.
+  encrypted="$("$PG_BIN/psql" -h "$PG_DIR" -p "$PG_PORT" -U postgres -d postgres -Atc \
+    "SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
+     WHERE a.datname = 'tasks' AND s.ssl")"
+  stop_started
 }
 
 # expect_start URL WHAT
 expect_start() {
-  if start_up "$1"; then
+  if start_over "$1"; then
     if [ "${encrypted:-0}" -ge 1 ]; then
       echo "ok: $2 starts, over TLS"
     else
@@ -83,7 +67,7 @@ expect_start() {
 
 # expect_refusal URL WHAT TEXT: start-up stops, saying TEXT.
 expect_refusal() {
-  if start_up "$1"; then
+  if start_over "$1"; then
     fail "$2 started"
   elif grep -q "$3" "$work/out"; then
     echo "ok: $2 stops start-up: $(grep -o "TLS to the database failed[^(]*" "$work/out" | head -n 1)"
