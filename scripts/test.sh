@@ -41,7 +41,7 @@ section "clippy"
 ensure_cargo_component clippy clippy
 cargo clippy --workspace --all-targets -- -D warnings
 
-section "supply chain: licences, bans, sources (scripts/deny.sh)"
+section "supply chain: licences, bans, sources, advisories (scripts/deny.sh)"
 scripts/deny.sh </dev/null
 
 section "database for integration tests"
@@ -60,6 +60,15 @@ fi
 
 section "cargo test"
 cargo test --workspace
+
+# Throwaway PostgreSQL clusters of their own (plain text, TLS with a
+# throwaway CA, one behind PgBouncer): the test database's cluster
+# variables are not passed on.
+section "TLS to PostgreSQL: sslmode require, verify-ca, verify-full; wrong CA, host name, plain text (scripts/tls-test.sh)"
+env -u PG_DIR -u PG_URL -u PG_PORT scripts/tls-test.sh </dev/null
+
+section "PostgreSQL behind a transaction-mode PgBouncer (scripts/pooler-test.sh)"
+env -u PG_DIR -u PG_URL -u PG_PORT scripts/pooler-test.sh </dev/null
 
 # ---------------------------------------------------------------------------
 # The spec's users. Each leg provisions its own tools (npm ci in tests/client,

@@ -125,10 +125,11 @@ s.close()' 2>/dev/null)" && [ -n "$port" ]; then
   return 1
 }
 
-# Start (or restart) the server of the cluster in PG_DIR on PG_PORT.
+# Start (or restart) the server of the cluster in PG_DIR on PG_PORT, with
+# PG_EXTRA_OPTS (more `-c name=value` settings) when set.
 _pg_ctl_start() {
   _pg_run "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -w -t 60 -l "$PG_DIR/log" \
-    -o "-p $PG_PORT -k '$PG_DIR' -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+    -o "-p $PG_PORT -k '$PG_DIR' -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 ${PG_EXTRA_OPTS:-}" \
     start >/dev/null
 }
 

@@ -1,5 +1,6 @@
 //! Typed settings from command-line flags, environment variables and a
 //! `.env` file (contract §8). Secrets are never printed.
+mod pooler;
 mod sync;
 mod values;
 
@@ -9,6 +10,7 @@ use clap::Args;
 
 use crate::http::TrustedProxies;
 use crate::http::server::{ConnectionLimits, default_max_connections};
+pub use pooler::{Pooled, PoolerSettings};
 pub use sync::SyncSettings;
 pub use values::{AppEnv, LogFormat, MIN_SECRET_BYTES, Secret};
 use values::{proxies, secret};
@@ -188,6 +190,8 @@ pub struct Settings {
 
     #[command(flatten)]
     pub sync: SyncSettings,
+    #[command(flatten)]
+    pub pooler: PoolerSettings,
 }
 
 impl Settings {
@@ -239,10 +243,6 @@ impl Settings {
                 .max_connections
                 .map_or_else(default_max_connections, |n| n as usize),
         }
-    }
-
-    pub fn is_sqlite(&self) -> bool {
-        self.database_url.expose().starts_with("sqlite:")
     }
 
     /// How many threads compute bcrypt: by default one per core. They run

@@ -83,3 +83,30 @@ fn cors_origins_are_a_comma_list() {
     let settings = parse(&["--cors-origins", "http://a.test,http://b.test"]);
     assert_eq!(settings.cors_origins, ["http://a.test", "http://b.test"]);
 }
+
+#[test]
+fn a_neon_pooler_host_or_a_separate_direct_url_means_pooled() {
+    let neon =
+        "postgres://u:pw@ep-cool-name-123-pooler.eu-central-1.aws.neon.tech/db?sslmode=require";
+    assert!(parse(&["--database-url", neon]).is_pooled());
+    let direct = "postgres://u:pw@ep-cool-name-123.eu-central-1.aws.neon.tech/db?sslmode=require";
+    assert!(!parse(&["--database-url", direct]).is_pooled());
+    let local = "postgres://u@127.0.0.1:6432/db";
+    let both = parse(&["--database-url", local, "--database-direct-url", direct]);
+    assert!(both.is_pooled());
+    assert_eq!(both.direct_url(), Some(direct));
+    let same = parse(&["--database-url", direct, "--database-direct-url", direct]);
+    assert!(!same.is_pooled());
+    let told = parse(&["--database-url", neon, "--database-pooled", "no"]);
+    assert!(!told.is_pooled());
+    assert!(parse(&["--database-url", local, "--database-pooled", "yes"]).is_pooled());
+    assert!(
+        !parse(&[
+            "--database-url",
+            "sqlite://x.db",
+            "--database-pooled",
+            "yes"
+        ])
+        .is_pooled()
+    );
+}

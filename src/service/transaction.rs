@@ -8,9 +8,11 @@
 //! first-served queue in this process, and then begins `IMMEDIATE`: waiting
 //! writers queue here instead of sleeping in SQLite's busy handler.
 //!
-//! A write records whose tasks it changed (`sync::record`); on SQLite the
-//! outermost transaction tells this process's streams once it has committed
-//! (on PostgreSQL the write's own `NOTIFY` does, on every instance).
+//! A write records whose tasks it changed (`sync::record`), and its
+//! outermost transaction tells this process's streams once it has
+//! committed, where a stream cannot hear the write's own `NOTIFY` (SQLite,
+//! or PostgreSQL through a transaction-mode pooler without a direct
+//! connection).
 use std::collections::HashMap;
 use std::future::Future;
 use std::path::PathBuf;
@@ -41,9 +43,9 @@ pub struct WriteTransaction {
     _turn: Option<OwnedMutexGuard<()>>,
     /// The owners whose tasks it changed, shared with its savepoints.
     changed: Arc<Mutex<Vec<Uuid>>>,
-    /// Set on the outermost transaction of a SQLite database whose changes
-    /// this process announces.
-    announce: Option<Announce>,
+    /// Who hears of its changes in this process, on the outermost
+    /// transaction.
+    announce: Option<Arc<[Announce]>>,
 }
 
 /// Tells this process's streams that a user's tasks changed.
@@ -70,10 +72,12 @@ impl WriteTransaction {
 
     pub async fn commit(self) -> Result<(), DbErr> {
         self.txn.commit().await?;
-        if let Some(announce) = &self.announce {
+        if let Some(announcers) = &self.announce {
             let changed =
                 std::mem::take(&mut *self.changed.lock().unwrap_or_else(PoisonError::into_inner));
-            changed.into_iter().for_each(|owner| announce(owner));
+            for owner in changed {
+                announcers.iter().for_each(|announce| announce(owner));
+            }
         }
         Ok(())
     }
@@ -97,8 +101,6 @@ struct Turn {
     queue: Arc<TurnQueue<()>>,
     /// The longest a writer waits for it.
     wait: Duration,
-    /// Who hears of its committed changes.
-    announce: Option<Announce>,
 }
 
 impl Default for Turn {
@@ -106,7 +108,6 @@ impl Default for Turn {
         Self {
             queue: Arc::default(),
             wait: DEFAULT_WAIT,
-            announce: None,
         }
     }
 }
@@ -136,40 +137,67 @@ pub fn bound_write_wait(db: &DatabaseConnection, wait: Duration) {
     }
 }
 
-/// Has every change committed on the SQLite database `db` is a pool of
-/// told to `announce`. No effect on PostgreSQL.
+/// Who hears, in this process, of the changes committed to each database:
+/// every SQLite database, and a PostgreSQL one whose `NOTIFY`s cannot be
+/// heard (through a transaction-mode pooler).
+static ANNOUNCERS: LazyLock<Mutex<HashMap<String, Vec<Announce>>>> = LazyLock::new(Mutex::default);
+
+/// The database `db` is a pool of, as a key.
+fn database_key(db: &DatabaseConnection) -> String {
+    match db.get_database_backend() {
+        DbBackend::Sqlite => {
+            let options = db.get_sqlite_connection_pool().connect_options();
+            options.get_filename().display().to_string()
+        }
+        _ => {
+            let options = db.get_postgres_connection_pool().connect_options();
+            let (host, port) = (options.get_host(), options.get_port());
+            let database = options.get_database().unwrap_or_default();
+            format!("{host}:{port}/{database}")
+        }
+    }
+}
+
+/// Has every change committed to the database `db` is a pool of told to
+/// `announce` too, once it has committed.
 pub fn announce_commits(db: &DatabaseConnection, announce: Announce) {
-    if db.get_database_backend() == DbBackend::Sqlite {
-        with_turn(db, |turn| turn.announce = Some(announce));
+    let mut announcers = ANNOUNCERS.lock().unwrap_or_else(PoisonError::into_inner);
+    announcers
+        .entry(database_key(db))
+        .or_default()
+        .push(announce);
+}
+
+/// Who hears of the changes committed to `db`'s database, if anyone does.
+fn announcers(db: &DatabaseConnection) -> Option<Arc<[Announce]>> {
+    let announcers = ANNOUNCERS.lock().unwrap_or_else(PoisonError::into_inner);
+    match announcers.get(&database_key(db)) {
+        Some(list) if !list.is_empty() => Some(list.as_slice().into()),
+        _ => None,
     }
 }
 
 /// Waits, within its bound, for the write turn of the SQLite database `db`
 /// is a pool of.
-async fn write_turn(
-    db: &DatabaseConnection,
-) -> Result<(OwnedMutexGuard<()>, Option<Announce>), DbErr> {
-    let (queue, wait, announce) = with_turn(db, |turn| {
-        (Arc::clone(&turn.queue), turn.wait, turn.announce.clone())
-    });
-    let turn = tokio::time::timeout(wait, queue.lock_owned())
+async fn write_turn(db: &DatabaseConnection) -> Result<OwnedMutexGuard<()>, DbErr> {
+    let (queue, wait) = with_turn(db, |turn| (Arc::clone(&turn.queue), turn.wait));
+    tokio::time::timeout(wait, queue.lock_owned())
         .await
-        .map_err(|_| DbErr::Custom(TURN_TIMED_OUT.into()))?;
-    Ok((turn, announce))
+        .map_err(|_| DbErr::Custom(TURN_TIMED_OUT.into()))
 }
 
 impl BeginWrite for DatabaseConnection {
     async fn begin_write(&self) -> Result<WriteTransaction, DbErr> {
         match self.get_database_backend() {
             DbBackend::Sqlite => {
-                let (turn, announce) = write_turn(self).await?;
+                let turn = write_turn(self).await?;
                 let immediate = TransactionOptions {
                     sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
                     ..TransactionOptions::default()
                 };
                 let txn = self.begin_with_options(immediate).await?;
                 Ok(WriteTransaction {
-                    announce,
+                    announce: announcers(self),
                     ..WriteTransaction::new(txn, Some(turn))
                 })
             }
@@ -178,7 +206,10 @@ impl BeginWrite for DatabaseConnection {
                 let txn = tokio::spawn(async move { db.begin().await })
                     .await
                     .map_err(|err| DbErr::Custom(format!("beginning a transaction: {err}")))??;
-                Ok(WriteTransaction::new(txn, None))
+                Ok(WriteTransaction {
+                    announce: announcers(self),
+                    ..WriteTransaction::new(txn, None)
+                })
             }
         }
     }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use poem_openapi::{ContactObject, LicenseObject, OpenApiService, ServerObject};
-use sea_orm::{DatabaseConnection, DbBackend};
+use sea_orm::DatabaseConnection;
 
 use super::database;
 use crate::api::Published;
@@ -44,8 +44,14 @@ Every task path is scoped to the caller's user id; errors are `application/probl
 (RFC 9457) with a stable `code`.";
 
 impl Apis {
-    /// Every operation over `db`, with the parts `settings` describe.
-    pub fn build(settings: &Settings, db: &DatabaseConnection) -> anyhow::Result<Self> {
+    /// Every operation over `db`, with the parts `settings` describe;
+    /// `notified`: writes reach the streams by PostgreSQL's `NOTIFY` (else in
+    /// process).
+    pub fn build(
+        settings: &Settings,
+        db: &DatabaseConnection,
+        notified: bool,
+    ) -> anyhow::Result<Self> {
         let secret = settings.signing_secret()?;
         let passwords = PasswordHasher::new(
             settings.bcrypt_cost,
@@ -55,12 +61,7 @@ impl Apis {
         let gauges = (db.clone(), passwords.clone());
         let metrics = Metrics::new(move || database::gauges(&gauges.0, &gauges.1))
             .context("registering metrics")?;
-        // From the URL: the spec export's database is never connected.
-        let backend = match settings.is_sqlite() {
-            true => DbBackend::Sqlite,
-            false => DbBackend::Postgres,
-        };
-        let hub = ChangeHub::new(backend, settings.sync.max_streams_per_user);
+        let hub = ChangeHub::new(notified, settings.sync.max_streams_per_user);
         let auth = AuthApi {
             db: db.clone(),
             passwords,
@@ -129,7 +130,7 @@ impl Apis {
 /// assembled from the default settings over a database never connected.
 pub fn openapi() -> Api {
     let settings = Settings::defaults();
-    Apis::build(&settings, &DatabaseConnection::default())
+    Apis::build(&settings, &DatabaseConnection::default(), false)
         .expect("the default settings assemble")
         .service()
 }

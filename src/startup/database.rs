@@ -9,10 +9,17 @@ use sea_orm::{
     TransactionTrait,
 };
 
+use super::tls::explain;
 use crate::auth::PasswordHasher;
 use crate::config::Settings;
 use crate::http::ResourceGauges;
 use crate::service::transaction::bound_write_wait;
+
+/// A pooled connection idle this long is pinged before use: the database
+/// may have closed it meanwhile (Neon closes every connection when it
+/// suspends an idle compute, after 5 minutes at the least), and a dead one
+/// is replaced by a new connection, which waits for the database to wake.
+pub const PING_IF_IDLE_FOR: Duration = Duration::from_secs(30);
 
 pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
     let url = settings.database_url.expose();
@@ -31,52 +38,106 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
         // trip per query (on SQLite a hop to the connection's worker thread
         // and back; see BENCHMARKS.md). Only a connection idle long enough
         // to have been dropped is checked.
-        .test_before_acquire_if_idle_for(Duration::from_secs(30))
+        .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
         .sqlx_logging(false);
     if settings.is_sqlite() {
-        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-        // sea-orm would open a single SQLite connection. With WAL, readers
-        // never block each other or the writer, so a small pool lets reads
-        // run in parallel on both cores; writes still go one at a time,
-        // queued in process for the write turn (service::transaction). An in-memory database
-        // exists per connection, so it must stay at one.
-        options
-            .max_connections(if in_memory { 1 } else { 8 })
-            .min_connections(1);
-        options.map_sqlx_sqlite_opts(move |opts| {
-            let opts = opts
-                .create_if_missing(true)
-                .foreign_keys(true)
-                .busy_timeout(statement);
-            if in_memory {
-                opts
-            } else {
-                // Each pooled connection caches pages of its own (2 MB by
-                // default): eight copies of the same hot pages. 512 KiB
-                // each left throughput unchanged, on 10k and on 1M tasks,
-                // and took 15 MB off the server's memory (BENCHMARKS.md);
-                // the operating system caches the file anyway.
-                opts.journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
-                    .pragma("cache_size", "-512")
-            }
-        });
+        sqlite_options(&mut options, url, statement);
     } else {
         // Each instance holds at most this many PostgreSQL connections; size
         // it so instances × pool stays under the server's connection limit.
         options
             .max_connections(settings.database_max_connections)
-            .min_connections(1)
-            // Sent as a startup parameter; a pooler that refuses those
-            // (PgBouncer without `ignore_startup_parameters`) needs the
-            // setting on the role instead.
-            .statement_timeout(statement);
+            .min_connections(1);
+        // A pooler refuses it as a startup parameter: it is set on the role
+        // instead (`pooler::bound_statements`).
+        if !settings.is_pooled() {
+            options.statement_timeout(statement);
+        }
     }
-    let db = Database::connect(options).await?;
+    let db = Database::connect(options).await.map_err(explain)?;
     // SQLite's writers queue in process for their turn (service::transaction),
     // for as long as they would have waited on the busy timeout.
     bound_write_wait(&db, statement);
     Ok(db)
+}
+
+/// A direct connection to PostgreSQL, when DATABASE_DIRECT_URL is set apart
+/// from DATABASE_URL: for the event streams' LISTEN and for migrations,
+/// which a transaction-mode pooler cannot carry. Two connections at most.
+pub async fn connect_direct(settings: &Settings) -> Result<Option<DatabaseConnection>, DbErr> {
+    let Some(url) = settings.direct_url() else {
+        return Ok(None);
+    };
+    if settings.is_sqlite() || url == settings.database_url.expose() {
+        return Ok(None);
+    }
+    let acquire = Duration::from_millis(settings.database_acquire_timeout_ms);
+    let statement = Duration::from_secs(settings.database_statement_timeout_seconds);
+    let mut options = ConnectOptions::new(url);
+    options
+        .max_connections(2)
+        .min_connections(0)
+        .acquire_timeout(acquire)
+        .connect_timeout(acquire)
+        .statement_timeout(statement)
+        .sqlx_logging(false);
+    Database::connect(options).await.map(Some).map_err(explain)
+}
+
+/// The connection to LISTEN on for every instance's writes, if there is
+/// one: never through a transaction-mode pooler, which drops the LISTEN
+/// with its transaction. Without it, event streams hear only this
+/// instance's writes (announced in process), which start-up says.
+pub fn listener(
+    settings: &Settings,
+    db: &DatabaseConnection,
+    direct: Option<&DatabaseConnection>,
+) -> Option<DatabaseConnection> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return None;
+    }
+    if let Some(direct) = direct {
+        return Some(direct.clone());
+    }
+    if settings.is_pooled() {
+        tracing::warn!(
+            "DATABASE_URL goes through a transaction-mode pooler and DATABASE_DIRECT_URL is not \
+             set: event streams get the changes made through this instance only, not those made \
+             through other instances"
+        );
+        return None;
+    }
+    Some(db.clone())
+}
+
+fn sqlite_options(options: &mut ConnectOptions, url: &str, statement: Duration) {
+    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+    // sea-orm would open a single SQLite connection. With WAL, readers
+    // never block each other or the writer, so a small pool lets reads
+    // run in parallel on both cores; writes still go one at a time,
+    // queued in process for the write turn (service::transaction). An in-memory database
+    // exists per connection, so it must stay at one.
+    options
+        .max_connections(if in_memory { 1 } else { 8 })
+        .min_connections(1);
+    options.map_sqlx_sqlite_opts(move |opts| {
+        let opts = opts
+            .create_if_missing(true)
+            .foreign_keys(true)
+            .busy_timeout(statement);
+        if in_memory {
+            opts
+        } else {
+            // Each pooled connection caches pages of its own (2 MB by
+            // default): eight copies of the same hot pages. 512 KiB
+            // each left throughput unchanged, on 10k and on 1M tasks,
+            // and took 15 MB off the server's memory (BENCHMARKS.md);
+            // the operating system caches the file anyway.
+            opts.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .pragma("cache_size", "-512")
+        }
+    });
 }
 
 /// Arbitrary key of the PostgreSQL advisory lock taken while migrating.

@@ -3,7 +3,9 @@
 //! spec export alike; nothing imports it back.
 mod apis;
 mod database;
+mod pooler;
 mod routes;
+mod tls;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -14,7 +16,7 @@ use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
 pub use apis::{Api, Apis, openapi};
-pub use database::{connect, migrate};
+pub use database::{PING_IF_IDLE_FOR, connect, migrate};
 pub use routes::routes;
 
 use crate::config::Settings;
@@ -46,13 +48,22 @@ impl Application {
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         // A missing or short secret stops start-up before any connection.
         settings.signing_secret()?;
+        let direct = database::connect_direct(settings)
+            .await
+            .context("connecting to the database at DATABASE_DIRECT_URL")?;
+        if settings.is_pooled() {
+            pooler::bound_statements(settings, direct.as_ref())
+                .await
+                .context("setting the statement timeout on the database role")?;
+        }
         let db = database::connect(settings)
             .await
             .context("connecting to the database")?;
-        database::migrate(&db)
+        let listen = database::listener(settings, &db, direct.as_ref());
+        database::migrate(direct.as_ref().unwrap_or(&db))
             .await
             .context("applying migrations")?;
-        let apis = Apis::build(settings, &db)?;
+        let apis = Apis::build(settings, &db, listen.is_some())?;
         apis.auth.passwords.prepare().await?;
         let housekeeping = tokio::spawn(housekeeping::run(
             db.clone(),
@@ -71,7 +82,7 @@ impl Application {
         };
         Ok(Self {
             housekeeping,
-            changes_listener: hub.listen(&db),
+            changes_listener: hub.listen(listen.as_ref().unwrap_or(&db)),
             hub,
             listener,
             addr,

@@ -14,8 +14,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use sea_orm::DatabaseConnection;
 use sea_orm::sqlx::postgres::{PgListener, PgPool};
-use sea_orm::{DatabaseConnection, DbBackend};
 use tokio::sync::{broadcast, watch};
 use tokio::task::AbortHandle;
 use uuid::Uuid;
@@ -51,10 +51,11 @@ struct Inner {
 }
 
 impl ChangeHub {
-    /// A hub for a database of `backend` (announcing in process unless it
-    /// is PostgreSQL), allowing `max_per_user` streams per user.
-    pub fn new(backend: DbBackend, max_per_user: u32) -> Self {
-        let in_process = backend != DbBackend::Postgres;
+    /// A hub whose writes are announced by PostgreSQL's `NOTIFY` when
+    /// `notified` (a connection can LISTEN), else in process, allowing
+    /// `max_per_user` streams per user.
+    pub fn new(notified: bool, max_per_user: u32) -> Self {
+        let in_process = !notified;
         Self(Arc::new(Inner {
             sender: broadcast::channel(CAPACITY).0,
             in_process,
@@ -64,9 +65,9 @@ impl ChangeHub {
         }))
     }
 
-    /// Starts hearing of the changes written to `db`: on PostgreSQL the
-    /// `NOTIFY`s of every instance (stop it by aborting the handle), on
-    /// SQLite this process's committed writes.
+    /// Starts hearing of changes: when notified, the `NOTIFY`s of every
+    /// instance on `db`, the connection to LISTEN on (stop it by aborting
+    /// the handle); else the writes this process commits to `db`.
     pub fn listen(&self, db: &DatabaseConnection) -> Option<AbortHandle> {
         let sender = self.0.sender.clone();
         if self.0.in_process {

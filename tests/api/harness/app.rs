@@ -150,5 +150,6 @@ pub fn settings(database_url: &str) -> Settings {
         max_header_bytes: 16 * 1024,
         max_connections: None,
         sync: Default::default(),
+        pooler: Default::default(),
     }
 }
