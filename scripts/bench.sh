@@ -54,6 +54,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
+# shellcheck source=lib/common.sh
+source scripts/lib/common.sh
 
 DURATION=10s
 CONNS="64 1000"
@@ -131,10 +133,6 @@ raise_file_limit() {
     echo "error: open-file limit $(ulimit -n) is too low for 1000 connections" >&2
     exit 1
   fi
-}
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 ensure_tools
@@ -236,21 +234,14 @@ seed() {
     --sessions-out "$WORK/$name.sessions" 2>"$WORK/seed-$name.log" | tail -n 1
 }
 
-# start_server NAME COMMAND...: starts it on a free port, waits for it.
+# start_server NAME COMMAND...: starts it on a free port (its log in
+# $WORK/NAME.log, its request log at INFO for server_errors), sets URL.
 start_server() {
   local name="$1"
   shift
-  PORT="$(free_port)"
-  URL="http://127.0.0.1:$PORT"
-  BIND_ADDR="127.0.0.1:$PORT" "$@" >"$WORK/$name.log" 2>&1 </dev/null &
-  SERVER_PID=$!
-  for _ in $(seq 1 300); do
-    if curl -fs -o /dev/null "$URL/$HEALTH"; then return 0; fi
-    kill -0 "$SERVER_PID" 2>/dev/null || { echo "error: $name exited" >&2; exit 1; }
-    sleep 0.1
-  done
-  echo "error: $name did not answer within 30 s" >&2
-  exit 1
+  SERVER_RUST_LOG="info,sqlx=warn,sea_orm=warn" server_start "$WORK/$name.log" -- "$@" ||
+    die "$name did not start"
+  URL="$SERVER_URL"
 }
 
 stop_server() {
@@ -374,7 +365,6 @@ streams_scenario() {
   log "live streams: $STREAMS event streams, $STREAMS_PER_USER for each of $users users"
   url="$(database streams)"
   echo "   $(seed streams "$url" "$users")" >&2
-  HEALTH="health/live"
   start_server server-streams env DATABASE_URL="$url" MAX_STREAMS_PER_USER="$STREAMS_PER_USER" \
     "$BIN" serve
   python3 scripts/bench/streams.py --url "$URL" --pid "$SERVER_PID" \
@@ -418,14 +408,12 @@ export BENCH_SESSIONS="$WORK/small.sessions" BENCH_USERS="$USERS"
 # endpoint scenario's (scripts/bench/ceiling.lua).
 if want ceiling; then
   log "ceiling: bare poem handler"
-  HEALTH=""
   start_server ceiling "$CEILING"
   warm_up ceiling
   for c in $CONNS; do bench ceiling "ceiling (bare poem)" "-" "$c" ceiling; done
   stop_server
 fi
 
-HEALTH="health/live"
 start_server server-small env DATABASE_URL="$SMALL_URL" "$BIN" serve
 warm_up get
 if want login || want flood || want burst; then measure_hash; fi

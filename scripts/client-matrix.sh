@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # The spec as client authors meet it. From the committed spec
 # (openapi/openapi.json), with the tools pinned in tests/client/package-lock.json:
 #   1. lints it with Spectral (`spectral:oas`) and Redocly (`recommended`,
@@ -23,6 +24,8 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root="$PWD"
+# shellcheck source=lib/common.sh
+source scripts/lib/common.sh
 
 run_e2e=1
 if [ "${1:-}" = "--no-e2e" ]; then
@@ -77,10 +80,8 @@ check "no unknown/any in the generated types" 60 node check-generated.mjs \
 
 if [ "$run_e2e" = 1 ] && [ -f build/e2e.js ] && [ -f build/journey.js ]; then
   cd "$root"
-  # shellcheck source=lib/server.sh
-  source scripts/lib/server.sh
-  trap server_stop EXIT
-  SERVER_AUTH_FAILURES_PER_EMAIL="$AUTH_FAILURES_PER_EMAIL" server_start
+  trap test_server_stop EXIT
+  SERVER_AUTH_FAILURES_PER_EMAIL="$AUTH_FAILURES_PER_EMAIL" test_server_start
   export TASKS_API_URL="$SERVER_URL"
   check "hey-api client end to end" 120 node tests/client/build/e2e.js
   check "user journey, every response parsed by its zod schema" 120 \
