@@ -59,13 +59,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-section() { printf '\n--- %s\n' "$*"; }
-fail() {
-  echo "chaos: FAIL: $*" >&2
-  FAILED=1
-}
-FAILED=0
-
 section "building the release server"
 TASKS_API="$(tasks_api_binary release)"
 

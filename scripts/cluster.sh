@@ -88,13 +88,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-section() { printf '\n--- %s\n' "$*"; }
-FAILED=0
-fail() {
-  echo "cluster: FAIL: $*" >&2
-  FAILED=1
-}
-
 ensure_nginx() {
   if [ -n "${NGINX_BIN:-}" ]; then
     return 0

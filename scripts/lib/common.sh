@@ -8,6 +8,7 @@
 #   loopback_only URL                   # dies unless URL's host is on 127.0.0.0/8
 #   free_port                           # a free TCP port on 127.0.0.1
 #   now                                 # seconds since the epoch, as a float
+#   section TITLE / fail MESSAGE        # a step's heading; a failed check (sets FAILED=1)
 #   TASKS_API="$(tasks_api_binary release)"     # or debug (the default)
 #   server_start LOG [VAR=VALUE...] [-- COMMAND...]
 #                                       # sets SERVER_PID, SERVER_ADDR, SERVER_URL
@@ -28,6 +29,17 @@ die() {
 }
 
 now() { date +%s.%N; }
+
+# section TITLE: a heading between a script's steps.
+section() { printf '\n--- %s\n' "$*"; }
+
+# fail MESSAGE: a failed check; the script goes on to its next one and ends
+# with exit status 1 when FAILED is set.
+FAILED=0
+fail() {
+  echo "$(basename "$0" .sh): FAIL: $*" >&2
+  FAILED=1
+}
 
 free_port() {
   python3 -c 'import socket
