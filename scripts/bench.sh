@@ -27,8 +27,9 @@
 # headers, starts the server on the database, times one hash (the quickest
 # of 5 sequential logins on the idle server: the bcrypt limit is cores / that
 # time) and runs get one / list 50 / patch / mixed / create / login at each
-# connection count, then the open loop (1000 connections, each sending about
-# one request a second: scripts/bench/open.lua) for twice --duration, then
+# connection count, then the open loop (1000 requests a second arriving at a
+# constant rate over 1000 connections, each timed from when it was due:
+# scripts/bench/open_loop.py with oha) for twice --duration, then
 # reads during a login flood. The login runs and the flood wait up to the
 # request deadline (wrk --timeout 30s), since logins queue for the bcrypt
 # threads, and each login run is followed by a wait (at most 60 s) until a
@@ -54,6 +55,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
+# shellcheck source=lib/common.sh
+source scripts/lib/common.sh
+# The scenarios' building blocks: databases, servers, one wrk or oha run,
+# login probes, the live-stream scenario, the run's description.
+# shellcheck source=bench/functions.sh
+source scripts/bench/functions.sh
 
 DURATION=10s
 CONNS="64 1000"
@@ -72,6 +79,8 @@ COMPARE=""
 COMPARE_ROUNDS=2
 ONLY=""
 OPEN_CONNS=1000
+OPEN_RATE=1000
+OPEN_LABEL="open loop, 1000 req/s (oha)"
 STREAMS=1000
 STREAMS_PER_USER=5
 ORIGINAL_ARGS="$*"
@@ -119,6 +128,13 @@ ensure_tools() {
       as_root apt-get update </dev/null && as_root apt-get install -y wrk </dev/null
     }
   fi
+  # oha keeps the open loop's arrival rate and times each request from when
+  # it was due (wrk's delay() cannot: a slow server only lowers its rate).
+  if { want open || [ -n "$COMPARE" ]; } && ! command -v oha >/dev/null 2>&1; then
+    log "installing oha (crates.io, cargo install --locked; a few minutes)"
+    cargo install oha --locked --quiet </dev/null
+    export PATH="$PATH:${CARGO_HOME:-$HOME/.cargo}/bin"
+  fi
   for tool in curl python3; do
     command -v "$tool" >/dev/null || { echo "error: $tool is required" >&2; exit 1; }
   done
@@ -131,10 +147,6 @@ raise_file_limit() {
     echo "error: open-file limit $(ulimit -n) is too low for 1000 connections" >&2
     exit 1
   fi
-}
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 ensure_tools
@@ -215,189 +227,6 @@ if [ "$BACKEND" = postgres ]; then
   command -v psql >/dev/null && PSQL=psql
 fi
 
-# A new, empty database for one phase; prints its URL.
-database() {
-  local name="$1"
-  if [ "$BACKEND" = postgres ]; then
-    "$PSQL" "$PG_URL" -q -v ON_ERROR_STOP=1 -c "CREATE DATABASE bench_$name" >&2
-    echo "${PG_URL%/*}/bench_$name"
-  else
-    echo "sqlite://$WORK/$name.db"
-  fi
-}
-
-# seed NAME URL USERS: seeds, writes $WORK/NAME.sessions, prints the timing.
-seed() {
-  local name="$1" url="$2" users="$3"
-  # The real cost (12): hashed once, shared by every seeded user, so that
-  # the login scenario pays what a real login pays.
-  DATABASE_URL="$url" RUST_LOG=warn "$BIN" seed --users "$users" \
-    --tasks-per-user "$TASKS_PER_USER" --password-cost 12 \
-    --sessions-out "$WORK/$name.sessions" 2>"$WORK/seed-$name.log" | tail -n 1
-}
-
-# start_server NAME COMMAND...: starts it on a free port, waits for it.
-start_server() {
-  local name="$1"
-  shift
-  PORT="$(free_port)"
-  URL="http://127.0.0.1:$PORT"
-  BIND_ADDR="127.0.0.1:$PORT" "$@" >"$WORK/$name.log" 2>&1 </dev/null &
-  SERVER_PID=$!
-  for _ in $(seq 1 300); do
-    if curl -fs -o /dev/null "$URL/$HEALTH"; then return 0; fi
-    kill -0 "$SERVER_PID" 2>/dev/null || { echo "error: $name exited" >&2; exit 1; }
-    sleep 0.1
-  done
-  echo "error: $name did not answer within 30 s" >&2
-  exit 1
-}
-
-stop_server() {
-  kill "$SERVER_PID" 2>/dev/null || true
-  wait "$SERVER_PID" 2>/dev/null || true
-  SERVER_PID=""
-}
-
-# The server's non-2xx answers by operation, status and problem code, from
-# its request log (for the notes under the table).
-server_errors() {
-  python3 - "$WORK/$1.log" "$1" >>"$WORK/server-errors" <<'PY'
-import collections, json, sys
-counts = collections.Counter()
-for line in open(sys.argv[1], errors="ignore"):
-    if '"status"' not in line:
-        continue
-    try:
-        event = json.loads(line)
-    except ValueError:
-        continue
-    status = event.get("status")
-    if event.get("message") == "request" and isinstance(status, int) and status >= 300:
-        counts[(event.get("operation", "?"), status)] += 1
-for (operation, status), n in sorted(counts.items()):
-    print(f"{sys.argv[2]}: {operation} answered {status} x{n}")
-PY
-}
-
-# Peak RSS per scenario: writing 5 to clear_refs resets VmHWM.
-reset_peak() { echo 5 >"/proc/$SERVER_PID/clear_refs" 2>/dev/null || true; }
-peak_kb() { awk '/^VmHWM/ {print $2}' "/proc/$SERVER_PID/status" 2>/dev/null || echo "-"; }
-
-# CPU seconds the server's hashing threads (bcrypt-N) have used so far:
-# the difference over a login run shows how much of the cores hashed.
-hash_cpu() {
-  { cat "/proc/$SERVER_PID"/task/*/stat 2>/dev/null || true; } |
-    awk -v tck="$(getconf CLK_TCK)" '$2 ~ /^\(bcrypt-/ {t += $14 + $15} END {printf "%.2f\n", t / tck}'
-}
-hash_cpu_since() { awk -v a="$1" -v b="$(hash_cpu)" 'BEGIN {printf "%.2f\n", b - a}'; }
-
-# bench ID LABEL DB CONNS SCRIPT [DURATION]: one bounded wrk run (of
-# --duration unless given), appended to RESULTS.
-bench() {
-  local id="$1" label="$2" db="$3" conns="$4" script="$5" secs="${6:-$DURATION}" out
-  local timeout=5s hashed=-
-  if [ "$script" = login ]; then timeout="$LOGIN_TIMEOUT" hashed="$(hash_cpu)"; fi
-  out="$WORK/wrk-$id-$conns.out"
-  reset_peak
-  wrk -t2 -c"$conns" -d"$secs" --timeout "$timeout" -s "$BENCH_LUA/$script.lua" "$URL" >"$out" 2>&1
-  if [ "$hashed" != - ]; then hashed="$(hash_cpu_since "$hashed")"; fi
-  record "$id" "$label" "$db" "$conns" "$out" "$(peak_kb)" "$hashed"
-}
-
-# record ID LABEL DB CONNS WRK_OUTPUT RSS_KB [HASH_CPU_S]: one RESULTS row.
-record() {
-  local id="$1" label="$2" db="$3" conns="$4" out="$5" rss="$6" hashed="${7:--}" line
-  line="$(grep '^RESULT ' "$out")" || { cat "$out" >&2; exit 1; }
-  python3 - "$id" "$label" "$db" "$conns" "$rss" "$line" "$hashed" >>"$RESULTS" <<'PY'
-import sys
-id_, label, db, conns, rss, line, hashed = sys.argv[1:]
-f = dict(kv.split("=", 1) for kv in line.split()[1:])
-errors = sum(int(f[k]) for k in ("connect", "read", "write", "timeout"))
-print("\t".join([id_, label, db, conns, f["requests"], f["duration_us"], f["p50_us"],
-                 f["p99_us"], f["p999_us"], str(errors), f["non2xx"], f["statuses"], rss,
-                 f["p95_us"], hashed]))
-PY
-  tail -n 1 "$RESULTS" | awk -F'\t' '{printf "   %-28s %5s conns  %8.0f req/s  p99 %6.1f ms  errors %s  non-2xx %s  rss %s kB%s\n",
-    $2, $4, $5 / ($6 / 1e6), $8 / 1000, $10, $11, $13, ($15 == "-" ? "" : "  hashing " $15 " s CPU")}' >&2
-}
-
-# login_once: one login as seed-0; prints its status and its time in ms.
-login_once() {
-  { curl -s -o /dev/null --max-time 35 -w '%{http_code} %{time_total}\n' \
-    -H 'Content-Type: application/json' \
-    -d '{"email":"seed-0@example.com","password":"seeded-password"}' \
-    "$URL/api/auth/login" || true; } | awk '{printf "%s %.0f\n", $1, $2 * 1000}'
-}
-
-# One hash's time, for the bcrypt limit (cores / one hash's time): the
-# quickest of 5 sequential logins on the idle server (a login's database
-# work is ~1 ms against ~230 ms of bcrypt at cost 12).
-HASH_MS=""
-measure_hash() {
-  local code ms best=""
-  for _ in 1 2 3 4 5; do
-    read -r code ms <<<"$(login_once)"
-    [ "$code" = 200 ] || { echo "error: a probe login was answered $code" >&2; exit 1; }
-    if [ -z "$best" ] || [ "$ms" -lt "$best" ]; then best="$ms"; fi
-  done
-  HASH_MS="$best"
-  awk -v ms="$HASH_MS" -v cores="$(nproc)" 'BEGIN {printf "   one hash: %d ms (the quickest of 5 logins); bcrypt limit %.1f logins/s on %d cores\n",
-    ms, cores * 1000 / ms, cores}' >&2
-}
-
-# Waits until the logins an earlier run left queued are done: until a probe
-# login is answered 200 within twice one hash's time (at most 60 s).
-drain_logins() {
-  local code ms end=$((SECONDS + 60))
-  [ -n "$HASH_MS" ] || return 0
-  for _ in $(seq 1 120); do
-    read -r code ms <<<"$(login_once)"
-    if [ "$code" = 200 ] && [ "$ms" -le $((HASH_MS * 2)) ]; then return 0; fi
-    [ "$SECONDS" -lt "$end" ] || break
-    sleep 0.5
-  done
-  echo "   (the login queue was not drained after 60 s; going on)" >&2
-}
-
-# scenario ID ...: `bench ID ...` if --only (if given) names ID.
-scenario() { if want "$1"; then bench "$@"; fi; }
-
-# Short untimed warm-up: connections, caches, the pool.
-warm_up() { wrk -t2 -c64 -d2s -s "$BENCH_LUA/$1.lua" "$URL" >/dev/null 2>&1; }
-
-# The live-stream scenario: its own database with enough seeded users,
-# its own server with MAX_STREAMS_PER_USER set to --streams-per-user.
-STREAMS_SUMMARY=""
-streams_scenario() {
-  local users=$(((STREAMS + STREAMS_PER_USER - 1) / STREAMS_PER_USER)) url
-  log "live streams: $STREAMS event streams, $STREAMS_PER_USER for each of $users users"
-  url="$(database streams)"
-  echo "   $(seed streams "$url" "$users")" >&2
-  HEALTH="health/live"
-  start_server server-streams env DATABASE_URL="$url" MAX_STREAMS_PER_USER="$STREAMS_PER_USER" \
-    "$BIN" serve
-  python3 scripts/bench/streams.py --url "$URL" --pid "$SERVER_PID" \
-    --sessions "$WORK/streams.sessions" --streams "$STREAMS" --per-user "$STREAMS_PER_USER" \
-    --out "$WORK/streams.json" || echo "   (some streams failed to open or missed events)" >&2
-  stop_server
-  server_errors server-streams
-  STREAMS_SUMMARY="$(python3 - "$WORK/streams.json" <<'PY'
-import json, sys
-f = json.load(open(sys.argv[1]))
-print(f"{f['streams']} streams ({f['per_user']} per user, {f['open_failures']} failed to open), "
-      f"server RSS {f['rss_before_kb'] / 1024:.0f} -> {f['rss_open_kb'] / 1024:.0f} MB "
-      f"= {f['kb_per_stream']} kB a stream; {f['writes']} writes at {f['rate']:g}/s: "
-      f"{f['deliveries']}/{f['expected_deliveries']} events ({f['unexpected_events']} "
-      f"unexpected, {f['streams_closed']} streams closed early), write to event p50 "
-      f"{f['delivery_p50_ms']} ms, p95 {f['delivery_p95_ms']}, p99 {f['delivery_p99_ms']}, "
-      f"max {f['delivery_max_ms']}; server CPU {f['server_cpu_ms_per_write']} ms a write "
-      f"({f['server_cpu_ms_per_write_no_streams']} ms with no stream open), "
-      f"{f['server_cpu_idle_percent']} % of a core idle")
-PY
-)" || STREAMS_SUMMARY="no figures (the scenario failed; see above)"
-}
-
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 DB_LABEL="$BACKEND"
 
@@ -418,14 +247,12 @@ export BENCH_SESSIONS="$WORK/small.sessions" BENCH_USERS="$USERS"
 # endpoint scenario's (scripts/bench/ceiling.lua).
 if want ceiling; then
   log "ceiling: bare poem handler"
-  HEALTH=""
   start_server ceiling "$CEILING"
   warm_up ceiling
   for c in $CONNS; do bench ceiling "ceiling (bare poem)" "-" "$c" ceiling; done
   stop_server
 fi
 
-HEALTH="health/live"
 start_server server-small env DATABASE_URL="$SMALL_URL" "$BIN" serve
 warm_up get
 if want login || want flood || want burst; then measure_hash; fi
@@ -443,12 +270,12 @@ for c in $CONNS; do
   fi
 done
 
-# Open loop: a fixed rate, not as fast as the server answers. Twice the
-# usual duration, for enough samples in the tail (about 1000 a second).
+# Open loop: a fixed arrival rate, not as fast as the server answers. Twice
+# the usual duration, for enough samples in the tail (1000 a second).
 OPEN_SECS="$((${DURATION%s} * 2))s"
 if want open; then
-  log "open loop: $OPEN_CONNS connections, about one request a second each, for $OPEN_SECS"
-  bench open "open loop, ~1 req/s per conn" "$SMALL" "$OPEN_CONNS" open "$OPEN_SECS"
+  log "open loop: $OPEN_RATE requests/s arriving over $OPEN_CONNS connections, for $OPEN_SECS"
+  bench open "$OPEN_LABEL" "$SMALL" "$OPEN_CONNS" open "$OPEN_SECS"
 fi
 
 if want flood; then
@@ -534,7 +361,7 @@ if [ -n "$COMPARE" ]; then
       get) label="get one task" ;;
       list) label="list 50 tasks" ;;
       create) label="create a task" ;;
-      *) label="open loop, ~1 req/s per conn" conns="$OPEN_CONNS" secs="$OPEN_SECS" ;;
+      *) label="$OPEN_LABEL" conns="$OPEN_CONNS" secs="$OPEN_SECS" ;;
     esac
     for url in "$BEFORE_URL" "$AFTER_URL"; do URL="$url" warm_up "$scenario"; done
     for c in $conns; do
@@ -555,48 +382,7 @@ if [ -n "$COMPARE" ]; then
   server_errors server-after
 fi
 
-{
-  echo "backend=$BACKEND"
-  echo "date=$(date -u +%Y-%m-%d)"
-  echo "nproc=$(nproc)"
-  echo "cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
-  echo "memory=$(awk '/^MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)"
-  echo "kernel=Linux $(uname -r)"
-  echo "rustc=$(rustc --version)"
-  echo "wrk=$(wrk -v 2>&1 | head -n 1 | awk '{print $1, $2}')"
-  echo "sqlite=$(python3 - <<'PY'
-import glob, os, re
-# The SQLite that sqlx bundles: the amalgamation of the libsqlite3-sys
-# version in Cargo.lock.
-lock = open("Cargo.lock").read()
-m = re.search(r'name = "libsqlite3-sys"\nversion = "([^"]+)"', lock)
-home = os.environ.get("CARGO_HOME", os.path.expanduser("~/.cargo"))
-found = "?"
-if m:
-    for path in glob.glob(f"{home}/registry/src/*/libsqlite3-sys-{m.group(1)}/sqlite3/sqlite3.h"):
-        v = re.search(r'#define SQLITE_VERSION\s+"([^"]+)"', open(path, errors="ignore").read())
-        if v:
-            found = v.group(1)
-            break
-print(found)
-PY
-)"
-  if [ "$BACKEND" = postgres ]; then
-    echo "postgres=$("$PG_BIN/postgres" --version | sed 's/postgres (PostgreSQL)/PostgreSQL/')"
-  fi
-  echo "load_before=$LOAD_BEFORE"
-  echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "command=scripts/bench.sh${ORIGINAL_ARGS:+ $ORIGINAL_ARGS}"
-  echo "duration=$DURATION"
-  echo "open_duration=$OPEN_SECS"
-  echo "login_timeout=$LOGIN_TIMEOUT"
-  [ -n "$HASH_MS" ] && echo "hash_ms=$HASH_MS"
-  cat "$WORK/bursts"
-  [ -n "$COMPARE" ] && echo "compare=$COMPARE ($(git rev-parse --short "$COMPARE")), $COMPARE_ROUNDS alternating rounds"
-  echo "seed_small=$SEED_SMALL"
-  [ -n "$STREAMS_SUMMARY" ] && echo "streams=$STREAMS_SUMMARY"
-  [ -n "$SEED_LARGE" ] && echo "seed_large=$SEED_LARGE"
-} >"$META"
+write_meta >"$META"
 
 echo
 if [ "$WRITE" -eq 1 ]; then

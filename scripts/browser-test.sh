@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # Swagger UI in a real browser: starts a throwaway server, then drives /docs
 # in headless Chromium (Debian's `chromium`, through playwright-core pinned in
 # tests/client): authorise, run "List tasks", see the 200, reload, and see the
@@ -9,6 +10,8 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=lib/common.sh
+source scripts/lib/common.sh
 
 chromium_bin="${CHROMIUM:-/usr/bin/chromium}"
 if [ ! -x "$chromium_bin" ]; then
@@ -24,10 +27,8 @@ if [ ! -d tests/client/node_modules ] ||
   (cd tests/client && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-# shellcheck source=lib/server.sh
-source scripts/lib/server.sh
-trap server_stop EXIT
-server_start
+trap test_server_stop EXIT
+test_server_start
 
 out=tests/output/browser
 rm -rf "$out"

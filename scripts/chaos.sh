@@ -27,8 +27,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # shellcheck source=lib/postgres.sh
 source scripts/lib/postgres.sh
-# shellcheck source=lib/instances.sh
-source scripts/lib/instances.sh
+# shellcheck source=lib/common.sh
+source scripts/lib/common.sh
 
 SECONDS_PER_LEG="${CHAOS_SECONDS:-12}"
 CONCURRENCY="${CHAOS_CONCURRENCY:-16}"
@@ -47,7 +47,7 @@ cleanup() {
   for pid in "$LOAD_PID" "$SLOW_PID"; do
     [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
   done
-  instance_stop "$SERVER_PID"
+  server_stop "$SERVER_PID"
   if [ "$status" -ne 0 ]; then
     dump_logs 30 "$WORK"/server-*.log
   fi
@@ -59,15 +59,8 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-section() { printf '\n--- %s\n' "$*"; }
-fail() {
-  echo "chaos: FAIL: $*" >&2
-  FAILED=1
-}
-FAILED=0
-
 section "building the release server"
-TASKS_API="$(release_binary)"
+TASKS_API="$(tasks_api_binary release)"
 
 section "starting PostgreSQL"
 pg_start
@@ -90,9 +83,7 @@ SERVER_ENV=(
   SHUTDOWN_GRACE_SECONDS=20
 )
 server_up() { # LOG_NAME
-  instance_start "$WORK/server-$1.log" "${SERVER_ENV[@]}"
-  SERVER_PID="$INSTANCE_PID"
-  SERVER_URL="http://$INSTANCE_ADDR"
+  server_start "$WORK/server-$1.log" "${SERVER_ENV[@]}"
   echo "server $1 on $SERVER_URL (pid $SERVER_PID)"
 }
 # load_start NAME [load.py run options...]: the load in the background; waits
@@ -137,19 +128,19 @@ for _ in $(seq 1 100); do
 done
 SIGNAL_AT="$(now)"
 kill -TERM "$SERVER_PID"
-instance_wait "$SERVER_PID" 30
+server_wait "$SERVER_PID" 30
 STOPPED_AT="$(now)"
 DRAIN_PID="$SERVER_PID"
 SERVER_PID=""
 wait "$SLOW_PID" || fail "the slow requests did not complete"
 SLOW_PID=""
 load_wait
-python3 -c "print('  server exited with status $INSTANCE_STATUS, %.2f s after SIGTERM' % ($STOPPED_AT - $SIGNAL_AT))"
-if [ "$INSTANCE_STATUS" = timeout ]; then
+python3 -c "print('  server exited with status $SERVER_STATUS, %.2f s after SIGTERM' % ($STOPPED_AT - $SIGNAL_AT))"
+if [ "$SERVER_STATUS" = timeout ]; then
   kill -KILL "$DRAIN_PID" 2>/dev/null || true
   fail "the server had not exited 30 s after SIGTERM"
-elif [ "$INSTANCE_STATUS" -ne 0 ]; then
-  fail "the server exited with status $INSTANCE_STATUS after SIGTERM (expected 0)"
+elif [ "$SERVER_STATUS" -ne 0 ]; then
+  fail "the server exited with status $SERVER_STATUS after SIGTERM (expected 0)"
 fi
 "${LOAD[@]}" drain --journal "$WORK/drain.json" --signal "$SIGNAL_AT" \
   --slow "$WORK/slow.json" --figures "$WORK/drain-outcome.json" || fail "a request the server accepted failed during the drain"

@@ -45,8 +45,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # shellcheck source=lib/postgres.sh
 source scripts/lib/postgres.sh
-# shellcheck source=lib/instances.sh
-source scripts/lib/instances.sh
+# shellcheck source=lib/common.sh
+source scripts/lib/common.sh
 
 SECONDS_PER_PHASE="${CLUSTER_SECONDS:-5}"
 CONCURRENCY="${CLUSTER_CONCURRENCY:-16}"
@@ -70,12 +70,12 @@ cleanup() {
   [ -n "$STREAMS_PID" ] && kill "$STREAMS_PID" 2>/dev/null && wait "$STREAMS_PID" 2>/dev/null
   if [ -n "$NGINX_PID" ] && kill -0 "$NGINX_PID" 2>/dev/null; then
     kill -QUIT "$NGINX_PID" 2>/dev/null || true
-    instance_wait "$NGINX_PID" 10
-    [ "$INSTANCE_STATUS" = timeout ] && kill -KILL "$NGINX_PID" 2>/dev/null
+    server_wait "$NGINX_PID" 10
+    [ "$SERVER_STATUS" = timeout ] && kill -KILL "$NGINX_PID" 2>/dev/null
     wait "$NGINX_PID" 2>/dev/null || true
   fi
   for pid in "${PIDS[@]}"; do
-    instance_stop "$pid"
+    server_stop "$pid"
   done
   if [ "$status" -ne 0 ]; then
     dump_logs 20 "$WORK"/*.log
@@ -87,19 +87,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-section() { printf '\n--- %s\n' "$*"; }
-FAILED=0
-fail() {
-  echo "cluster: FAIL: $*" >&2
-  FAILED=1
-}
-free_port() {
-  python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
 
 ensure_nginx() {
   if [ -n "${NGINX_BIN:-}" ]; then
@@ -120,7 +107,7 @@ ensure_nginx() {
 }
 
 section "building the release server; nginx"
-TASKS_API="$(release_binary)"
+TASKS_API="$(tasks_api_binary release)"
 ensure_nginx
 "$NGINX_BIN" -v
 
@@ -150,10 +137,10 @@ env "${COMMON_ENV[@]}" LOG_FORMAT=json RUST_LOG=warn "$TASKS_API" migrate up </d
 section "starting three instances"
 ADDRS=()
 for n in 1 2 3; do
-  instance_start "$WORK/instance-$n.log" "${COMMON_ENV[@]}"
-  PIDS+=("$INSTANCE_PID")
-  ADDRS+=("$INSTANCE_ADDR")
-  echo "instance $n on http://$INSTANCE_ADDR (pid $INSTANCE_PID)"
+  server_start "$WORK/instance-$n.log" "${COMMON_ENV[@]}"
+  PIDS+=("$SERVER_PID")
+  ADDRS+=("$SERVER_ADDR")
+  echo "instance $n on http://$SERVER_ADDR (pid $SERVER_PID)"
 done
 
 section "starting nginx"
@@ -268,8 +255,8 @@ LOAD_PID=""
   fail "acknowledged writes were lost or half-applied"
 
 section "2. instance $VICTIM started again on $VICTIM_ADDR"
-instance_start "$WORK/instance-$VICTIM-again.log" "${COMMON_ENV[@]}" BIND_ADDR="$VICTIM_ADDR"
-PIDS[VICTIM - 1]="$INSTANCE_PID"
+server_start "$WORK/instance-$VICTIM-again.log" "${COMMON_ENV[@]}" BIND_ADDR="$VICTIM_ADDR"
+PIDS[VICTIM - 1]="$SERVER_PID"
 "${LOAD[@]}" ready "http://$VICTIM_ADDR" --max-seconds 15
 
 section "3. If-Match race between instance 1 and instance $VICTIM"

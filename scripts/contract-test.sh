@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # Contract tests: schemathesis (pinned in tests/contract/requirements.txt,
 # installed into tests/contract/.venv) runs every check against a live
 # server, authenticated as a freshly signed-up user, with the committed spec
@@ -10,21 +11,14 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# shellcheck source=lib/common.sh
+source scripts/lib/common.sh
 venv=tests/contract/.venv
-if [ ! -x "$venv/bin/schemathesis" ] ||
-  ! cmp -s tests/contract/requirements.txt "$venv/requirements.installed"; then
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check \
-    --no-deps -r tests/contract/requirements.txt
-  cp tests/contract/requirements.txt "$venv/requirements.installed"
-fi
+python_venv "$venv" tests/contract/requirements.txt
 
-# shellcheck source=lib/server.sh
-source scripts/lib/server.sh
-trap server_stop EXIT
-server_start
-server_sign_up
+trap test_server_stop EXIT
+test_server_start
+test_server_sign_up
 
 mkdir -p tests/output/contract
 TASKS_API_TOKEN="$SERVER_TOKEN" TASKS_API_USER_ID="$SERVER_USER_ID" \

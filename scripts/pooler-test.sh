@@ -25,12 +25,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/lib/postgres.sh
 # shellcheck source=lib/pgbouncer.sh
 source scripts/lib/pgbouncer.sh
-# shellcheck source=lib/server.sh
-source scripts/lib/server.sh
+# shellcheck source=lib/common.sh
+source scripts/lib/common.sh
 # shellcheck source=lib/start_up.sh
 source scripts/lib/start_up.sh
 
-bin="$(server_binary)"
+bin="$(tasks_api_binary debug)"
 log="$(mktemp)"
 cleanup() {
   stop_started

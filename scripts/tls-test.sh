@@ -16,12 +16,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/lib/postgres.sh
 # shellcheck source=lib/pg_tls.sh
 source scripts/lib/pg_tls.sh
-# shellcheck source=lib/server.sh
-source scripts/lib/server.sh
+# shellcheck source=lib/common.sh
+source scripts/lib/common.sh
 # shellcheck source=lib/start_up.sh
 source scripts/lib/start_up.sh
 
-bin="$(server_binary)"
+bin="$(tasks_api_binary debug)"
 work="$(mktemp -d)"
 # The cluster's owner (the postgres user, when run as root) reads the
 # server's certificate from here.

@@ -15,10 +15,15 @@ once.
 import argparse
 import http.client
 import json
+import os
+import sys
 import threading
 import time
 import urllib.parse
 from collections import Counter
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from helpers import loopback_only, percentile  # noqa: E402
 
 
 def main():
@@ -34,7 +39,7 @@ def main():
     if args.users < 0:
         parser.error("users must be >= 0")
     users = args.users or args.n
-    target = urllib.parse.urlsplit(args.url)
+    target = urllib.parse.urlsplit(loopback_only(args.url))
     start = threading.Barrier(args.n + 1)
     results = [None] * args.n
 
@@ -64,15 +69,15 @@ def main():
     for t in threads:
         t.join()
     times = sorted(t for _, t in results)
-    pick = lambda q: times[min(len(times) - 1, int(q * len(times)))]
     ok = [t for s, t in results if s == "200"]
     last_ok = max(ok) if ok else 0.0
     counts = ",".join(f"{k}x{v}" for k, v in sorted(Counter(s for s, _ in results).items()))
-    print(f"n={args.n} statuses={counts} first={times[0]:.2f}s p50={pick(0.5):.2f}s "
-          f"p95={pick(0.95):.2f}s last={times[-1]:.2f}s last_200={last_ok:.2f}s")
+    print(f"n={args.n} statuses={counts} first={times[0]:.2f}s p50={percentile(times, 50):.2f}s "
+          f"p95={percentile(times, 95):.2f}s last={times[-1]:.2f}s last_200={last_ok:.2f}s")
     ms = lambda t: round(t * 1000)
     print(f"BURST n={args.n} ok={len(ok)} statuses={counts} first_ms={ms(times[0])} "
-          f"p50_ms={ms(pick(0.5))} p95_ms={ms(pick(0.95))} last_ms={ms(times[-1])} "
+          f"p50_ms={ms(percentile(times, 50))} p95_ms={ms(percentile(times, 95))} "
+          f"last_ms={ms(times[-1])} "
           f"last_ok_ms={ms(last_ok)}")
 
 

@@ -231,12 +231,14 @@ def section(rows, meta, errors):
 
 - Machine: {m.get('nproc', '?')} cores ({m.get('cpu', '?')}), {m.get('memory', '?')} memory,
   {m.get('kernel', '?')}. Load generator and server share the cores.
-- Versions: {m.get('rustc', '?')}; {m.get('wrk', '?')}; SQLite {m.get('sqlite', '?')} (bundled);
+- Versions: {m.get('rustc', '?')}; {m.get('wrk', '?')}; {m.get('oha', 'oha not used')}; SQLite {m.get('sqlite', '?')} (bundled);
   {m.get('postgres', 'PostgreSQL not used')}.
 - Conditions: load average {m.get('load_before', '?')} before the run and
   {m.get('load_after', '?')} after it.
 - Command: `{m.get('command', '?')}`; every scenario ran for {m.get('duration', '?')}
-  (the open loop for {m.get('open_duration', '?')}) with `wrk -t2 --timeout 5s`{login_wrk}. Seeding: {m.get('seed_small', '?')}; {m.get('seed_large', 'no large database')}.
+  with `wrk -t2 --timeout 5s`{login_wrk}; the open loop for {m.get('open_duration', '?')}
+  with oha at a constant arrival rate, each request timed from when it was due
+  (`-q --latency-correction`). Seeding: {m.get('seed_small', '?')}; {m.get('seed_large', 'no large database')}.
 
 {table(rows)}
 {logins_block(m)}{streams_line(m)}

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Live streams at scale (issue 16), run by scripts/bench.sh: opens --streams
+"""Live streams at scale, run by scripts/bench.sh: opens --streams
 event streams (GET /api/{user_id}/events) against one server, spread over
 the seeded users (--per-user each, at most the server's
 MAX_STREAMS_PER_USER), reads the server's VmRSS before and after, then makes
@@ -26,14 +26,10 @@ import urllib.parse
 
 sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from streams import SseParser, pct, stream_request  # noqa: E402
+from helpers import die, loopback_only, percentile  # noqa: E402
+from sse import SseParser, stream_request  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
-
-
-def die(msg):
-    print(f"bench/streams.py: {msg}", file=sys.stderr)
-    sys.exit(2)
 
 
 def rss_kb(pid):
@@ -181,15 +177,15 @@ async def run(a, users):
         "rss_before_kb": rss0, "rss_open_kb": rss1, "rss_after_writes_kb": rss2,
         "kb_per_stream": round((rss1 - rss0) / max(len(opened), 1), 1),
         "writes": a.writes, "rate": a.rate, "write_seconds": round(write_s, 1),
-        "write_statuses": statuses, "write_p50_ms": round(pct(answer_ms, 50), 1),
-        "write_p99_ms": round(pct(answer_ms, 99), 1),
+        "write_statuses": statuses, "write_p50_ms": round((percentile(answer_ms, 50) or 0.0), 1),
+        "write_p99_ms": round((percentile(answer_ms, 99) or 0.0), 1),
         "deliveries": len(lat), "expected_deliveries": expected,
         "unexpected_events": b.unexpected, "streams_closed": b.closed,
         "keepalive_comments": b.comments,
         "server_cpu_ms_per_write": round(cpu * 1000 / max(a.writes, 1), 2),
         "server_cpu_ms_per_write_no_streams": round(cpu_base * 1000, 2),
         "server_cpu_idle_percent": round(cpu_idle * 100, 1),
-        **{f"delivery_{k}_ms": round(pct(lat, q), 1)
+        **{f"delivery_{k}_ms": round((percentile(lat, q) or 0.0), 1)
            for k, q in (("p50", 50), ("p95", 95), ("p99", 99), ("max", 100))},
     }
 
@@ -208,8 +204,7 @@ def main():
     p.add_argument("--max-wait", type=float, default=15, help="seconds for late events")
     p.add_argument("--out")
     a = p.parse_args()
-    if not (urllib.parse.urlsplit(a.url).hostname or "").startswith("127."):
-        die("loopback (127.0.0.0/8) only")
+    a.url = loopback_only(a.url)
     if not (0 < a.streams <= 20000 and 0 < a.writes <= 10000 and 0 < a.rate <= 1000
             and 0 <= a.baseline_writes <= 10000):
         die("--streams, --writes or --rate out of bounds")

@@ -40,7 +40,7 @@ pgb_start() {
   pgb_ensure_installed || return 1
   local dir="$PG_DIR/pgbouncer"
   _pg_run mkdir -p "$dir"
-  PGB_PORT="$(_pg_free_port)" || return 1
+  PGB_PORT="$(free_port)" || return 1
   _pg_run tee "$dir/users.txt" >/dev/null <<<'"postgres" ""'
   _pg_run tee "$dir/pgbouncer.ini" >/dev/null <<INI
 [databases]

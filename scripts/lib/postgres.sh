@@ -98,32 +98,9 @@ _pg_run() {
   fi
 }
 
-# Print a TCP port that is currently free on 127.0.0.1.
-_pg_free_port() {
-  local py port
-  for py in python3 python; do
-    if command -v "$py" >/dev/null 2>&1; then
-      if port="$("$py" -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()' 2>/dev/null)" && [ -n "$port" ]; then
-        printf '%s\n' "$port"
-        return 0
-      fi
-    fi
-  done
-  # Fallback: random high ports, skipping ones something already listens on.
-  for _ in $(seq 1 100); do
-    port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      printf '%s\n' "$port"
-      return 0
-    fi
-  done
-  _pg_log "could not find a free TCP port"
-  return 1
-}
+# free_port comes from the scripts' one shell library.
+# shellcheck source=common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 # Start (or restart) the server of the cluster in PG_DIR on PG_PORT, with
 # PG_EXTRA_OPTS (more `-c name=value` settings) when set.
@@ -187,7 +164,7 @@ pg_start() {
   # grab it in between; retry with a new port if the start fails.
   local attempt
   for attempt in 1 2 3 4 5; do
-    PG_PORT="$(_pg_free_port)" || { pg_stop; return 1; }
+    PG_PORT="$(free_port)" || { pg_stop; return 1; }
     if _pg_ctl_start; then
       export PG_PORT
       export PG_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"

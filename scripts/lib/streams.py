@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Event-stream clients and checks for scripts/cluster.sh (issue 16).
+"""Event-stream clients and checks for scripts/cluster.sh.
 Standard library only; talks to loopback addresses only.
 
 Subcommands
@@ -21,302 +21,21 @@ update or the deletion of a task made beforehand): the feed keeps a task's
 latest change only, so this is what makes "every write arrives once" exact
 even for a stream that catches up after a reconnect.
 
-SseParser (an incremental HTTP/1.1 response and text/event-stream parser) is
-also used by scripts/bench/streams.py.
+The stream client and its parser are in sse.py (scripts/bench/streams.py
+uses them too).
 """
 
 import argparse
 import json
 import os
-import socket
 import sys
 import threading
 import time
 import urllib.parse
 
 sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from load import Client, loopback_only, sign_up  # noqa: E402
-
-
-def die(msg):
-    print(f"streams.py: {msg}", file=sys.stderr)
-    sys.exit(2)
-
-
-class SseParser:
-    """Fed the bytes of one HTTP/1.1 response as they arrive; returns the
-    complete events (dicts: id, event, data) found so far."""
-
-    def __init__(self):
-        self.buf = b""
-        self.status, self.headers = None, {}
-        self.chunked, self.chunk_left, self.need_crlf = False, None, False
-        self.text = b""
-        self.event = {}
-        self.comments = 0
-        self.ended = False  # the chunked body's last chunk arrived
-
-    def feed(self, data):
-        self.buf += data
-        if self.status is None:
-            end = self.buf.find(b"\r\n\r\n")
-            if end < 0:
-                return []
-            head, self.buf = self.buf[:end].decode("latin-1"), self.buf[end + 4:]
-            lines = head.split("\r\n")
-            self.status = int(lines[0].split()[1])
-            for line in lines[1:]:
-                name, _, value = line.partition(":")
-                self.headers[name.strip().lower()] = value.strip()
-            self.chunked = "chunked" in self.headers.get("transfer-encoding", "").lower()
-        if self.chunked:
-            self._dechunk()
-        else:
-            self.text, self.buf = self.text + self.buf, b""
-        return self._events()
-
-    def _dechunk(self):
-        while self.buf and not self.ended:
-            if self.need_crlf:
-                if len(self.buf) < 2:
-                    return
-                self.buf, self.need_crlf = self.buf[2:], False
-            elif self.chunk_left is None:
-                end = self.buf.find(b"\r\n")
-                if end < 0:
-                    return
-                size = int(self.buf[:end].split(b";")[0], 16)
-                self.buf = self.buf[end + 2:]
-                if size == 0:
-                    self.ended = True
-                    return
-                self.chunk_left = size
-            else:
-                take = self.buf[:self.chunk_left]
-                self.text += take
-                self.buf = self.buf[len(take):]
-                self.chunk_left -= len(take)
-                if self.chunk_left == 0:
-                    self.chunk_left, self.need_crlf = None, True
-
-    def _events(self):
-        out = []
-        while True:
-            end = self.text.find(b"\n")
-            if end < 0:
-                return out
-            line = self.text[:end].rstrip(b"\r").decode()
-            self.text = self.text[end + 1:]
-            if not line:
-                if self.event:
-                    self.event.setdefault("event", "message")
-                    out.append(self.event)
-                self.event = {}
-            elif line.startswith(":"):
-                self.comments += 1
-            else:
-                name, _, value = line.partition(":")
-                value = value[1:] if value.startswith(" ") else value
-                if name == "data" and "data" in self.event:
-                    value = self.event["data"] + "\n" + value
-                self.event[name] = value
-
-
-def stream_request(user, token, host, last_id=None):
-    lines = [f"GET /api/{user}/events HTTP/1.1", f"Host: {host}",
-             f"Authorization: Bearer {token}", "Accept: text/event-stream"]
-    if last_id:
-        lines.append(f"Last-Event-ID: {last_id}")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode()
-
-
-class Stream(threading.Thread):
-    """One client of a user's event stream. It opens on `url` and, when
-    `reconnect_url` is set, opens again there (bounded) whenever the stream
-    breaks, with the last id it got as Last-Event-ID."""
-
-    def __init__(self, name, url, user, last_id, deadline, source=None, reconnect_url=None):
-        super().__init__(daemon=True)
-        self.name_, self.url, self.user, self.last_id = name, url, user, last_id
-        self.deadline, self.source, self.reconnect_url = deadline, source, reconnect_url
-        self.events = []  # (arrival time, id, type, task id, data)
-        self.connects = []  # (time, url, status, X-Upstream)
-        self.breaks = []  # (time, upstream, why)
-        self.cond = threading.Condition()
-        self.stop = threading.Event()
-        self.opened = threading.Event()
-
-    def _open(self, url):
-        parts = urllib.parse.urlsplit(url)
-        sock = socket.create_connection((parts.hostname, parts.port), timeout=5,
-                                        source_address=(self.source, 0) if self.source else None)
-        sock.sendall(stream_request(self.user["id"], self.user["token"], parts.netloc,
-                                    self.last_id))
-        parser = SseParser()
-        while parser.status is None:
-            data = sock.recv(65536)
-            if not data:
-                raise ConnectionError("closed before the response head")
-            self._take(parser.feed(data))
-        self.connects.append((time.time(), url, parser.status,
-                              parser.headers.get("x-upstream", "")))
-        if parser.status != 200:
-            sock.close()
-            raise ConnectionError(f"status {parser.status}")
-        sock.settimeout(0.5)
-        return sock, parser
-
-    def _take(self, events):
-        now = time.time()
-        with self.cond:
-            for e in events:
-                data = json.loads(e.get("data") or "{}")
-                task = (data.get("task") or data.get("tombstone") or {}).get("id")
-                self.events.append((now, e.get("id"), e.get("event"), task, data))
-                self.last_id = e.get("id") or self.last_id
-            if events:
-                self.cond.notify_all()
-
-    def upstream(self):
-        return self.connects[-1][3] if self.connects else ""
-
-    def run(self):
-        url, attempts = self.url, 0
-        while not self.stop.is_set() and time.time() < self.deadline and attempts < 50:
-            attempts += 1
-            try:
-                sock, parser = self._open(url)
-            except (OSError, ConnectionError, ValueError) as err:
-                self.breaks.append((time.time(), url, f"open: {err!r}"[:120]))
-                if not self.reconnect_url:
-                    break
-                url = self.reconnect_url
-                time.sleep(0.2)
-                continue
-            self.opened.set()
-            why = self._read(sock, parser)
-            sock.close()
-            if why is None:
-                break  # stopped
-            self.breaks.append((time.time(), self.upstream(), why))
-            if not self.reconnect_url:
-                break
-            url = self.reconnect_url
-        self.opened.set()
-
-    def _read(self, sock, parser):
-        while not self.stop.is_set() and time.time() < self.deadline:
-            try:
-                data = sock.recv(65536)
-            except socket.timeout:
-                continue
-            except OSError as err:
-                return f"read: {err!r}"[:120]
-            if not data:
-                return "closed"
-            self._take(parser.feed(data))
-            if parser.ended:
-                return "ended"
-        return None
-
-    def wait_for(self, count, until):
-        with self.cond:
-            while len(self.events) < count and time.time() < until:
-                self.cond.wait(max(0.01, until - time.time()))
-            return len(self.events) >= count
-
-    def close(self):
-        self.stop.set()
-        self.join(2)
-
-
-# ------------------------------------------------------ requests, checks
-
-def call(client, user, method, path, body=None, headers=None):
-    h = {"Authorization": f"Bearer {user['token']}"}
-    h.update(headers or {})
-    t0 = time.time()
-    res = client.request(method, path, body, h)
-    res["t0"], res["t1"] = t0, time.time()
-    return res
-
-
-def must(res, status, what):
-    if res.get("status") != status:
-        die(f"{what}: {res.get('status')} {res.get('error') or res.get('body', b'')[:200]}")
-    return res
-
-
-def feed(client, user, cursor=None):
-    """Every change after `cursor` (without one: the current tasks), and
-    the cursor after them."""
-    changes, base = [], f"/api/{user['id']}/changes?limit=500"
-    for _ in range(1000):
-        path = base + (f"&cursor={urllib.parse.quote(cursor)}" if cursor else "")
-        page = must(call(client, user, "GET", path), 200, "reading the change feed")["json"]
-        changes.extend(page["changes"])
-        cursor = page["next_cursor"]
-        if not page["has_more"]:
-            return changes, cursor
-    die("the change feed did not end within 1000 pages")
-
-
-def key(change):
-    task = change.get("task") or change.get("tombstone") or {}
-    return (change["cursor"], change["type"], task.get("id"))
-
-
-def received(stream):
-    return [(e[1], e[2], e[3]) for e in stream.events]
-
-
-def compare(stream, truth):
-    """Problems of one stream's events against the feed's changes."""
-    got, want = received(stream), [key(c) for c in truth]
-    if got == want:
-        return []
-    ids = [g[0] for g in got]
-    dup = sorted({i for i in ids if ids.count(i) > 1})
-    missing = [w for w in want if w not in got]
-    extra = [g for g in got if g not in want]
-    out = [f"{stream.name_}: got {len(got)} events, the feed has {len(want)}"]
-    if dup:
-        out.append(f"{stream.name_}: {len(dup)} ids received more than once, e.g. {dup[0]}")
-    if missing:
-        out.append(f"{stream.name_}: {len(missing)} changes never received, e.g. {missing[0]}")
-    if extra:
-        out.append(f"{stream.name_}: {len(extra)} events not in the feed, e.g. {extra[0]}")
-    if not (dup or missing or extra):
-        out.append(f"{stream.name_}: the events came out of order")
-    return out
-
-
-def pct(values, p):
-    if not values:
-        return 0.0
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
-
-
-def write_json(path, data):
-    if path:
-        with open(path, "w") as f:
-            json.dump(data, f, indent=1)
-
-
-def open_streams(specs, user, start, deadline, source):
-    """Starts one Stream per (name, url, reconnect_url) and waits (bounded)
-    until each is open."""
-    streams = [Stream(name, url, user, start, deadline, source, again)
-               for name, url, again in specs]
-    for s in streams:
-        s.start()
-    for s in streams:
-        s.opened.wait(15)
-        if not s.connects or s.connects[-1][2] != 200:
-            die(f"{s.name_} did not open: {s.connects or s.breaks}")
-    return streams
+from helpers import Client, die, loopback_only, percentile, sign_up  # noqa: E402
+from sse import call, compare, feed, key, must, open_streams, write_json  # noqa: E402
 
 
 # ------------------------------------------------------------------ fanout
@@ -355,13 +74,14 @@ def cmd_fanout(a):
     print(f"  {len(written)} writes through {len(instances)} instances in turn, "
           f"{len(streams)} streams (on {', '.join(served_by)}): each got "
           f"{', '.join(str(len(s.events)) for s in streams)} events; delivery p50 "
-          f"{pct(latencies, 50) * 1000:.1f} ms, max {max(latencies or [0]) * 1000:.1f} ms; "
+          f"{(percentile(latencies, 50) or 0.0) * 1000:.1f} ms, "
+          f"max {max(latencies or [0]) * 1000:.1f} ms; "
           f"from another instance {len(cross)} deliveries, max {max(cross or [0]) * 1000:.1f} ms")
     for p in problems[:20]:
         print(f"  FAIL: {p}")
     write_json(a.figures, {"writes": len(written), "streams": len(streams),
                            "deliveries": len(latencies), "cross_instance": len(cross),
-                           "p50_ms": round(pct(latencies, 50) * 1000, 1),
+                           "p50_ms": round((percentile(latencies, 50) or 0.0) * 1000, 1),
                            "max_ms": round(max(latencies or [0]) * 1000, 1),
                            "cross_max_ms": round(max(cross or [0]) * 1000, 1),
                            "problems": len(problems)})
@@ -534,7 +254,8 @@ def survive_checks(a, streams, first, victim, records, truth, killed):
           f"failed {len(failed)} (in flight at the kill); the feed after the first cursor: "
           f"{len(truth)} changes; events per stream: "
           f"{', '.join(str(len(s.events)) for s in streams)}; delivery p50 "
-          f"{pct(waits, 50) * 1000:.1f} ms, p99 {pct(waits, 99) * 1000:.1f} ms, "
+          f"{(percentile(waits, 50) or 0.0) * 1000:.1f} ms, "
+          f"p99 {(percentile(waits, 99) or 0.0) * 1000:.1f} ms, "
           f"max {max(waits or [0]) * 1000:.1f} ms")
     for p in problems[:20]:
         print(f"  FAIL: {p}")
@@ -544,8 +265,8 @@ def survive_checks(a, streams, first, victim, records, truth, killed):
                            "reconnects_refused": refused,
                            "writes_after_kill": len(after), "acknowledged": len(acked),
                            "failed": len(failed), "changes": len(truth),
-                           "p50_ms": round(pct(waits, 50) * 1000, 1),
-                           "p99_ms": round(pct(waits, 99) * 1000, 1),
+                           "p50_ms": round((percentile(waits, 50) or 0.0) * 1000, 1),
+                           "p99_ms": round((percentile(waits, 99) or 0.0) * 1000, 1),
                            "max_ms": round(max(waits or [0]) * 1000, 1),
                            "problems": len(problems)})
     return problems

@@ -15,6 +15,12 @@ use crate::domain::Error;
 /// poem-openapi tries the members in order and reports the last one's error.
 /// Both read the same header, so only the last member (`Jwt`) checks the
 /// token; the first answers "not me" for free.
+///
+/// Some generated clients (openapi-generator's typescript-fetch) apply every
+/// listed scheme in turn, an OAuth2 one writing the bare token: the bearer
+/// scheme is listed last, and the OAuth2 one is named so that it also comes
+/// first by name and by the name's hash (that generator's order), so
+/// `Bearer <token>` is what is sent.
 #[derive(SecurityScheme)]
 pub enum BearerAuth {
     Password(PasswordFlow),
@@ -47,7 +53,7 @@ pub struct JwtBearer(Uuid);
 /// UI's Authorize dialog offers.
 #[derive(SecurityScheme)]
 #[oai(
-    rename = "oauth2Password",
+    rename = "accountLogin",
     ty = "oauth2",
     flows(password(token_url = "/api/auth/token", scopes = "Scope")),
     checker = "defer_to_jwt"

@@ -1,5 +1,5 @@
 //! Typed settings from command-line flags, environment variables and a
-//! `.env` file (contract §8). Secrets are never printed.
+//! `.env` file (README, "Configuration"). Secrets are never printed.
 mod pooler;
 mod sync;
 mod values;

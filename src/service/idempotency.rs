@@ -1,4 +1,4 @@
-//! `Idempotency-Key` on task creation (contract §6): a retry with the same
+//! `Idempotency-Key` on task creation: a retry with the same
 //! key and body within 24 hours gets the first response back instead of a
 //! second task.
 use chrono::{Duration, Utc};

@@ -1,4 +1,4 @@
-//! Auth rate limits (contract §7), counted in the database so that every
+//! Auth rate limits, counted in the database so that every
 //! instance on it enforces one limit.
 //!
 //! Each limited key (an email, a client address) has a fixed-window

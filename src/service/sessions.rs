@@ -1,4 +1,4 @@
-//! Refresh tokens (contract §7): opaque random strings, stored only as
+//! Refresh tokens: opaque random strings, stored only as
 //! SHA-256 hashes, grouped in families (one per login) and rotated on every
 //! use. Presenting a token that was already exchanged means two parties hold
 //! it, so its whole family is revoked.

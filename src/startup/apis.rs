@@ -41,7 +41,14 @@ pub type Api = PublishedApi<Published<Operations>>;
 
 const DESCRIPTION: &str = "A task-management API: sign up, log in, and manage your own tasks. \
 Every task path is scoped to the caller's user id; errors are `application/problem+json` \
-(RFC 9457) with a stable `code`.";
+(RFC 9457) with a stable `code`.\n\n\
+**Your `user_id`.** The `{user_id}` in every `/api/{user_id}/...` path is your own account's \
+id: `user.id` in the answer to sign-up (`POST /api/auth/signup`) or log-in \
+(`POST /api/auth/login`), or `id` in `GET /api/auth/me` once you are authorised. Any other \
+user's id is answered 403.\n\n\
+**Authorising.** Send the access token from sign-up, log-in or `POST /api/auth/token` as \
+`Authorization: Bearer <token>`. In this page, *Authorize* takes your email (as `username`) \
+and password, or a token pasted under `bearerAuth`.";
 
 impl Apis {
     /// Every operation over `db`, with the parts `settings` describe;

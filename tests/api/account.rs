@@ -1,4 +1,4 @@
-//! Contract §7: changing the password and deleting the account.
+//! Changing the password and deleting the account.
 use reqwest::{Method, StatusCode};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};

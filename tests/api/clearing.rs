@@ -1,4 +1,4 @@
-//! Contract §6: clearing completed tasks.
+//! Clearing completed tasks.
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

@@ -1,4 +1,4 @@
-//! Issue 7, visibility: CORS for the browser origins the settings allow.
+//! Visibility: CORS for the browser origins the settings allow.
 use reqwest::Method;
 
 use crate::harness::{Backend, TestApp, assert_problem};

@@ -1,4 +1,4 @@
-//! Issue 7, failure behaviour on the server's side: the request deadline,
+//! Failure behaviour on the server's side: the request deadline,
 //! the statement timeout, a database outage, and graceful shutdown.
 use std::time::{Duration, Instant};
 

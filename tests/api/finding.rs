@@ -1,4 +1,4 @@
-//! Contract §5: filters, alone and combined.
+//! Filters, alone and combined.
 use serde_json::{Value, json};
 
 use crate::backend_test;

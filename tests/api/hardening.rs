@@ -1,4 +1,4 @@
-//! Issue 15: input whose cost is bounded, and every bad input a clear 4xx on
+//! Input whose cost is bounded, and every bad input a clear 4xx on
 //! both databases: passwords past bcrypt's 72 bytes, emails in any Unicode
 //! normal form, NUL in any text, bounded tag lists and filters, recurrence
 //! that ends at year 9999, and database errors read per backend.

@@ -1,4 +1,4 @@
-//! Issue 7, visibility: request ids, and the headers every response carries.
+//! Visibility: request ids, and the headers every response carries.
 //! (`assert_problem` checks that a problem names the request id of its
 //! `X-Request-Id` header.)
 use reqwest::{Method, StatusCode};

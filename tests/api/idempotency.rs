@@ -1,4 +1,4 @@
-//! Contract §6: idempotent creates with an `Idempotency-Key`, the racing
+//! Idempotent creates with an `Idempotency-Key`, the racing
 //! retries included.
 use reqwest::StatusCode;
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};

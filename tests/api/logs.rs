@@ -1,4 +1,4 @@
-//! Issue 7, logs: the real binary in production mode logs one JSON line per
+//! Logs: the real binary in production mode logs one JSON line per
 //! request, and never a password, a token, the JWT secret or the database
 //! password, whatever the auth flow went through. It also stops cleanly on
 //! SIGTERM.

@@ -1,4 +1,4 @@
-//! Issue 7, visibility: the metrics listener and what it counts.
+//! Visibility: the metrics listener and what it counts.
 use std::time::Duration;
 
 use reqwest::Method;

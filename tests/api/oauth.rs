@@ -1,4 +1,4 @@
-//! Contract §7: `POST /api/auth/token`, the OAuth2 password grant behind
+//! `POST /api/auth/token`, the OAuth2 password grant behind
 //! Swagger UI's Authorize dialog, and how the spec declares it.
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
@@ -92,7 +92,7 @@ fn the_spec_offers_a_bearer_token_or_the_oauth2_password_flow() {
     let spec = spec();
     let schemes = &spec["components"]["securitySchemes"];
     assert_eq!(schemes["bearerAuth"]["scheme"], "bearer");
-    let flow = &schemes["oauth2Password"]["flows"]["password"];
+    let flow = &schemes["accountLogin"]["flows"]["password"];
     assert_eq!(flow["tokenUrl"], "/api/auth/token");
     assert!(
         !flow["scopes"].as_object().unwrap().is_empty(),
@@ -108,7 +108,7 @@ fn the_spec_offers_a_bearer_token_or_the_oauth2_password_flow() {
         .collect();
     // Alternatives: either scheme satisfies the operation, in any order.
     names.sort_unstable();
-    assert_eq!(names, ["bearerAuth", "oauth2Password"]);
+    assert_eq!(names, ["accountLogin", "bearerAuth"]);
     let token = &spec["paths"]["/api/auth/token"]["post"];
     assert!(token["requestBody"]["content"]["application/x-www-form-urlencoded"].is_object());
     assert!(token["responses"]["400"].is_object());

@@ -1,4 +1,4 @@
-//! Issue 13: a burst of logins is queued for the hashing threads and all
+//! A burst of logins is queued for the hashing threads and all
 //! answered, not refused; 503 `server_busy` only when the queue's expected
 //! wait exceeds BCRYPT_MAX_WAIT_MS; and nothing a dropped request leaves
 //! behind can hold the logins up.

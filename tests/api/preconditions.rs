@@ -1,4 +1,4 @@
-//! Contract §6: ETags and If-Match, the racing writers included.
+//! ETags and If-Match, the racing writers included.
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 

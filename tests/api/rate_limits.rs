@@ -1,4 +1,4 @@
-//! Contract §7: per-email lockout, and per-address limits shared by every
+//! Per-email lockout, and per-address limits shared by every
 //! instance on one database, behind trusted proxies or not.
 use std::time::Instant;
 

@@ -1,4 +1,4 @@
-//! Contract §6: completing a recurring task creates its next occurrence,
+//! Completing a recurring task creates its next occurrence,
 //! once, whichever endpoint completes it and however many do at once.
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};

@@ -1,4 +1,4 @@
-//! Contract §2: the spec, the docs and the health probes.
+//! The spec, the docs and the health probes.
 use reqwest::Method;
 use serde_json::Value;
 

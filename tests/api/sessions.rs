@@ -1,4 +1,4 @@
-//! Contract §7: refresh tokens, rotation, reuse detection, logout, expiry.
+//! Refresh tokens, rotation, reuse detection, logout, expiry.
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};

@@ -1,4 +1,4 @@
-//! Issue 14: the spec as client generators read it. Every JSON body is
+//! The spec as client generators read it. Every JSON body is
 //! plain `application/json`; no reference is wrapped in `allOf`; the
 //! headers and statuses the server always sends are declared where it sends
 //! them; and each error response says which `code`s it can carry, in a

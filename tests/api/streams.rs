@@ -1,4 +1,4 @@
-//! Contract §11: the live event stream.
+//! The live event stream.
 use std::time::Duration;
 
 use reqwest::Method;

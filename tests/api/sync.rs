@@ -1,4 +1,4 @@
-//! Contract §11: the change feed.
+//! The change feed.
 use std::collections::HashMap;
 
 use reqwest::Method;

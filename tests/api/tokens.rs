@@ -1,4 +1,4 @@
-//! Every access-token rejection of contract §3 is a 401 with a Bearer
+//! Every access-token rejection is a 401 with a Bearer
 //! challenge.
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

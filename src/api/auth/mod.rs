@@ -268,7 +268,7 @@ impl AuthApi {
     ///
     /// Takes `grant_type=password`, `username` (the email) and `password` as
     /// a form and answers with an access token: the token URL of the
-    /// `oauth2Password` security scheme. Failures are 400 with RFC 6749's
+    /// `accountLogin` security scheme. Failures are 400 with RFC 6749's
     /// `error` member: `invalid_request`, `invalid_grant` (wrong email or
     /// password) or `unsupported_grant_type`. Rate limited like log-in.
     #[oai(

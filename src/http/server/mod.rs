@@ -6,8 +6,8 @@
 //!   a split, boxed reader/writer pair that does not report vectored
 //!   writes, so hyper copies each response body into a per-connection
 //!   buffer that keeps the size of the largest response that connection
-//!   ever sent (~35 MB at 1000 connections listing tasks). Here hyper
-//!   writes head and body in one `writev` and keeps no copy.
+//!   ever sent (BENCHMARKS.md). Here hyper writes head and body in one
+//!   `writev` and keeps no copy.
 //! - A failed `accept` (out of file descriptors, say) is logged and retried
 //!   after a pause, instead of retried at once in a busy loop; and with
 //!   `MAX_CONNECTIONS` below the descriptor limit it should not happen:

@@ -171,7 +171,7 @@ await step('a create with several bad fields (422 problem)', async () => {
   assert.equal(api.CreateTaskBody.safeParse(body).success, false, 'the client schema refuses it too');
   const reply = await send('POST', tasks(), { body });
   const problem = expectProblem(reply, 422, api.CreateTask422Response, 'validation_failed');
-  // Contract §9: every invalid field at once, each located by a JSON pointer.
+  // Every invalid field at once, each located by a JSON pointer.
   const fields = (problem.errors ?? []).map((error) => error.field).sort();
   assert.deepEqual(fields, ['/description', '/priority', '/title']);
 });
