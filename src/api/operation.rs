@@ -29,11 +29,11 @@ pub fn checks_password<E: Endpoint>(endpoint: E) -> NoStore<Admitted<E>> {
     })
 }
 
-/// An event stream: it stays open and takes no place (streams are bounded
-/// per user instead).
+/// An event stream: it stays open, so it has no deadline, and takes no
+/// place (streams are bounded per user instead).
 pub fn stream<E: Endpoint>(endpoint: E) -> Admitted<E> {
     Admitted {
         endpoint,
-        admit: Admit::NoPlace,
+        admit: Admit::Stream,
     }
 }

@@ -1,6 +1,7 @@
 //! Sync and live updates, under `/api/{user_id}`: the change feed, the
 //! event stream of the same changes, and the tickets that open a stream
 //! from a browser.
+mod errors;
 mod examples;
 mod schema;
 mod stream;
@@ -17,12 +18,12 @@ use poem_openapi::{ApiResponse, OpenApi};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
+use errors::{ChangesErrors, EventsErrors, TicketErrors};
 pub use schema::{ChangeBody, ChangePage, ChangeType, StreamTicketBody, Tombstone};
 use stream::{LiveFeed, PAGE};
 
 use crate::api::ApiTags;
-use crate::api::error::ErrorCode::{self, *};
-use crate::api::error::{ApiResult, BEARER, ErrorSet, error_set};
+use crate::api::error::ApiResult;
 use crate::api::operation::{queued, stream};
 use crate::api::owner;
 use crate::api::schema::rule::{Range, Text};
@@ -31,60 +32,6 @@ use crate::auth::StreamAuth;
 use crate::domain::{Cursor, Source};
 use crate::http::Metrics;
 use crate::service::sync::{self, ChangeHub};
-
-error_set! {
-    /// The errors of a stream ticket's issue.
-    TicketErrors("CreateStreamTicketProblem"): BEARER, &[Forbidden, ValidationFailed];
-}
-
-const EXPIRED: &str = "The cursor is older than the deletions the server keeps \
-(`cursor_expired`, see `SYNC_RETENTION_DAYS`): sync again without a cursor.";
-const MALFORMED: &str = "The request failed validation (`validation_failed`), e.g. a `cursor` \
-(or `Last-Event-ID`) that this server did not issue for this feed.";
-
-/// The errors of the change feed.
-pub struct ChangesErrors;
-impl ErrorSet for ChangesErrors {
-    const SCHEMA: &'static str = "ListChangesProblem";
-    const CODES: &'static [&'static [ErrorCode]] =
-        &[BEARER, &[Forbidden, CursorExpired, ValidationFailed]];
-    const DESCRIPTIONS: &'static [(u16, &'static str)] = &[(410, EXPIRED), (422, MALFORMED)];
-}
-
-/// The errors of the event stream, answered before it starts. A stream
-/// takes no admission place and has no deadline, so it meets neither
-/// `server_busy` nor `request_timeout`.
-pub struct EventsErrors;
-impl ErrorSet for EventsErrors {
-    const SCHEMA: &'static str = "StreamChangesProblem";
-    const CODES: &'static [&'static [ErrorCode]] = &[
-        BEARER,
-        &[Forbidden, CursorExpired, ValidationFailed, TooManyStreams],
-    ];
-    const COMMON: &'static [ErrorCode] = &[
-        OriginNotAllowed,
-        BodyTimeout,
-        PayloadTooLarge,
-        InternalError,
-        DatabaseUnavailable,
-        DatabaseTimeout,
-    ];
-    const DESCRIPTIONS: &'static [(u16, &'static str)] = &[
-        (
-            401,
-            "Missing, malformed or expired bearer token (`missing_token`, `invalid_token`, \
-             `token_expired`), or a stream ticket that is unknown, expired or already used \
-             (`invalid_token`).",
-        ),
-        (410, EXPIRED),
-        (422, MALFORMED),
-        (
-            429,
-            "The user holds `MAX_STREAMS_PER_USER` streams on this instance \
-             (`too_many_streams`); close one, or retry after `Retry-After` seconds.",
-        ),
-    ];
-}
 
 /// The open stream.
 #[derive(ApiResponse)]

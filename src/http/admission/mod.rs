@@ -1,14 +1,15 @@
 //! What a request may hold of the server, and for how long. Its body is
 //! read first (at most 64 KiB, within `BODY_READ_TIMEOUT_SECONDS`), so a
-//! slow upload never holds a place; the whole of it, body included, must
-//! finish within `REQUEST_TIMEOUT_SECONDS`, and past it the work is dropped.
-//! Health probes have no deadline and, near `MAX_CONNECTIONS`, are the only
-//! requests served.
+//! slow upload never holds a place. Near `MAX_CONNECTIONS` only health
+//! probes are served.
 //!
-//! Whether an operation then waits for one of `MAX_CONCURRENT_REQUESTS`
-//! places is said by the operation itself (`Admitted`, wrapped around it
-//! where it is declared): most do; the ones that check a password queue for
-//! the hashing threads instead, and event streams hold none. A request
+//! How an operation is then admitted, it says itself (`Admitted`, wrapped
+//! around it where it is declared): most wait for one of
+//! `MAX_CONCURRENT_REQUESTS` places; the ones that check a password queue
+//! for the hashing threads instead. Both must finish within
+//! `REQUEST_TIMEOUT_SECONDS` of the request's arrival, body included, and
+//! past it the work is dropped. Event streams hold no place and have no
+//! deadline; probes, the spec and the docs neither wait nor have one. A request
 //! still waiting after `ADMISSION_MAX_WAIT_MS` is answered 503
 //! `server_busy`. The handler's future is allocated only once the request
 //! has its place, so a waiting request holds little more than its parsed
@@ -18,6 +19,7 @@ use std::time::Duration;
 
 use poem::{Endpoint, IntoResponse, Request, Response};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::{Instant, timeout_at};
 
 use super::body_limit::read_body;
 use super::refusal::Refusal;
@@ -59,32 +61,31 @@ impl Admission {
     /// Serves `req` with `next`. Refusals, and poem's own errors (no such
     /// route, ...), go up as errors for the problem layer.
     pub async fn serve<E: Endpoint>(&self, next: &E, mut req: Request) -> poem::Result<Response> {
-        let probe = req.uri().path().starts_with("/health/");
         // A connection taken in the last places before `MAX_CONNECTIONS`
         // is kept for health probes.
+        let probe = req.uri().path().starts_with("/health/");
         if req.extensions().get::<ProbesOnly>().is_some() && !probe {
             tracing::warn!("connection cap nearly reached: refusing a request that is no probe");
             return Err(Refusal::ServerBusy.into());
         }
-        req.extensions_mut().insert(self.places.clone());
-        let admitted = async {
-            let req = Box::pin(read_body(req, self.body_timeout)).await?;
-            next.call(req).await.map(IntoResponse::into_response)
-        };
-        if probe {
-            return admitted.await;
-        }
-        match tokio::time::timeout(self.deadline, admitted).await {
-            Ok(answer) => answer,
-            Err(_) => {
-                tracing::warn!(
-                    limit_s = self.deadline.as_secs_f64(),
-                    "request deadline passed"
-                );
-                Err(Refusal::RequestTimeout.into())
-            }
-        }
+        // The deadline counts from now: reading the body is part of it.
+        req.extensions_mut().insert(Ticket {
+            places: self.places.clone(),
+            deadline: Instant::now() + self.deadline,
+            limit: self.deadline,
+        });
+        let req = Box::pin(read_body(req, self.body_timeout)).await?;
+        next.call(req).await.map(IntoResponse::into_response)
     }
+}
+
+/// What an operation is admitted with: the places, and its request's
+/// deadline.
+#[derive(Clone)]
+struct Ticket {
+    places: Places,
+    deadline: Instant,
+    limit: Duration,
 }
 
 /// How an operation is admitted once its request is routed to it.
@@ -92,10 +93,13 @@ impl Admission {
 pub enum Admit {
     /// It waits for a place.
     Place,
-    /// It takes no place: it checks a password (and queues for the hashing
+    /// It takes no place: it checks a password, and queues for the hashing
     /// threads instead, so that a login flood never takes the places other
-    /// requests need), or it is an event stream (bounded per user).
+    /// requests need.
     NoPlace,
+    /// An event stream: no place (streams are bounded per user) and no
+    /// deadline (it is meant to stay open).
+    Stream,
 }
 
 /// An operation wrapped in its admission; it marks its answers with how it
@@ -109,13 +113,34 @@ impl<E: Endpoint> Endpoint for Admitted<E> {
     type Output = Response;
 
     async fn call(&self, req: Request) -> poem::Result<Response> {
-        let _place = match self.admit {
-            Admit::Place => Some(take_place(&req).await?),
-            Admit::NoPlace => None,
+        let Some(ticket) = req.extensions().get::<Ticket>().cloned() else {
+            return Err(poem::Error::from_string(
+                "no admission in front of the operation",
+                poem::http::StatusCode::INTERNAL_SERVER_ERROR,
+            ));
         };
-        // Boxed, so that the handler's future is only allocated once admitted.
-        let answer = Box::pin(self.endpoint.call(req)).await;
-        let mut answer = answer.map(IntoResponse::into_response);
+        let admitted = async {
+            let _place = match self.admit {
+                Admit::Place => Some(take_place(&ticket.places).await?),
+                Admit::NoPlace | Admit::Stream => None,
+            };
+            // Boxed, so that the handler's future is only allocated once admitted.
+            Box::pin(self.endpoint.call(req))
+                .await
+                .map(IntoResponse::into_response)
+        };
+        let mut answer = match self.admit {
+            Admit::Stream => admitted.await,
+            // Past the deadline the work is dropped: an open transaction
+            // rolls back, and the connection goes back to the pool.
+            Admit::Place | Admit::NoPlace => timeout_at(ticket.deadline, admitted)
+                .await
+                .unwrap_or_else(|_| {
+                    let limit_s = ticket.limit.as_secs_f64();
+                    tracing::warn!(limit_s, "request deadline passed");
+                    Err(Refusal::RequestTimeout.into())
+                }),
+        };
         match &mut answer {
             Ok(resp) => resp.set_data(self.admit),
             Err(err) => err.set_data(self.admit),
@@ -124,13 +149,7 @@ impl<E: Endpoint> Endpoint for Admitted<E> {
     }
 }
 
-async fn take_place(req: &Request) -> poem::Result<OwnedSemaphorePermit> {
-    let Some(places) = req.extensions().get::<Places>() else {
-        return Err(poem::Error::from_string(
-            "no admission in front of the operation",
-            poem::http::StatusCode::INTERNAL_SERVER_ERROR,
-        ));
-    };
+async fn take_place(places: &Places) -> poem::Result<OwnedSemaphorePermit> {
     let free = Arc::clone(&places.free);
     match tokio::time::timeout(places.max_wait, free.acquire_owned()).await {
         Ok(Ok(place)) => Ok(place),

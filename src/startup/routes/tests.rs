@@ -123,7 +123,7 @@ async fn each_operation_declares_how_it_is_admitted() {
     for (id, tag, admit, no_store) in admissions().await {
         let expected = match (tag.as_str(), id.as_str()) {
             ("Health", _) => None,
-            (_, "streamChanges") => Some(Admit::NoPlace),
+            (_, "streamChanges") => Some(Admit::Stream),
             (_, id) if checks_password.contains(&id) => Some(Admit::NoPlace),
             _ => Some(Admit::Place),
         };
