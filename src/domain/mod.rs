@@ -1,5 +1,5 @@
 //! The values the rules work with, and the domain error. A value that
-//! validates itself is a type of its own (`Email`, `TaskDraft`): once code
+//! validates itself is a type of its own (`Email`, `TaskEdit`): once code
 //! holds one, the data in it is known to be valid. Nothing here knows HTTP.
 mod account;
 mod cursor;
@@ -13,8 +13,8 @@ pub use account::{Account, Email, Name, NewAccount, Password};
 pub use cursor::Cursor;
 pub use error::{Error, FieldError, Result, Source, Violation};
 pub use task::{
-    Description, Priority, Recurrence, Tags, Task, TaskChanges, TaskDraft, TaskFields, TaskPatch,
-    Title, normalise_tag, timestamp,
+    Description, Priority, Recurrence, Tags, Task, TaskChanges, TaskEdit, Title, normalise_tag,
+    timestamp,
 };
 pub use text::{search_folded, storable};
 pub use version::Precondition;

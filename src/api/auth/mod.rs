@@ -17,7 +17,7 @@ use super::error::{ApiError, ApiResult, BEARER, OAuthError, error_set};
 use super::schema::{JsonBody, JsonReply};
 use super::{ApiTags, UserBody};
 use crate::auth::{BearerAuth, PasswordHasher, TokenService};
-use crate::domain::{Account, Error, NewAccount, Password, Result, Source};
+use crate::domain::{Account, Error, Password, Result, Source};
 use crate::http::TrustedProxies;
 use crate::service::limits::AuthLimits;
 use crate::service::users::PasswordCheck;
@@ -113,13 +113,8 @@ impl AuthApi {
         req: &Request,
         body: JsonBody<SignUpRequest>,
     ) -> ApiResult<SignUpResponse, SignUpErrors> {
-        let SignUpRequest {
-            email,
-            password,
-            name,
-        } = body.accept()?;
-        self.admit(req, Some(&password)).await?;
-        let account = NewAccount::parse(&email, password, name)?;
+        let account = body.accept()?;
+        self.admit(req, Some(account.password.expose())).await?;
         let account = users::sign_up(&self.db, &self.passwords, account).await?;
         let session = self.open_session(account).await?;
         let location = "/api/auth/me".into();
@@ -141,7 +136,7 @@ impl AuthApi {
         body: JsonBody<LogInRequest>,
     ) -> ApiResult<SessionResponse, LogInErrors> {
         let body = body.accept()?;
-        let check = self.admit(req, Some(&body.password)).await?;
+        let check = self.admit(req, Some(body.password.as_str())).await?;
         let account = users::log_in(&self.db, &check, &body.email, &body.password).await?;
         Ok(SessionResponse::from(self.open_session(account).await?).into())
     }
@@ -220,7 +215,10 @@ impl AuthApi {
         // The body's failures are answered after the account is known to
         // exist (401 first), like the new password's.
         let (current_password, new) = match body.accept() {
-            Ok(body) => (body.current_password, new_password(body.new_password)),
+            Ok(body) => (
+                body.current_password.into(),
+                new_password(body.new_password.into()),
+            ),
             Err(failures) => (String::new(), Err(failures)),
         };
         let check = self.password_check(req);

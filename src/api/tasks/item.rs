@@ -14,7 +14,7 @@ use crate::api::error::ErrorCode::*;
 use crate::api::error::{ApiResult, BEARER, error_set};
 use crate::api::schema::{JsonBody, OptionalJson};
 use crate::auth::BearerAuth;
-use crate::domain::{Precondition, TaskDraft, TaskPatch};
+use crate::domain::Precondition;
 use crate::service::tasks::{self, Target};
 
 error_set! {
@@ -115,9 +115,7 @@ impl TaskApi {
         if_match: Header<Option<String>>,
     ) -> ApiResult<TaskResponse, WriteTaskErrors> {
         let expected = if_match.0.map(|h| expected_versions(&h, task_id.0));
-        let draft = body
-            .accept()
-            .and_then(|input| TaskDraft::parse(input.into()));
+        let draft = body.accept();
         let target = target(&auth, (user_id.0, task_id.0), &expected);
         Ok(TaskResponse::from(tasks::replace(&self.db, target, draft).await?).into())
     }
@@ -146,9 +144,7 @@ impl TaskApi {
         if_match: Header<Option<String>>,
     ) -> ApiResult<TaskResponse, WriteTaskErrors> {
         let expected = if_match.0.map(|h| expected_versions(&h, task_id.0));
-        let patch = body
-            .accept()
-            .and_then(|input| TaskPatch::parse(input.into()));
+        let patch = body.accept();
         let target = target(&auth, (user_id.0, task_id.0), &expected);
         Ok(TaskResponse::from(tasks::update(&self.db, target, patch).await?).into())
     }

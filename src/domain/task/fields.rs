@@ -1,7 +1,7 @@
 //! The validated fields of a task: each can only be built by checking it.
 use std::collections::HashSet;
 
-use super::stored::normalise_tag;
+use super::kinds::normalise_tag;
 use crate::domain::error::{FieldError, Violation};
 use crate::domain::text::{at_most, storable};
 
