@@ -13,7 +13,7 @@ mod kinds;
 #[cfg(test)]
 mod tests;
 
-pub use fields::{Description, Tags, Title};
+pub use fields::{Description, PlainText, Tags, Title};
 pub use kinds::{Priority, Recurrence, normalise_tag, timestamp};
 
 /// A task as it is stored now. Serialised, it is also the record an
@@ -78,7 +78,7 @@ impl TaskChanges {
             title: self.title.and_then(|t| failed.one(Title::parse(&t))),
             description: self
                 .description
-                .and_then(|d| failed.one(Description::parse(d))),
+                .and_then(|d| failed.one(Description::parse("/description", d))),
             completed: self.completed,
             priority: self.priority,
             tags: self.tags.and_then(|t| failed.all(Tags::parse(t))),
