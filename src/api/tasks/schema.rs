@@ -156,11 +156,12 @@ fn texts<const MAX: usize, P, const MIN: usize>(texts: &[Text<MAX, P, MIN>]) -> 
     texts.iter().map(|text| text.to_string()).collect()
 }
 
-fn present<T: Copy>(value: &MaybeUndefined<T>) -> Option<Option<T>> {
+/// Absent, `null` (clear it) or a value (set it).
+fn present<T: Clone>(value: &MaybeUndefined<T>) -> Option<Option<T>> {
     match value {
         MaybeUndefined::Undefined => None,
         MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(v) => Some(Some(*v)),
+        MaybeUndefined::Value(v) => Some(Some(v.clone())),
     }
 }
 
