@@ -63,15 +63,18 @@ fn columns() -> &'static str {
     COLUMNS.get_or_init(|| {
         let column = |column: task::Column| {
             let name = column.to_string();
-            match (column.def().get_column_type(), unread(column)) {
-                (ColumnType::String(_) | ColumnType::Text, true) => "''".to_owned(),
-                (_, true) => "0".to_owned(),
-                (ColumnType::Uuid, _) => format!("iif({name} IS NULL, NULL, hex({name}))"),
-                (ColumnType::Boolean, _) => format!(
-                    "json(CASE WHEN {name} IS NULL THEN 'null' WHEN {name} THEN 'true' \
-                     ELSE 'false' END)"
-                ),
-                _ => name,
+            let def = column.def();
+            let value = match (def.get_column_type(), unread(column)) {
+                (ColumnType::String(_) | ColumnType::Text, true) => return "''".to_owned(),
+                (_, true) => return "0".to_owned(),
+                (ColumnType::Uuid, _) => format!("hex({name})"),
+                // `json('true')` is constant, computed once per statement.
+                (ColumnType::Boolean, _) => format!("iif({name}, json('true'), json('false'))"),
+                _ => return name,
+            };
+            match def.is_null() {
+                true => format!("iif({name} IS NULL, NULL, {value})"),
+                false => value,
             }
         };
         task::Column::iter()
