@@ -5,7 +5,7 @@
 use chrono::{Duration, Utc};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Database, DbBackend, QueryTrait, Set, Statement};
 use tasks_api::domain::query::{ListQuery, SortField, SortOrder, StatusFilter, TaskFilter};
-use tasks_api::domain::{Priority, Recurrence, TaskDraft, TaskFields};
+use tasks_api::domain::{Priority, Recurrence, TaskChanges};
 use tasks_api::entity::user;
 use tasks_api::service::tasks;
 use tasks_api::service::transaction::BeginWrite;
@@ -141,23 +141,27 @@ async fn seed(conn: &sea_orm::DatabaseConnection) -> anyhow::Result<Uuid> {
         .await?;
         let txn = conn.begin_write().await?;
         for i in 0..TASKS {
-            let draft = TaskDraft::parse(TaskFields {
-                title: format!(
+            let draft = TaskChanges {
+                title: Some(format!(
                     "task {i} {}",
                     if i % 100 == 0 { "buy milk" } else { "chores" }
+                )),
+                completed: Some(i % 3 == 0),
+                priority: Some(
+                    [
+                        Priority::Low,
+                        Priority::Medium,
+                        Priority::High,
+                        Priority::Urgent,
+                    ][i % 4],
                 ),
-                description: String::new(),
-                completed: i % 3 == 0,
-                priority: [
-                    Priority::Low,
-                    Priority::Medium,
-                    Priority::High,
-                    Priority::Urgent,
-                ][i % 4],
-                tags: vec![format!("a{}", i % 7), format!("b{}", i % 11)],
-                due_date: (i % 5 != 0).then(|| Utc::now() + Duration::hours(i as i64 - 5000)),
-                recurrence: (i % 50 == 0).then_some(Recurrence::Weekly),
-            })?;
+                tags: Some(vec![format!("a{}", i % 7), format!("b{}", i % 11)]),
+                due_date: Some((i % 5 != 0).then(|| Utc::now() + Duration::hours(i as i64 - 5000))),
+                recurrence: Some((i % 50 == 0).then_some(Recurrence::Weekly)),
+                ..TaskChanges::default()
+            }
+            .parse()
+            .map_err(|failures| anyhow::anyhow!("{failures:?}"))?;
             tasks::insert(&txn, id, &draft).await?;
         }
         txn.commit().await?;

@@ -26,9 +26,9 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, ensure};
 use clap::Parser;
 use rand::{Rng, SeedableRng, rngs::StdRng};
-use sea_orm::sqlx::{self, Postgres, Row, Sqlite, pool::PoolConnection};
+use sea_orm::sqlx::{self, Postgres, Sqlite, pool::PoolConnection};
 use sea_orm::{ColumnTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
-use sea_orm::{DatabaseConnection, QueryTrait};
+use sea_orm::{DatabaseConnection, FromQueryResult, QueryResult, QueryTrait};
 use tasks_api::{cli::seed, entity::task, startup};
 use tokio::sync::{Mutex, oneshot};
 use uuid::Uuid;
@@ -184,31 +184,6 @@ async fn run(
     Ok((all.len(), secs, cpu_us() - cpu, all))
 }
 
-/// sqlx's row as the entity's model, columns in the entity's order.
-macro_rules! model {
-    ($r:expr) => {
-        task::Model {
-            id: $r.try_get(0)?,
-            user_id: $r.try_get(1)?,
-            title: $r.try_get(2)?,
-            description: $r.try_get(3)?,
-            title_folded: $r.try_get(4)?,
-            description_folded: $r.try_get(5)?,
-            completed: $r.try_get(6)?,
-            completed_at: $r.try_get(7)?,
-            priority: $r.try_get(8)?,
-            tags: $r.try_get(9)?,
-            due_date: $r.try_get(10)?,
-            recurrence: $r.try_get(11)?,
-            next_task_id: $r.try_get(12)?,
-            version: $r.try_get(13)?,
-            change_seq: $r.try_get(14)?,
-            created_at: $r.try_get(15)?,
-            updated_at: $r.try_get(16)?,
-        }
-    };
-}
-
 macro_rules! raw {
     ($sql:expr, $id:expr, $user:expr, $ex:expr) => {{
         let rows = sqlx::query($sql)
@@ -216,8 +191,9 @@ macro_rules! raw {
             .bind($id)
             .fetch_all($ex)
             .await?;
-        match rows.first() {
-            Some(r) => Some(model!(r)),
+        // Decoded as the server decodes a row: by the entity's columns.
+        match rows.into_iter().next() {
+            Some(r) => Some(task::Model::from_query_result(&QueryResult::from(r), "")?),
             None => None,
         }
     }};

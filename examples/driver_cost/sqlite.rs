@@ -7,8 +7,9 @@ use std::ptr::{null, null_mut};
 use std::sync::{Arc, Mutex, OnceLock, mpsc};
 
 use anyhow::{Context, anyhow, bail};
-use chrono::{DateTime, Utc};
 use libsqlite3_sys as ffi;
+use sea_orm::{ColumnTrait, ColumnType, Iterable};
+use serde_json::Value;
 use tasks_api::entity::task;
 use tokio::sync::oneshot;
 use uuid::Uuid;
@@ -115,7 +116,8 @@ impl Drop for CReader {
     }
 }
 
-/// The current row as the entity's model (None if a column is not what it should be).
+/// The current row as the entity's model, each column read by the kind the
+/// entity gives it (None if a column is not what it should be).
 fn c_model(s: *mut ffi::sqlite3_stmt) -> Option<task::Model> {
     let bytes = |i: c_int| -> Option<&[u8]> {
         // SAFETY: the row is current until the next step or reset; NULL comes back as None.
@@ -132,28 +134,25 @@ fn c_model(s: *mut ffi::sqlite3_stmt) -> Option<task::Model> {
             })
         }
     };
-    let text = |i| Some(std::str::from_utf8(bytes(i)?).ok()?.to_owned());
-    let uuid = |i| Uuid::from_slice(bytes(i)?).ok();
-    let time = |i| text(i)?.parse::<DateTime<Utc>>().ok();
-    // SAFETY: as above.
-    let int = |i| unsafe { ffi::sqlite3_column_int64(s, i) };
-    Some(task::Model {
-        id: uuid(0)?,
-        user_id: uuid(1)?,
-        title: text(2)?,
-        description: text(3)?,
-        title_folded: text(4)?,
-        description_folded: text(5)?,
-        completed: int(6) != 0,
-        completed_at: time(7),
-        priority: int(8) as i16,
-        tags: text(9)?,
-        due_date: time(10),
-        recurrence: text(11),
-        next_task_id: uuid(12),
-        version: int(13),
-        change_seq: int(14),
-        created_at: time(15)?,
-        updated_at: time(16)?,
-    })
+    let value = |(i, column): (usize, task::Column)| -> Option<Value> {
+        let i = i as c_int;
+        let Some(raw) = bytes(i) else {
+            return Some(Value::Null);
+        };
+        // SAFETY: as above.
+        let int = || unsafe { ffi::sqlite3_column_int64(s, i) };
+        Some(match column.def().get_column_type() {
+            ColumnType::Uuid => Value::String(Uuid::from_slice(raw).ok()?.to_string()),
+            ColumnType::Boolean => Value::Bool(int() != 0),
+            ColumnType::SmallInteger | ColumnType::Integer | ColumnType::BigInteger => {
+                Value::from(int())
+            }
+            _ => Value::String(std::str::from_utf8(raw).ok()?.to_owned()),
+        })
+    };
+    let row = task::Column::iter()
+        .enumerate()
+        .map(value)
+        .collect::<Option<_>>()?;
+    serde_json::from_value(Value::Array(row)).ok()
 }

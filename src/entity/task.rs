@@ -1,6 +1,9 @@
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+// `Default`: a new task's row starts from it (`service::tasks`);
+// `Deserialize`: SQLite's one-document page decodes its rows with it, in
+// the order of the columns (`service::tasks::page_json`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, DeriveEntityModel, serde::Deserialize)]
 #[sea_orm(table_name = "tasks")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -1,87 +1,78 @@
-//! How the auth request bodies are read: field by field, each checked
-//! against the same limits the schema declares and the domain's rules, so
-//! that one 422 names every bad field. Log-in and the password checks
-//! apply no sign-up rule: any non-empty text up to 1024 characters.
+//! The domain's rules for the auth request bodies; the schemas
+//! (`schema`) are read strictly first (`schema::strict`). Log-in and the
+//! password checks apply no sign-up rule: any non-empty text up to 1024
+//! characters.
 use super::schema::{
     ChangePasswordRequest, DeleteAccountRequest, LogInRequest, RefreshRequest, SignUpRequest,
 };
-use crate::api::schema::strict::{Fields, FromBody, string, text};
-use crate::domain::{Email, Name, Password, Source, storable};
-
-/// The most characters of a credential checked but never set here.
-pub const MAX_CREDENTIAL_CHARS: usize = 1024;
-
-fn credential(fields: &mut Fields, name: &str) -> Option<String> {
-    fields.required(name, text(1, MAX_CREDENTIAL_CHARS))
-}
+use crate::api::schema::strict::{FromBody, Read};
+use crate::domain::{Error, FieldError, NewAccount, Password, Source, Violation, storable};
 
 impl FromBody for SignUpRequest {
-    fn read(fields: &mut Fields) -> Option<Self> {
-        let email = fields.required("email", text(0, Email::MAX_CHARS));
-        let email = email.and_then(|e| fields.check(Email::parse(&e)).map(|_| e));
-        let password = fields.required("password", string);
-        let password =
-            password.and_then(|p| fields.check(Password::parse(p)).map(|p| p.into_inner()));
-        let name = fields.optional_or_null("name", text(0, Name::MAX_CHARS));
-        let name = name.and_then(|n| fields.check(Name::parse(n.clone())).map(|_| n));
-        Some(Self {
-            email: email?,
-            password: password?,
-            name: name?,
+    type Valid = NewAccount;
+    const MEASURED_IN_BYTES: &'static [&'static str] = &["password"];
+
+    fn validate(&self) -> Read<NewAccount> {
+        let name = self.name.clone().map(String::from);
+        let parsed = NewAccount::parse(&self.email, self.password.to_string(), name);
+        parsed.map_err(|err| match err {
+            Error::Validation(failures) => failures,
+            // `NewAccount::parse` fails with nothing else; said plainly if it does.
+            other => vec![FieldError::new(
+                "",
+                Violation::InvalidFormat,
+                other.to_string(),
+            )],
         })
     }
 }
 
 impl FromBody for LogInRequest {
-    fn read(fields: &mut Fields) -> Option<Self> {
-        let email = credential(fields, "email");
-        let email = email.and_then(|e| fields.check(storable("/email", &e)).map(|()| e));
-        let password = credential(fields, "password");
-        Some(Self {
-            email: email?,
-            password: password?,
-        })
+    type Valid = Self;
+
+    fn validate(&self) -> Read<Self> {
+        storable("/email", &self.email).map_err(|failure| vec![failure])?;
+        Ok(self.clone())
     }
 }
 
 impl FromBody for RefreshRequest {
-    fn read(fields: &mut Fields) -> Option<Self> {
-        let token = credential(fields, "refresh_token");
-        let token = token.and_then(|t| fields.check(storable("/refresh_token", &t)).map(|()| t));
-        Some(Self {
-            refresh_token: token?,
-        })
+    type Valid = Self;
+
+    fn validate(&self) -> Read<Self> {
+        storable("/refresh_token", &self.refresh_token).map_err(|failure| vec![failure])?;
+        Ok(self.clone())
     }
 }
 
 impl FromBody for ChangePasswordRequest {
-    fn read(fields: &mut Fields) -> Option<Self> {
-        let current_password = credential(fields, "current_password");
-        let new_password = fields.required("new_password", string).and_then(|p| {
-            let checked = Password::parse(p).map_err(|e| e.at(Source::Body, "/new_password"));
-            fields.check(checked).map(Password::into_inner)
-        });
-        Some(Self {
-            current_password: current_password?,
-            new_password: new_password?,
-        })
+    type Valid = Self;
+    const MEASURED_IN_BYTES: &'static [&'static str] = &["new_password"];
+
+    fn validate(&self) -> Read<Self> {
+        Password::parse(self.new_password.to_string())
+            .map_err(|err| vec![err.at(Source::Body, "/new_password")])?;
+        Ok(self.clone())
     }
 }
 
 impl FromBody for DeleteAccountRequest {
-    fn read(fields: &mut Fields) -> Option<Self> {
-        let password = credential(fields, "password")?;
-        Some(Self { password })
+    type Valid = Self;
+
+    fn validate(&self) -> Read<Self> {
+        Ok(self.clone())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::auth::schema::MAX_CREDENTIAL_CHARS;
     use crate::api::schema::strict::tests::declared;
+    use crate::domain::{Email, Name};
 
     #[test]
-    fn the_readers_limits_are_the_ones_the_spec_declares() {
+    fn the_declared_limits_are_the_domains() {
         assert_eq!(
             declared::<SignUpRequest>("email").max_length,
             Some(Email::MAX_CHARS)

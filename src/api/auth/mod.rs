@@ -1,5 +1,7 @@
 //! Accounts and sessions: sign up, log in, refresh, log out, change the
 //! password, delete the account, and the OAuth2 token endpoint.
+mod admit;
+mod errors;
 mod examples;
 mod input;
 mod schema;
@@ -10,48 +12,18 @@ use poem_openapi::OpenApi;
 use poem_openapi::payload::Form;
 use sea_orm::DatabaseConnection;
 
+use self::errors::*;
 use self::schema::*;
 use self::token::{AccessToken, TokenErrors, TokenRequest, TokenResponse};
-use super::error::ErrorCode::*;
-use super::error::{ApiError, ApiResult, BEARER, error_set};
+use super::error::{ApiError, ApiResult};
 use super::schema::{JsonBody, JsonReply};
 use super::{ApiTags, UserBody};
 use crate::api::operation::{account, checks_password};
 use crate::auth::{BearerAuth, PasswordHasher, TokenService};
-use crate::domain::{Account, Error, NewAccount, Password, Result, Source};
+use crate::domain::{Error, Password, Result, Source};
 use crate::http::TrustedProxies;
 use crate::service::limits::AuthLimits;
-use crate::service::users::PasswordCheck;
 use crate::service::{accounts, sessions, users};
-
-error_set! {
-    SignUpErrors("SignUpProblem"): &[
-        EmailTaken,
-        UnsupportedMediaType,
-        ValidationFailed,
-        RateLimited,
-    ];
-    LogInErrors("LogInProblem"): &[
-        InvalidCredentials,
-        UnsupportedMediaType,
-        ValidationFailed,
-        RateLimited,
-    ];
-    CurrentUserErrors("GetCurrentUserProblem"): BEARER;
-    RefreshErrors("RefreshSessionProblem"): &[
-        InvalidRefreshToken,
-        UnsupportedMediaType,
-        ValidationFailed,
-    ];
-    LogOutErrors("LogOutProblem"): &[UnsupportedMediaType, ValidationFailed];
-    /// The operations that confirm the caller's password.
-    PasswordCheckErrors("PasswordCheckProblem"): BEARER, &[
-        WrongPassword,
-        UnsupportedMediaType,
-        ValidationFailed,
-        RateLimited,
-    ];
-}
 
 /// The account and session operations, and what they need.
 #[derive(Clone)]
@@ -64,42 +36,6 @@ pub struct AuthApi {
     pub proxies: TrustedProxies,
     /// How long a refresh token stays valid.
     pub refresh_ttl: chrono::Duration,
-}
-
-impl AuthApi {
-    /// Counts an auth request against the client address's limit, and
-    /// gives back what checking its password needs. A request whose
-    /// `password` needs bcrypt and which the bcrypt queue would refuse (503
-    /// `server_busy`) is refused first: counting it is a database write,
-    /// and a flood past the queue's bound, answered at once and asking again
-    /// at once, would spend on those writes the CPU the hashing threads
-    /// need. It has checked no password, so it does not use up the
-    /// address's allowance either. A password that cannot match (over 72
-    /// bytes) needs no bcrypt and is answered as before, busy or not.
-    async fn admit(&self, req: &Request, password: Option<&str>) -> Result<PasswordCheck<'_>> {
-        if password.is_some_and(Password::could_match) {
-            self.passwords.admit()?;
-        }
-        let check = self.password_check(req);
-        self.limits.admit_ip(&self.db, check.client).await?;
-        Ok(check)
-    }
-
-    /// The hasher and limits for a password sent from `req`'s client.
-    fn password_check(&self, req: &Request) -> PasswordCheck<'_> {
-        PasswordCheck {
-            hasher: &self.passwords,
-            limits: &self.limits,
-            client: self.proxies.client_of(req),
-        }
-    }
-
-    /// A new session (refresh-token family) and access token for `account`.
-    async fn open_session(&self, account: Account) -> Result<AuthSession> {
-        let refresh_token = sessions::start(&self.db, account.id, self.refresh_ttl).await?;
-        let token = self.tokens.issue(account.id)?;
-        Ok(AuthSession::new(account.into(), token, refresh_token))
-    }
 }
 
 #[OpenApi(prefix_path = "/api/auth", tag = "ApiTags::Auth")]
@@ -119,13 +55,8 @@ impl AuthApi {
         req: &Request,
         body: JsonBody<SignUpRequest>,
     ) -> ApiResult<SignUpResponse, SignUpErrors> {
-        let SignUpRequest {
-            email,
-            password,
-            name,
-        } = body.accept()?;
-        self.admit(req, Some(&password)).await?;
-        let account = NewAccount::parse(&email, password, name)?;
+        let account = body.accept()?;
+        self.admit(req, Some(account.password.expose())).await?;
         let account = users::sign_up(&self.db, &self.passwords, account).await?;
         let session = self.open_session(account).await?;
         let location = "/api/auth/me".into();
@@ -152,7 +83,7 @@ impl AuthApi {
         body: JsonBody<LogInRequest>,
     ) -> ApiResult<SessionResponse, LogInErrors> {
         let body = body.accept()?;
-        let check = self.admit(req, Some(&body.password)).await?;
+        let check = self.admit(req, Some(body.password.as_str())).await?;
         let account = users::log_in(&self.db, &check, &body.email, &body.password).await?;
         Ok(SessionResponse::from(self.open_session(account).await?).into())
     }
@@ -256,7 +187,10 @@ impl AuthApi {
         // The body's failures are answered after the account is known to
         // exist (401 first), like the new password's.
         let (current_password, new) = match body.accept() {
-            Ok(body) => (body.current_password, new_password(body.new_password)),
+            Ok(body) => (
+                body.current_password.into(),
+                new_password(body.new_password.into()),
+            ),
             Err(failures) => (String::new(), Err(failures)),
         };
         let check = self.password_check(req);

@@ -3,8 +3,9 @@ use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Enum, Object};
 
 use crate::api::UserBody;
-use crate::api::schema::JsonReply;
+use crate::api::schema::{AnyText, EmailShape, JsonReply, NoNul, Text, UNBOUNDED};
 use crate::auth::IssuedToken;
+use crate::domain::{Email, Name, Password};
 
 /// Token responses must not be stored by caches (RFC 6749 §5.1).
 pub const NO_STORE: &str = "no-store";
@@ -16,23 +17,28 @@ pub struct SignUpRequest {
     /// Email address; trimmed and lower-cased, at most 254 characters.
     // The pattern is what `Email::parse` accepts (before trimming), so
     // generated clients and contract tests know it.
-    #[oai(validator(
-        max_length = 254,
-        pattern = r"^[ \t\r\n]*[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s.\x00-\x1f\x7f-\x9f][^@\s\x00-\x1f\x7f-\x9f]*\.[^@\s\x00-\x1f\x7f-\x9f]*[^@\s.\x00-\x1f\x7f-\x9f][ \t\r\n]*$"
-    ))]
-    pub email: String,
+    pub email: Text<{ Email::MAX_CHARS }, EmailShape>,
     /// 8 to 72 **bytes** of UTF-8 (bcrypt's limit; never truncated), not
     /// characters: 25 × `€` is 25 characters but 75 bytes, too long. A
     /// schema cannot count bytes, so it declares only what never admits a
     /// password the server refuses: at least 8 characters (always at least
     /// 8 bytes), and no maximum (72 characters may be up to 288 bytes). The
     /// server also takes 8 bytes in fewer characters (`éééé`).
-    #[oai(validator(min_length = 8, pattern = r"^[^\u0000]*$"))]
-    pub password: String,
+    pub password: NewPasswordText,
     /// Optional display name, at most 100 characters.
-    #[oai(nullable, validator(max_length = 100, pattern = r"^[^\u0000]*$"))]
-    pub name: Option<String>,
+    #[oai(nullable)]
+    pub name: Option<Text<{ Name::MAX_CHARS }>>,
 }
+
+/// A password being set, as sent: its bounds are in bytes (`Password`).
+pub type NewPasswordText = Text<UNBOUNDED, NoNul, { Password::MIN_BYTES }>;
+
+/// A credential that is checked but never set here: any non-empty text up
+/// to `MAX_CREDENTIAL_CHARS`.
+pub type Credential<P = AnyText> = Text<MAX_CREDENTIAL_CHARS, P, 1>;
+
+/// The most characters of a credential checked but never set here.
+pub const MAX_CREDENTIAL_CHARS: usize = 1024;
 
 impl Example for SignUpRequest {
     fn example() -> Self {
@@ -46,15 +52,13 @@ impl Example for SignUpRequest {
 
 /// Credentials for logging in. No sign-up rules apply: a password that
 /// could never have been set simply fails with 401.
-#[derive(Debug, Object)]
+#[derive(Debug, Clone, Object)]
 #[oai(example)]
 pub struct LogInRequest {
     /// The account's email address.
-    #[oai(validator(min_length = 1, max_length = 1024, pattern = r"^[^\u0000]*$"))]
-    pub email: String,
+    pub email: Credential<NoNul>,
     /// The account's password.
-    #[oai(validator(min_length = 1, max_length = 1024))]
-    pub password: String,
+    pub password: Credential,
 }
 
 impl Example for LogInRequest {
@@ -67,31 +71,27 @@ impl Example for LogInRequest {
 }
 
 /// A refresh token to exchange or revoke.
-#[derive(Debug, Object)]
+#[derive(Debug, Clone, Object)]
 pub struct RefreshRequest {
     /// The `refresh_token` from log-in, sign-up or the last refresh.
-    #[oai(validator(min_length = 1, max_length = 1024, pattern = r"^[^\u0000]*$"))]
-    pub refresh_token: String,
+    pub refresh_token: Credential<NoNul>,
 }
 
 /// A password change.
-#[derive(Debug, Object)]
+#[derive(Debug, Clone, Object)]
 pub struct ChangePasswordRequest {
     /// The password in use now.
-    #[oai(validator(min_length = 1, max_length = 1024))]
-    pub current_password: String,
+    pub current_password: Credential,
     /// The new password: 8 to 72 **bytes** of UTF-8 (not characters), as
     /// at sign-up, declared the same way.
-    #[oai(validator(min_length = 8, pattern = r"^[^\u0000]*$"))]
-    pub new_password: String,
+    pub new_password: NewPasswordText,
 }
 
 /// Confirmation for deleting the account.
-#[derive(Debug, Object)]
+#[derive(Debug, Clone, Object)]
 pub struct DeleteAccountRequest {
     /// The account's password.
-    #[oai(validator(min_length = 1, max_length = 1024))]
-    pub password: String,
+    pub password: Credential,
 }
 
 /// The kind of access token issued.

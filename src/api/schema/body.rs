@@ -1,5 +1,6 @@
-//! `JsonBody<T>`: a JSON request body read field by field (`strict`), so a
-//! 422 names every bad field at once.
+//! `JsonBody<T>`: a JSON request body read member by member as its schema
+//! declares (`strict`), then held to the domain's rules, so a 422 names
+//! every bad field at once.
 //!
 //! poem-openapi's `Json` declares `application/json; charset=utf-8`, a
 //! media type RFC 8259 does not define and some client generators do not
@@ -22,11 +23,17 @@ use super::strict::{FromBody, Read, read_body};
 use crate::api::error::{defer_failures, missing_body};
 use crate::domain::{Error, FieldError, Violation};
 
-pub struct JsonBody<T>(Read<T>);
+pub struct JsonBody<T: FromBody>(Read<(T, T::Valid)>);
 
-impl<T> JsonBody<T> {
-    /// The body, or the 422 naming every field that failed.
-    pub fn accept(self) -> Result<T, Error> {
+impl<T: FromBody> JsonBody<T> {
+    /// The body as the rules see it, or the 422 naming every field that
+    /// failed.
+    pub fn accept(self) -> Result<T::Valid, Error> {
+        self.accept_as_sent().map(|(_, valid)| valid)
+    }
+
+    /// The body as sent too (e.g. to fingerprint it).
+    pub fn accept_as_sent(self) -> Result<(T, T::Valid), Error> {
         self.0.map_err(Error::Validation)
     }
 }

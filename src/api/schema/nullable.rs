@@ -11,6 +11,12 @@ use serde_json::Value;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Nullable<T>(pub Option<T>);
 
+impl<T> Default for Nullable<T> {
+    fn default() -> Self {
+        Self(None)
+    }
+}
+
 impl<T> From<Option<T>> for Nullable<T> {
     fn from(value: Option<T>) -> Self {
         Self(value)

@@ -12,11 +12,11 @@ use super::body::{deferred, read_json, request_meta};
 use super::strict::{FromBody, Read, read_body};
 use crate::domain::Error;
 
-pub struct OptionalJson<T>(Read<Option<T>>);
+pub struct OptionalJson<T: FromBody>(Read<Option<T::Valid>>);
 
-impl<T> OptionalJson<T> {
+impl<T: FromBody> OptionalJson<T> {
     /// The body if one was sent, or the 422 naming every field that failed.
-    pub fn accept(self) -> Result<Option<T>, Error> {
+    pub fn accept(self) -> Result<Option<T::Valid>, Error> {
         self.0.map_err(Error::Validation)
     }
 }
@@ -40,7 +40,8 @@ impl<'a, T: FromBody> ApiExtractor<'a> for OptionalJson<T> {
         _param_opts: ExtractParamOptions<Self::ParamType>,
     ) -> Result<Self> {
         let value = read_json(request, body).await?;
-        let read = value.and_then(|value| value.map(read_body).transpose());
+        let read = value.and_then(|value| value.map(read_body::<T>).transpose());
+        let read = read.map(|body| body.map(|(_, valid)| valid));
         Ok(Self(deferred(read)))
     }
 }

@@ -1,202 +1,193 @@
-//! Strict, field-by-field reading of a JSON request body.
+//! Strict reading of a JSON request body, driven by the schema its type
+//! declares: one declaration is both the spec and the reader.
 //!
 //! poem-openapi reads an object field after field and stops at the first
 //! failure, takes a JSON number or boolean for a `String` field, and words
-//! its failures in validator notation. Here every member is read on its
-//! own: its JSON kind is checked first (no coercion), then its limits, and
-//! each failure is recorded with the member's JSON pointer, a stable code
-//! and a sentence, so one 422 names every bad field at once. The request
-//! types keep their `Object` derive (and its validators) for the spec; a
-//! test beside each reader checks that both state the same limits.
+//! its failures in validator notation. Here every member the schema
+//! declares is checked on its own (`plan`): required, `null` only where
+//! nullable, the JSON kind (no coercion), enum values, date-times, lengths
+//! and item counts; then the body is built and the domain's rules
+//! (`FromBody::validate`) are applied. Each failure is recorded with its
+//! JSON pointer, a stable code and a sentence, so one 422 names every bad
+//! field at once, in the order the schema declares them.
+mod plan;
+
 use poem_openapi::registry::Registry;
-use poem_openapi::types::{MaybeUndefined, ParseFromJSON, Type};
+use poem_openapi::types::{ParseFromJSON, Type};
 use serde_json::{Map, Value};
 
+use self::plan::{Kind, Plan, Rule};
+use super::Timestamp;
 use crate::domain::{FieldError, Violation};
 
-/// The most items a list field may hold. Checked before any item is read,
-/// so a request's cost does not grow with a flood of items (the schema
-/// declares the same bound).
-pub const MAX_LIST_ITEMS: usize = 100;
-
-/// What reading one member gives: its value, or every failure found in it.
+/// What reading gives: the value, or every failure found.
 pub type Read<T> = Result<T, Vec<FieldError>>;
 
-/// A request type read field by field from a JSON object.
-pub trait FromBody: Type + Sized {
-    /// Reads every field, recording each failure in `fields`; `None` when
-    /// any field failed.
-    fn read(fields: &mut Fields) -> Option<Self>;
+/// A request body type: an `Object` whose schema is read strictly, and the
+/// domain's rules for it.
+pub trait FromBody: Type + ParseFromJSON + Send + 'static {
+    /// The body as the rules see it, once they all passed.
+    type Valid: Send;
+
+    /// Members whose length the domain measures in bytes (passwords, for
+    /// bcrypt). Their schema declares the nearest bound in characters that
+    /// never admits a value the server refuses; the reader leaves the
+    /// length to the domain, which words it in bytes.
+    const MEASURED_IN_BYTES: &'static [&'static str] = &[];
+
+    /// Applies the domain's rules to a body whose members all have the
+    /// declared kinds and lengths, reporting every failure.
+    fn validate(&self) -> Read<Self::Valid>;
 }
 
-/// Reads a whole body: it must be a JSON object, then `T` reads its fields.
-pub fn read_body<T: FromBody>(value: Value) -> Read<T> {
-    let Value::Object(object) = value else {
+/// Reads a whole body: the members `T` declares, then `T`'s rules.
+pub fn read_body<T: FromBody>(value: Value) -> Read<(T, T::Valid)> {
+    let Value::Object(mut object) = value else {
         return Err(vec![fail(
             "",
             Violation::WrongType,
             "must be a JSON object",
         )]);
     };
-    let mut fields = Fields {
-        object,
-        failures: Vec::new(),
+    let plan = Plan::of::<T>(T::MEASURED_IN_BYTES);
+    let mut failures = Vec::new();
+    for member in &plan.members {
+        read_member(member, &mut object, &mut failures);
+    }
+    let body = T::parse_from_json(Some(Value::Object(object))).map_err(|err| {
+        // Not expected once every member passed; said plainly if it does.
+        let message = format!("must match the schema: {}", err.message());
+        vec![fail("", Violation::InvalidFormat, message)]
+    })?;
+    let domain = match body.validate() {
+        Ok(valid) if failures.is_empty() => return Ok((body, valid)),
+        Ok(_) => Vec::new(),
+        Err(domain) => domain,
     };
-    match T::read(&mut fields) {
-        Some(value) if fields.failures.is_empty() => Ok(value),
-        _ => Err(fields.failures),
+    // The rules' failures where a member (or an item) that failed to read
+    // stood in by a placeholder are not the client's.
+    let stood_in: Vec<String> = failures.iter().map(|f| f.field.clone()).collect();
+    failures.extend(domain.into_iter().filter(|f| {
+        !stood_in
+            .iter()
+            .any(|s| overlaps(&f.field, s) || overlaps(s, &f.field))
+    }));
+    failures.sort_by_key(|f| place(plan, &f.field));
+    Err(failures)
+}
+
+/// `inner` is `outer` or lies within it.
+fn overlaps(inner: &str, outer: &str) -> bool {
+    inner
+        .strip_prefix(outer)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// Where a pointer's failure is listed: by member in declared order, then
+/// by item.
+fn place(plan: &Plan, pointer: &str) -> (usize, usize) {
+    let mut segments = pointer.split('/').skip(1);
+    let member = segments.next().unwrap_or_default();
+    let index = plan.members.iter().position(|m| m.name == member);
+    let item = segments.next().and_then(|i| i.parse().ok());
+    (index.unwrap_or(usize::MAX), item.unwrap_or(usize::MAX))
+}
+
+fn read_member(
+    member: &plan::Member,
+    object: &mut Map<String, Value>,
+    failures: &mut Vec<FieldError>,
+) {
+    let pointer = format!("/{}", member.name);
+    let failed = match object.get_mut(member.name) {
+        None if member.required => {
+            failures.push(fail(&pointer, Violation::Required, "is required"));
+            true
+        }
+        None => return,
+        Some(Value::Null) if member.rule.nullable => return,
+        Some(Value::Null) => {
+            failures.push(fail(&pointer, Violation::WrongType, "must not be null"));
+            true
+        }
+        Some(value) => !check(&member.rule, &pointer, value, !member.in_bytes, failures),
+    };
+    if failed {
+        match member.required {
+            true => object.insert(member.name.to_owned(), member.rule.placeholder()),
+            false => object.remove(member.name),
+        };
     }
 }
 
-/// The members of a JSON object body, and the failures found so far.
-pub struct Fields {
-    object: Map<String, Value>,
-    failures: Vec<FieldError>,
+/// Checks `value` against `rule`; false when it cannot stand. Failed items
+/// of a list are recorded and replaced by placeholders.
+fn check(
+    rule: &Rule,
+    pointer: &str,
+    value: &mut Value,
+    lengths: bool,
+    failures: &mut Vec<FieldError>,
+) -> bool {
+    let failure = match (&rule.kind, &mut *value) {
+        (Kind::Text, Value::String(text)) if lengths => length_failure(rule, text),
+        (Kind::DateTime, Value::String(text)) if Timestamp::parse(text).is_err() => Some((
+            Violation::InvalidFormat,
+            "must be an RFC 3339 date-time such as 2026-11-24T17:00:00Z".into(),
+        )),
+        (Kind::OneOf(values), Value::String(text)) if !values.contains(text) => Some((
+            Violation::NotOneOf,
+            format!("must be one of {}", values.join(", ")),
+        )),
+        (Kind::Text | Kind::DateTime | Kind::OneOf(_), Value::String(_))
+        | (Kind::Boolean, Value::Bool(_))
+        | (Kind::Number, Value::Number(_))
+        | (Kind::Any, _) => None,
+        (Kind::Integer, Value::Number(n)) if n.is_i64() || n.is_u64() => None,
+        (Kind::List(items), Value::Array(values)) => match rule.max_items {
+            // Refused before any item is read: a flood of items costs no
+            // more than the bound.
+            Some(max) if values.len() > max => Some((
+                Violation::TooLong,
+                format!("must hold at most {max} values"),
+            )),
+            _ => {
+                for (index, item) in values.iter_mut().enumerate() {
+                    if !check(items, &format!("{pointer}/{index}"), item, true, failures) {
+                        *item = items.placeholder();
+                    }
+                }
+                None
+            }
+        },
+        _ => Some((Violation::WrongType, format!("must be {}", rule.expected()))),
+    };
+    let Some((code, message)) = failure else {
+        return true;
+    };
+    failures.push(fail(pointer, code, message));
+    false
 }
 
-impl Fields {
-    /// Member `name`, read by `read` unless absent or `null`; `None` when
-    /// it failed (the failures are recorded).
-    fn member<T>(
-        &mut self,
-        name: &str,
-        read: impl FnOnce(&str, Value) -> Read<T>,
-    ) -> Option<MaybeUndefined<T>> {
-        let pointer = format!("/{name}");
-        match self.object.remove(name) {
-            None => Some(MaybeUndefined::Undefined),
-            Some(Value::Null) => Some(MaybeUndefined::Null),
-            Some(value) => self
-                .check_all(read(&pointer, value))
-                .map(MaybeUndefined::Value),
-        }
+/// Text outside its declared lengths, counted in characters as sent.
+fn length_failure(rule: &Rule, text: &str) -> Option<(Violation, String)> {
+    let chars = text.chars().count();
+    if let Some(min) = rule.min_length.filter(|min| chars < *min) {
+        let message = match min {
+            1 => "must not be empty".to_owned(),
+            _ => format!("must be at least {min} characters"),
+        };
+        return Some((Violation::TooShort, message));
     }
-
-    /// A member that must be present and not `null`.
-    pub fn required<T>(
-        &mut self,
-        name: &str,
-        read: impl FnOnce(&str, Value) -> Read<T>,
-    ) -> Option<T> {
-        match self.member(name, read)? {
-            MaybeUndefined::Value(value) => Some(value),
-            MaybeUndefined::Undefined => self.refuse(name, Violation::Required, "is required"),
-            MaybeUndefined::Null => self.refuse(name, Violation::WrongType, "must not be null"),
-        }
-    }
-
-    /// A member that may be left out, but not sent as `null`.
-    pub fn optional<T>(
-        &mut self,
-        name: &str,
-        read: impl FnOnce(&str, Value) -> Read<T>,
-    ) -> Option<Option<T>> {
-        match self.member(name, read)? {
-            MaybeUndefined::Null => self.refuse(name, Violation::WrongType, "must not be null"),
-            value => Some(value.take()),
-        }
-    }
-
-    /// A member that may be left out or be `null`.
-    pub fn nullable<T>(
-        &mut self,
-        name: &str,
-        read: impl FnOnce(&str, Value) -> Read<T>,
-    ) -> Option<MaybeUndefined<T>> {
-        self.member(name, read)
-    }
-
-    /// A member that may be left out or be `null`, both read as `None`.
-    pub fn optional_or_null<T>(
-        &mut self,
-        name: &str,
-        read: impl FnOnce(&str, Value) -> Read<T>,
-    ) -> Option<Option<T>> {
-        self.member(name, read).map(MaybeUndefined::take)
-    }
-
-    /// Records a failed domain check of a value that was read.
-    pub fn check<T>(&mut self, result: Result<T, FieldError>) -> Option<T> {
-        self.check_all(result.map_err(|failure| vec![failure]))
-    }
-
-    /// Records the failures of a check that can find several.
-    pub fn check_all<T>(&mut self, result: Read<T>) -> Option<T> {
-        result
-            .map_err(|failures| self.failures.extend(failures))
-            .ok()
-    }
-
-    fn refuse<T>(&mut self, name: &str, code: Violation, message: &str) -> Option<T> {
-        self.failures.push(fail(&format!("/{name}"), code, message));
-        None
-    }
+    let max = rule.max_length.filter(|max| chars > *max)?;
+    Some((
+        Violation::TooLong,
+        format!("must be at most {max} characters"),
+    ))
 }
 
 fn fail(pointer: &str, code: Violation, message: impl Into<String>) -> FieldError {
     FieldError::new(pointer, code, message)
-}
-
-fn wrong_type<T>(pointer: &str, expected: &str) -> Read<T> {
-    Err(vec![fail(
-        pointer,
-        Violation::WrongType,
-        format!("must be {expected}"),
-    )])
-}
-
-/// Any string.
-pub fn string(pointer: &str, value: Value) -> Read<String> {
-    match value {
-        Value::String(text) => Ok(text),
-        _ => wrong_type(pointer, "a string"),
-    }
-}
-
-/// A string of `min..=max` characters as sent (before any trimming).
-pub fn text(min: usize, max: usize) -> impl FnOnce(&str, Value) -> Read<String> {
-    move |pointer, value| {
-        let text = string(pointer, value)?;
-        let chars = text.chars().count();
-        if chars < min {
-            let message = match min {
-                1 => "must not be empty".to_owned(),
-                _ => format!("must be at least {min} characters"),
-            };
-            return Err(vec![fail(pointer, Violation::TooShort, message)]);
-        }
-        if chars > max {
-            let message = format!("must be at most {max} characters");
-            return Err(vec![fail(pointer, Violation::TooLong, message)]);
-        }
-        Ok(text)
-    }
-}
-
-/// `true` or `false`.
-pub fn boolean(pointer: &str, value: Value) -> Read<bool> {
-    match value {
-        Value::Bool(flag) => Ok(flag),
-        _ => wrong_type(pointer, "true or false"),
-    }
-}
-
-/// One of an enum's values; the message lists them.
-pub fn one_of<T: ParseFromJSON>(pointer: &str, value: Value) -> Read<T> {
-    if !value.is_string() {
-        return wrong_type(pointer, "a string");
-    }
-    T::parse_from_json(Some(value)).map_err(|_| {
-        let message = format!("must be one of {}", enum_values::<T>().join(", "));
-        vec![fail(pointer, Violation::NotOneOf, message)]
-    })
-}
-
-/// The values an enum type declares in the spec.
-fn enum_values<T: Type>() -> Vec<String> {
-    let mut registry = Registry::new();
-    T::register(&mut registry);
-    registered_values(&registry, &T::name()).unwrap_or_default()
 }
 
 /// The values of the enum registered as `name`, if there is one.
@@ -204,50 +195,6 @@ pub fn registered_values(registry: &Registry, name: &str) -> Option<Vec<String>>
     let schema = registry.schemas.get(name)?;
     let items = schema.enum_items.iter().filter_map(Value::as_str);
     Some(items.map(str::to_owned).collect()).filter(|v: &Vec<_>| !v.is_empty())
-}
-
-/// An RFC 3339 date-time (read by `T`, e.g. `Timestamp`).
-pub fn date_time<T: ParseFromJSON>(pointer: &str, value: Value) -> Read<T> {
-    if !value.is_string() {
-        return wrong_type(pointer, "a string");
-    }
-    T::parse_from_json(Some(value)).map_err(|_| {
-        let message = "must be an RFC 3339 date-time such as 2026-11-24T17:00:00Z";
-        vec![fail(pointer, Violation::InvalidFormat, message)]
-    })
-}
-
-/// A list of at most `MAX_LIST_ITEMS` strings of at most `max` characters
-/// each, every one of which `check` accepts (given its index); every bad
-/// item is named by its index.
-pub fn text_list(
-    max: usize,
-    check: impl Fn(usize, &str) -> Result<(), FieldError>,
-) -> impl FnOnce(&str, Value) -> Read<Vec<String>> {
-    move |pointer, value| {
-        let Value::Array(items) = value else {
-            return wrong_type(pointer, "an array of strings");
-        };
-        if items.len() > MAX_LIST_ITEMS {
-            let message = format!("must hold at most {MAX_LIST_ITEMS} values");
-            return Err(vec![fail(pointer, Violation::TooLong, message)]);
-        }
-        let mut failures = Vec::new();
-        let mut texts = Vec::with_capacity(items.len());
-        for (index, item) in items.into_iter().enumerate() {
-            let read = text(0, max)(&format!("{pointer}/{index}"), item)
-                .and_then(|text| check(index, &text).map(|()| text).map_err(|e| vec![e]));
-            match read {
-                Ok(text) => texts.push(text),
-                Err(item_failures) => failures.extend(item_failures),
-            }
-        }
-        if failures.is_empty() {
-            Ok(texts)
-        } else {
-            Err(failures)
-        }
-    }
 }
 
 #[cfg(test)]

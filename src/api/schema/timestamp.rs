@@ -9,7 +9,7 @@ use poem_openapi::types::{
 };
 use serde_json::Value;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct Timestamp(pub DateTime<Utc>);
 
 impl From<DateTime<Utc>> for Timestamp {
@@ -19,7 +19,8 @@ impl From<DateTime<Utc>> for Timestamp {
 }
 
 impl Timestamp {
-    fn parse(value: &str) -> ParseResult<Self> {
+    /// Reads an RFC 3339 date-time with any offset.
+    pub(crate) fn parse(value: &str) -> ParseResult<Self> {
         DateTime::parse_from_rfc3339(value)
             .map(|dt| Self(dt.with_timezone(&Utc)))
             .map_err(|_| {

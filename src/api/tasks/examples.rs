@@ -1,12 +1,14 @@
-//! The examples the spec shows for the task responses: one task as the
-//! server answers it, on its own and in a page.
+//! The examples the spec shows for the task schemas: one task as the
+//! server answers it, on its own and in a page, and the bodies that
+//! create or change one. Fields an example leaves out are at their
+//! defaults (absent from a request, `null` in a task).
 use chrono::DateTime;
-use poem_openapi::types::Example;
+use poem_openapi::types::{Example, MaybeUndefined};
 use uuid::Uuid;
 
 use super::enums::{Priority, Recurrence};
 use super::responses::{DeletedCount, TaskPage};
-use super::schema::TaskBody;
+use super::schema::{TaskBody, TaskInput, TaskUpdate};
 use crate::api::Timestamp;
 
 /// The user the examples belong to (as in the auth examples).
@@ -23,15 +25,35 @@ impl Example for TaskBody {
             user_id: EXAMPLE_USER,
             title: "Buy milk".into(),
             description: "Two litres, semi-skimmed".into(),
-            completed: false,
-            completed_at: None.into(),
             priority: Priority::High,
             tags: vec!["errands".into()],
             due_date: Some(at(1_796_148_000)).into(),
             recurrence: Some(Recurrence::Weekly).into(),
             created_at: at(1_795_600_000),
             updated_at: at(1_795_600_000),
-            next_task_id: None.into(),
+            ..TaskBody::default()
+        }
+    }
+}
+
+impl Example for TaskInput {
+    fn example() -> Self {
+        Self {
+            title: "Buy milk".into(),
+            description: Some("Two litres, semi-skimmed".into()),
+            priority: Some(Priority::High),
+            tags: Some(vec!["errands".into()]),
+            ..Self::default()
+        }
+    }
+}
+
+impl Example for TaskUpdate {
+    fn example() -> Self {
+        Self {
+            priority: Some(Priority::Urgent),
+            due_date: MaybeUndefined::Null,
+            ..Self::default()
         }
     }
 }

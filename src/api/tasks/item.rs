@@ -15,7 +15,7 @@ use crate::api::error::{ApiResult, BEARER, error_set};
 use crate::api::operation::queued;
 use crate::api::owner;
 use crate::api::schema::{JsonBody, OptionalJson};
-use crate::domain::{Precondition, TaskDraft, TaskPatch};
+use crate::domain::Precondition;
 use crate::service::tasks::{self, Target};
 
 error_set! {
@@ -113,9 +113,7 @@ impl TaskApi {
     ) -> ApiResult<TaskResponse, WriteTaskErrors> {
         let owner = user_id.take()?;
         let expected = if_match.0.map(|h| expected_versions(&h, task_id.0));
-        let draft = body
-            .accept()
-            .and_then(|input| TaskDraft::parse(input.into()));
+        let draft = body.accept();
         let target = target(owner, task_id.0, &expected);
         Ok(TaskResponse::from(tasks::replace(&self.db, target, draft).await?).into())
     }
@@ -145,9 +143,7 @@ impl TaskApi {
     ) -> ApiResult<TaskResponse, WriteTaskErrors> {
         let owner = user_id.take()?;
         let expected = if_match.0.map(|h| expected_versions(&h, task_id.0));
-        let patch = body
-            .accept()
-            .and_then(|input| TaskPatch::parse(input.into()));
+        let patch = body.accept();
         let target = target(owner, task_id.0, &expected);
         Ok(TaskResponse::from(tasks::update(&self.db, target, patch).await?).into())
     }

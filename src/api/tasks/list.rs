@@ -20,8 +20,8 @@ use crate::api::operation::queued;
 use crate::api::owner;
 use crate::api::schema::rule::{MAX_SAFE_INTEGER, Range, Repeated, Text};
 use crate::api::schema::{JsonBody, JsonReply, Timestamp, lenient};
+use crate::domain::Error;
 use crate::domain::query::{ListQuery, TaskFilter};
-use crate::domain::{Error, TaskDraft};
 use crate::service::tasks::{self, IdempotencyKey, NewTask};
 
 error_set! {
@@ -190,24 +190,23 @@ impl TaskListApi {
     ) -> ApiResult<CreatedTaskResponse, CreateTaskErrors> {
         let owner = user_id.take()?;
         let key = idempotency_key.0;
-        let request = body.accept().and_then(|input| {
-            // The body as a JSON value, serialised with sorted keys: two
-            // requests match when their values do, however their bytes differ.
-            let fingerprint = format!("{:x}", Sha256::digest(input.to_json_string()));
-            let key = key.map(|k| IdempotencyKey::parse(&k, fingerprint));
-            match (TaskDraft::parse(input.into()), key.transpose()) {
-                (Ok(draft), Ok(key)) => Ok(NewTask { draft, key }),
-                (draft, key) => {
-                    let mut failures = match draft {
-                        Err(Error::Validation(failures)) => failures,
-                        Err(other) => return Err(other),
-                        Ok(_) => Vec::new(),
-                    };
-                    failures.extend(key.err());
-                    Err(Error::Validation(failures))
-                }
+        let request = match body.accept_as_sent() {
+            Ok((input, edit)) => {
+                // The body as a JSON value, serialised with sorted keys: two
+                // requests match when their values do, however their bytes differ.
+                let fingerprint = format!("{:x}", Sha256::digest(input.to_json_string()));
+                let key = key.map(|k| IdempotencyKey::parse(&k, fingerprint));
+                let key = key.transpose().map_err(|e| Error::Validation(vec![e]));
+                key.map(|key| NewTask { edit, key })
             }
-        });
+            // A bad key is reported with the body's failures.
+            Err(Error::Validation(mut failures)) => {
+                let key = key.map(|k| IdempotencyKey::parse(&k, String::new()));
+                failures.extend(key.and_then(Result::err));
+                Err(Error::Validation(failures))
+            }
+            Err(other) => Err(other),
+        };
         let created = tasks::create(&self.db, owner, owner, request).await?;
         Ok(CreatedTaskResponse::from(created).into())
     }

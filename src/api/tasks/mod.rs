@@ -4,7 +4,6 @@ mod conditional;
 mod enums;
 mod etag;
 mod examples;
-mod input;
 mod item;
 mod list;
 mod responses;

@@ -1,17 +1,24 @@
 //! The task schemas: a task as clients see it, and the bodies that create
-//! or change one.
+//! or change one. Each body is the spec and the reader at once
+//! (`schema::strict`); its limits are the domain's constants.
 use poem_openapi::Object;
-use poem_openapi::types::{Example, MaybeUndefined};
+use poem_openapi::types::MaybeUndefined;
 use uuid::Uuid;
 
 use super::enums::{Priority, Recurrence};
-use crate::api::schema::{Nullable, Timestamp};
-use crate::domain::{Task, TaskChanges, TaskFields};
+use crate::api::schema::strict::{FromBody, Read};
+use crate::api::schema::{NotBlank, Nullable, Text, Timestamp};
+use crate::domain::{Description, Tags, Task, TaskChanges, TaskEdit, Title};
+
+/// A title as sent.
+type TitleText = Text<{ Title::MAX_CHARS }, NotBlank>;
+/// A tag as sent.
+type TagText = Text<{ Tags::MAX_CHARS }, NotBlank>;
 
 // `Serialize` too, to be written straight through serde (`schema::Serde`),
 // field for field as the spec names them.
 /// A task, owned by one user.
-#[derive(Debug, Clone, Object, serde::Serialize)]
+#[derive(Debug, Clone, Default, Object, serde::Serialize)]
 #[oai(rename = "Task", example)]
 pub struct TaskBody {
     /// The task's id (UUID v7).
@@ -64,16 +71,14 @@ impl From<Task> for TaskBody {
 
 /// A task as sent on create (`POST`) and full replacement (`PUT`). Omitted
 /// optional fields take their defaults.
-#[derive(Debug, Object)]
+#[derive(Debug, Default, Object)]
 // Absent fields stay absent in the examples Swagger UI pre-fills.
 #[oai(example, skip_serializing_if_is_none)]
 pub struct TaskInput {
     /// 1 to 200 characters after trimming.
-    #[oai(validator(max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"))]
-    pub title: String,
+    pub title: TitleText,
     /// At most 2000 characters; default `""`.
-    #[oai(validator(max_length = 2000, pattern = r"^[^\u0000]*$"))]
-    pub description: Option<String>,
+    pub description: Option<Text<{ Description::MAX_CHARS }>>,
     /// Default `false`.
     pub completed: Option<bool>,
     /// Default `medium`.
@@ -81,12 +86,9 @@ pub struct TaskInput {
     /// Up to 20 tags of 1 to 50 characters; trimmed, lower-cased and
     /// de-duplicated (at most 100 values sent, duplicates included).
     /// Default `[]`.
-    #[oai(validator(
-        max_items = 100,
-        max_length = 50,
-        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
-    ))]
-    pub tags: Option<Vec<String>>,
+    // A literal: `tests::the_literal_limits_are_the_domains` holds it to `Tags::MAX_RAW`.
+    #[oai(validator(max_items = 100))]
+    pub tags: Option<Vec<TagText>>,
     /// RFC 3339 date-time, or null for none.
     #[oai(nullable)]
     pub due_date: Option<Timestamp>,
@@ -95,57 +97,38 @@ pub struct TaskInput {
     pub recurrence: Option<Recurrence>,
 }
 
-impl Example for TaskInput {
-    fn example() -> Self {
+/// A whole task: every field is set, omitted ones to their defaults.
+impl From<&TaskInput> for TaskChanges {
+    fn from(input: &TaskInput) -> Self {
         Self {
-            title: "Buy milk".into(),
-            description: Some("Two litres, semi-skimmed".into()),
-            completed: None,
-            priority: Some(Priority::High),
-            tags: Some(vec!["errands".into()]),
-            due_date: None,
-            recurrence: None,
-        }
-    }
-}
-
-impl From<TaskInput> for TaskFields {
-    fn from(input: TaskInput) -> Self {
-        Self {
-            title: input.title,
-            description: input.description.unwrap_or_default(),
-            completed: input.completed.unwrap_or(false),
-            priority: input.priority.unwrap_or_default().into(),
-            tags: input.tags.unwrap_or_default(),
-            due_date: input.due_date.map(|t| t.0),
-            recurrence: input.recurrence.map(Into::into),
+            title: Some(input.title.to_string()),
+            description: Some(input.description.as_deref().unwrap_or_default().into()),
+            completed: Some(input.completed.unwrap_or_default()),
+            priority: Some(input.priority.unwrap_or_default().into()),
+            tags: Some(texts(input.tags.as_deref().unwrap_or_default())),
+            due_date: Some(input.due_date.map(|t| t.0)),
+            recurrence: Some(input.recurrence.map(Into::into)),
         }
     }
 }
 
 /// A partial update: omitted fields stay as they are; `null` clears
 /// `due_date` or `recurrence`.
-#[derive(Debug, Object)]
+#[derive(Debug, Default, Object)]
 // Absent fields stay absent in the examples Swagger UI pre-fills.
 #[oai(example, skip_serializing_if_is_none)]
 pub struct TaskUpdate {
     /// 1 to 200 characters after trimming.
-    #[oai(validator(max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"))]
-    pub title: Option<String>,
+    pub title: Option<TitleText>,
     /// At most 2000 characters.
-    #[oai(validator(max_length = 2000, pattern = r"^[^\u0000]*$"))]
-    pub description: Option<String>,
+    pub description: Option<Text<{ Description::MAX_CHARS }>>,
     /// Setting `true` stamps `completed_at`; `false` clears it.
     pub completed: Option<bool>,
     /// The new priority.
     pub priority: Option<Priority>,
     /// Replaces every tag (same rules as on create).
-    #[oai(validator(
-        max_items = 100,
-        max_length = 50,
-        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
-    ))]
-    pub tags: Option<Vec<String>>,
+    #[oai(validator(max_items = 100))]
+    pub tags: Option<Vec<TagText>>,
     /// A new due date, or null to clear it.
     #[oai(nullable)]
     pub due_date: MaybeUndefined<Timestamp>,
@@ -154,45 +137,64 @@ pub struct TaskUpdate {
     pub recurrence: MaybeUndefined<Recurrence>,
 }
 
-impl Example for TaskUpdate {
-    fn example() -> Self {
+/// The fields sent, and only those.
+impl From<&TaskUpdate> for TaskChanges {
+    fn from(update: &TaskUpdate) -> Self {
         Self {
-            title: None,
-            description: None,
-            completed: None,
-            priority: Some(Priority::Urgent),
-            tags: None,
-            due_date: MaybeUndefined::Null,
-            recurrence: MaybeUndefined::Undefined,
+            title: update.title.as_deref().map(Into::into),
+            description: update.description.as_deref().map(Into::into),
+            completed: update.completed,
+            priority: update.priority.map(Into::into),
+            tags: update.tags.as_deref().map(texts),
+            due_date: present(&update.due_date).map(|d| d.map(|t| t.0)),
+            recurrence: present(&update.recurrence).map(|r| r.map(Into::into)),
         }
     }
 }
 
-fn present<T>(value: MaybeUndefined<T>) -> Option<Option<T>> {
+fn texts<const MAX: usize, P, const MIN: usize>(texts: &[Text<MAX, P, MIN>]) -> Vec<String> {
+    texts.iter().map(|text| text.to_string()).collect()
+}
+
+/// Absent, `null` (clear it) or a value (set it).
+fn present<T: Clone>(value: &MaybeUndefined<T>) -> Option<Option<T>> {
     match value {
         MaybeUndefined::Undefined => None,
         MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(v) => Some(Some(v)),
+        MaybeUndefined::Value(v) => Some(Some(v.clone())),
     }
 }
 
-impl From<TaskUpdate> for TaskChanges {
-    fn from(update: TaskUpdate) -> Self {
-        Self {
-            title: update.title,
-            description: update.description,
-            completed: update.completed,
-            priority: update.priority.map(Into::into),
-            tags: update.tags,
-            due_date: present(update.due_date).map(|d| d.map(|t| t.0)),
-            recurrence: present(update.recurrence).map(|r| r.map(Into::into)),
-        }
+impl FromBody for TaskInput {
+    type Valid = TaskEdit;
+
+    fn validate(&self) -> Read<TaskEdit> {
+        TaskChanges::from(self).parse()
+    }
+}
+
+impl FromBody for TaskUpdate {
+    type Valid = TaskEdit;
+
+    fn validate(&self) -> Read<TaskEdit> {
+        TaskChanges::from(self).parse()
     }
 }
 
 /// Sets completion explicitly; send no body (or no `completed`) to toggle.
-#[derive(Debug, Object)]
+#[derive(Debug, Clone, Object)]
 pub struct CompletionRequest {
     /// `true` to complete, `false` to reopen; omitted toggles.
     pub completed: Option<bool>,
 }
+
+impl FromBody for CompletionRequest {
+    type Valid = Self;
+
+    fn validate(&self) -> Read<Self> {
+        Ok(self.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,7 +1,7 @@
 //! The validated fields of a task: each can only be built by checking it.
 use std::collections::HashSet;
 
-use super::stored::normalise_tag;
+use super::kinds::normalise_tag;
 use crate::domain::error::{FieldError, Violation};
 use crate::domain::text::{at_most, storable};
 
@@ -35,16 +35,22 @@ impl Title {
     }
 }
 
-/// A description: at most 2000 characters.
+/// Free text of at most `MAX` characters, kept as sent (a description,
+/// notes): the rule of every plain text field, each its own alias.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Description(String);
+pub struct PlainText<const MAX: usize>(String);
 
-impl Description {
-    pub const MAX_CHARS: usize = 2000;
+/// A description: at most 2000 characters.
+pub type Description = PlainText<2000>;
 
-    pub fn parse(raw: String) -> Result<Self, FieldError> {
-        at_most("/description", &raw, Self::MAX_CHARS)?;
-        storable("/description", &raw)?;
+impl<const MAX: usize> PlainText<MAX> {
+    pub const MAX_CHARS: usize = MAX;
+
+    /// `raw`, unless it is too long or holds text no database can store;
+    /// failures name `pointer`.
+    pub fn parse(pointer: &str, raw: String) -> Result<Self, FieldError> {
+        at_most(pointer, &raw, MAX)?;
+        storable(pointer, &raw)?;
         Ok(Self(raw))
     }
 
@@ -164,7 +170,9 @@ mod tests {
     fn nul_is_refused_in_every_task_text() {
         assert_eq!(Title::parse("a\0").unwrap_err().field, "/title");
         assert_eq!(
-            Description::parse("a\0".into()).unwrap_err().field,
+            Description::parse("/description", "a\0".into())
+                .unwrap_err()
+                .field,
             "/description"
         );
         let tags = Tags::parse(vec!["a".into(), "b\0".into()]).unwrap_err();

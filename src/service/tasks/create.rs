@@ -1,11 +1,11 @@
 //! Creating a task, once: with an `Idempotency-Key`, a retry gets the task
 //! the first request made (`service::idempotency`).
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, Set};
 use uuid::Uuid;
 
-use super::rows::tags_json;
-use crate::domain::{Error, Result, Task, TaskDraft, search_folded, timestamp};
+use super::rows::{apply, blank, stored_tags};
+use crate::domain::{Error, Result, Task, TaskEdit, timestamp};
 use crate::entity::{task, task_tag};
 pub use crate::service::idempotency::IdempotencyKey;
 use crate::service::transaction::{BeginWrite, WriteTransaction};
@@ -21,7 +21,7 @@ pub enum Created {
 
 /// A create as parsed: the task, and its `Idempotency-Key` if it has one.
 pub struct NewTask {
-    pub draft: TaskDraft,
+    pub edit: TaskEdit,
     pub key: Option<IdempotencyKey>,
 }
 
@@ -44,10 +44,10 @@ where
     } else {
         access::owner(db, caller, owner).await?;
     }
-    let NewTask { draft, key } = request?;
+    let NewTask { edit, key } = request?;
     let Some(key) = key else {
         let txn = db.begin_write().await?;
-        let created = insert(&txn, owner, &draft).await?;
+        let created = insert(&txn, owner, &edit).await?;
         txn.commit().await?;
         return Ok(Created::New(created));
     };
@@ -55,7 +55,7 @@ where
         return Ok(Created::Replayed(first));
     }
     let txn = db.begin_write().await?;
-    let created = insert(&txn, owner, &draft).await?;
+    let created = insert(&txn, owner, &edit).await?;
     if idempotency::remember(&txn, owner, &key, &created).await? {
         txn.commit().await?;
         return Ok(Created::New(created));
@@ -70,36 +70,21 @@ where
 }
 
 /// Inserts a new task and its tags on a connection the caller commits.
-pub async fn insert(db: &WriteTransaction, user_id: Uuid, draft: &TaskDraft) -> Result<Task> {
-    let mut row = new_row(user_id, draft, timestamp(Utc::now()));
+pub async fn insert(db: &WriteTransaction, user_id: Uuid, edit: &TaskEdit) -> Result<Task> {
+    let mut row = new_row(user_id, edit, timestamp(Utc::now()));
     row.change_seq = Set(sync::record(db, user_id).await?);
     let created = row.insert(db).await?;
-    write_tags(db, created.id, user_id, draft.tags.as_slice()).await?;
+    write_tags(db, created.id, user_id, &stored_tags(&created.tags)).await?;
     Ok(created.into())
 }
 
-/// The row a new task is stored as, created at `now`; `insert` and the
-/// bulk seeder both build tasks with it.
-pub fn new_row(user_id: Uuid, draft: &TaskDraft, now: DateTime<Utc>) -> task::ActiveModel {
-    task::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        user_id: Set(user_id),
-        title: Set(draft.title.clone().into_inner()),
-        description: Set(draft.description.clone().into_inner()),
-        title_folded: Set(search_folded(draft.title.as_str())),
-        description_folded: Set(search_folded(draft.description.as_str())),
-        completed: Set(draft.completed),
-        completed_at: Set(draft.completed.then_some(now)),
-        priority: Set(draft.priority.rank()),
-        tags: Set(tags_json(draft.tags.as_slice())),
-        due_date: Set(draft.due_date),
-        recurrence: Set(draft.recurrence.map(|r| r.as_str().to_owned())),
-        next_task_id: Set(None),
-        version: Set(1),
-        change_seq: Set(0),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
+/// The row a new task is stored as, created at `now`: every field the
+/// edit sets, the others at their defaults. `insert` and the bulk seeder
+/// both build tasks with it.
+pub fn new_row(user_id: Uuid, edit: &TaskEdit, now: DateTime<Utc>) -> task::ActiveModel {
+    apply(&blank(user_id, now), edit, now)
+        .into_active_model()
+        .reset_all()
 }
 
 /// The `task_tags` rows of a task (one per tag).

@@ -1,9 +1,11 @@
-//! Tasks as rows: the owner-scoped query, one row by id, and the stored
-//! forms of a task's fields.
+//! Tasks as rows: the owner-scoped query, one row by id, and a task's
+//! fields in their stored forms, both ways (a row read as a `Task`, a
+//! `TaskEdit` written into a row).
+use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use crate::domain::{Error, Priority, Recurrence, Result, Task};
+use crate::domain::{Error, Priority, Recurrence, Result, Task, TaskEdit, search_folded};
 use crate::entity::task;
 
 pub(super) fn owned(user_id: Uuid) -> sea_orm::Select<task::Entity> {
@@ -47,6 +49,54 @@ impl From<task::Model> for Task {
             updated_at: row.updated_at,
         }
     }
+}
+
+/// The row of a new task of `user_id`'s before its fields are set: every
+/// field at its default, version 0 (the first write makes it 1).
+pub(super) fn blank(user_id: Uuid, now: DateTime<Utc>) -> task::Model {
+    task::Model {
+        id: Uuid::now_v7(),
+        user_id,
+        priority: Priority::default().rank(),
+        tags: tags_json(&[]),
+        created_at: now,
+        updated_at: now,
+        ..task::Model::default()
+    }
+}
+
+/// The row as it will be once `edit` is applied at `now`.
+pub(super) fn apply(current: &task::Model, edit: &TaskEdit, now: DateTime<Utc>) -> task::Model {
+    let mut next = current.clone();
+    if let Some(title) = &edit.title {
+        title.as_str().clone_into(&mut next.title);
+        next.title_folded = search_folded(title.as_str());
+    }
+    if let Some(description) = &edit.description {
+        description.as_str().clone_into(&mut next.description);
+        next.description_folded = search_folded(description.as_str());
+    }
+    // `completed_at` records when the task became complete; re-asserting
+    // completion keeps the original time.
+    if let Some(completed) = edit.completed.filter(|c| *c != current.completed) {
+        next.completed = completed;
+        next.completed_at = completed.then_some(now);
+    }
+    if let Some(priority) = edit.priority {
+        next.priority = priority.rank();
+    }
+    if let Some(tags) = &edit.tags {
+        next.tags = tags_json(tags.as_slice());
+    }
+    if let Some(due_date) = edit.due_date {
+        next.due_date = due_date;
+    }
+    if let Some(recurrence) = edit.recurrence {
+        next.recurrence = recurrence.map(|r| r.as_str().to_owned());
+    }
+    next.version = current.version + 1;
+    next.updated_at = now;
+    next
 }
 
 /// Tags are stored on the row as a JSON array (and in `task_tags` for

@@ -9,10 +9,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::change::{apply, next_occurrence};
+use super::change::next_occurrence;
 use super::create::write_tags;
-use super::rows::{find, stored_tags};
-use crate::domain::{Error, Precondition, Result, Task, TaskDraft, TaskPatch, timestamp};
+use super::rows::{apply, find, stored_tags};
+use crate::domain::{Error, Precondition, Result, Task, TaskEdit, timestamp};
 use crate::entity::{task, task_tag};
 use crate::service::transaction::BeginWrite;
 use crate::service::{access, sync};
@@ -51,23 +51,23 @@ impl Target<'_> {
     }
 }
 
-/// PUT: every field is replaced; omitted ones were already defaulted. The
-/// draft's own validation failure (422) is reported after 401 and 403.
-pub async fn replace<C>(db: &C, target: Target<'_>, draft: Result<TaskDraft>) -> Result<Task>
+/// PUT: every field is replaced (the edit sets them all, omitted ones at
+/// their defaults). The edit's own validation failure (422) is reported
+/// after 401 and 403.
+pub async fn replace<C>(db: &C, target: Target<'_>, edit: Result<TaskEdit>) -> Result<Task>
 where
     C: BeginWrite,
 {
-    let patch = draft.map(TaskDraft::into_patch);
-    modify(db, target, patch.map(|p| move |_: &task::Model| p.clone())).await
+    update(db, target, edit).await
 }
 
-/// PATCH: only the fields present change. The patch's own validation
+/// PATCH: only the fields the edit sets change. The edit's own validation
 /// failure (422) is reported after 401 and 403.
-pub async fn update<C>(db: &C, target: Target<'_>, patch: Result<TaskPatch>) -> Result<Task>
+pub async fn update<C>(db: &C, target: Target<'_>, edit: Result<TaskEdit>) -> Result<Task>
 where
     C: BeginWrite,
 {
-    modify(db, target, patch.map(|p| move |_: &task::Model| p.clone())).await
+    modify(db, target, edit.map(|e| move |_: &task::Model| e.clone())).await
 }
 
 /// Sets completion (`Some`) or toggles it (`None`).
@@ -76,7 +76,7 @@ where
     C: BeginWrite,
 {
     let edit =
-        move |current: &task::Model| TaskPatch::completion(completed.unwrap_or(!current.completed));
+        move |current: &task::Model| TaskEdit::completion(completed.unwrap_or(!current.completed));
     modify(db, target, Ok(edit)).await
 }
 
@@ -86,7 +86,7 @@ where
 async fn modify<C, F>(db: &C, target: Target<'_>, edit: Result<F>) -> Result<Task>
 where
     C: BeginWrite,
-    F: Fn(&task::Model) -> TaskPatch,
+    F: Fn(&task::Model) -> TaskEdit,
 {
     target.authorize(db, edit.is_ok()).await?;
     let (owner, task_id, expected) = (target.owner, target.task_id, target.expected);
@@ -117,7 +117,7 @@ where
 async fn locked_modify<C, F>(db: &C, user_id: Uuid, task_id: Uuid, edit: F) -> Result<task::Model>
 where
     C: BeginWrite,
-    F: Fn(&task::Model) -> TaskPatch,
+    F: Fn(&task::Model) -> TaskEdit,
 {
     let txn = db.begin_write().await?;
     // The owner's sequence first, as every write takes it (`sync::record`):
@@ -145,7 +145,7 @@ where
 async fn write_if_unchanged<C>(
     db: &C,
     current: &task::Model,
-    patch: &TaskPatch,
+    patch: &TaskEdit,
 ) -> Result<Option<task::Model>>
 where
     C: BeginWrite,

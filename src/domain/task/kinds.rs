@@ -1,7 +1,7 @@
-//! A stored task: how urgent it is, how it repeats, and its timestamps.
+//! What a task's fields hold besides text: how urgent it is, how it
+//! repeats, its timestamps and its tags' stored form.
 use chrono::{DateTime, Days, Months, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 /// How urgent a task is; ranks low < medium < high < urgent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
@@ -83,34 +83,6 @@ impl Recurrence {
     }
 }
 
-/// A task as it is stored now. Serialised, it is also the record an
-/// idempotent create keeps of the task it made (its field names are the
-/// response's).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Task {
-    pub id: Uuid,
-    pub user_id: Uuid,
-    pub title: String,
-    pub description: String,
-    pub completed: bool,
-    pub completed_at: Option<DateTime<Utc>>,
-    pub priority: Priority,
-    pub tags: Vec<String>,
-    pub due_date: Option<DateTime<Utc>>,
-    pub recurrence: Option<Recurrence>,
-    pub next_task_id: Option<Uuid>,
-    /// Bumped on every write. Records kept before it was part of them were
-    /// all of new tasks, which start at 1.
-    #[serde(default = "first_version")]
-    pub version: i64,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-fn first_version() -> i64 {
-    1
-}
-
 /// Timestamps keep microseconds, the precision PostgreSQL stores, so a
 /// value reads back exactly as it was written on either database.
 pub fn timestamp(value: DateTime<Utc>) -> DateTime<Utc> {
@@ -184,16 +156,5 @@ mod tests {
             assert_eq!(Priority::from_rank(p.rank()), p);
         }
         assert!(Priority::Urgent.rank() > Priority::High.rank());
-    }
-
-    #[test]
-    fn a_kept_response_without_a_version_reads_as_a_new_task() {
-        let kept = r#"{"id":"0190c1e2-7b5a-7cc3-9d2e-1f0a2b3c4d5e","user_id":"0190c1e2-7b5a-7cc3-9d2e-1f0a2b3c4d5f",
-            "title":"t","description":"","completed":false,"completed_at":null,"priority":"high",
-            "tags":["a"],"due_date":"2026-11-24T17:00:00Z","recurrence":"daily","next_task_id":null,
-            "created_at":"2026-11-24T17:00:00.123456Z","updated_at":"2026-11-24T17:00:00.123456Z"}"#;
-        let task: Task = serde_json::from_str(kept).unwrap();
-        assert_eq!((task.version, task.priority), (1, Priority::High));
-        assert_eq!(task.recurrence, Some(Recurrence::Daily));
     }
 }
