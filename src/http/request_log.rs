@@ -135,8 +135,8 @@ mod tests {
     #[test]
     fn route_templates_read_like_the_spec() {
         assert_eq!(
-            template("/api/:user_id/tasks/:task_id"),
-            "/api/{user_id}/tasks/{task_id}"
+            template("/v1/:user_id/tasks/:task_id"),
+            "/v1/{user_id}/tasks/{task_id}"
         );
         assert_eq!(template("/health/ready"), "/health/ready");
     }

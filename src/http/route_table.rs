@@ -127,24 +127,24 @@ mod tests {
 
     #[test]
     fn allow_lists_the_methods_of_the_matching_template() {
-        let spec = r#"{"paths": {"/api/{user_id}/tasks/{task_id}": {"get": {}, "put": {}, "delete": {}},
-                                "/api/auth/me": {"get": {}}}}"#;
+        let spec = r#"{"paths": {"/v1/{user_id}/tasks/{task_id}": {"get": {}, "put": {}, "delete": {}},
+                                "/v1/auth/me": {"get": {}}}}"#;
         let routes = RouteTable::from_spec(spec);
-        assert_eq!(routes.for_path("/api/abc/tasks/def"), "DELETE, GET, PUT");
-        assert_eq!(routes.for_path("/api/auth/me"), "GET");
+        assert_eq!(routes.for_path("/v1/abc/tasks/def"), "DELETE, GET, PUT");
+        assert_eq!(routes.for_path("/v1/auth/me"), "GET");
         assert_eq!(routes.for_path("/nowhere"), "");
         assert_eq!(
-            routes.template_for("/api/:param0/tasks/:param1"),
-            Some("/api/{user_id}/tasks/{task_id}")
+            routes.template_for("/v1/:param0/tasks/:param1"),
+            Some("/v1/{user_id}/tasks/{task_id}")
         );
-        assert_eq!(routes.template_for("/api/auth/me"), Some("/api/auth/me"));
-        assert_eq!(routes.template_for("/api/:param0/me"), None);
+        assert_eq!(routes.template_for("/v1/auth/me"), Some("/v1/auth/me"));
+        assert_eq!(routes.template_for("/v1/:param0/me"), None);
     }
 
     #[test]
     fn a_patterns_parameters_are_named_by_its_template() {
-        let template = "/api/{user_id}/lists/{list_id}/tasks/{task_id}";
-        let names = path_parameters("/api/:param0/lists/:param1/tasks/:param2", template);
+        let template = "/v1/{user_id}/lists/{list_id}/tasks/{task_id}";
+        let names = path_parameters("/v1/:param0/lists/:param1/tasks/:param2", template);
         let named = [
             ("param0", "user_id"),
             ("param1", "list_id"),
@@ -152,28 +152,25 @@ mod tests {
         ];
         let named = named.map(|(p, n)| (p.to_owned(), n.to_owned()));
         assert_eq!(names.as_deref(), Some(named.as_slice()));
-        assert_eq!(path_parameters("/api/:param0/tasks", template), None);
-        assert_eq!(path_parameters("/api/auth/me", "/api/{user_id}/me"), None);
-        assert_eq!(
-            path_parameters("/api/auth/me", "/api/auth/me"),
-            Some(vec![])
-        );
+        assert_eq!(path_parameters("/v1/:param0/tasks", template), None);
+        assert_eq!(path_parameters("/v1/auth/me", "/v1/{user_id}/me"), None);
+        assert_eq!(path_parameters("/v1/auth/me", "/v1/auth/me"), Some(vec![]));
     }
 
     #[test]
     fn a_request_not_routed_yet_is_named_by_the_spec_operation_at_its_path() {
-        let spec = r#"{"paths": {"/api/{user_id}/tasks": {"get": {"operationId": "listTasks"}},
-                                "/api/auth/login": {"post": {"operationId": "logIn"}}}}"#;
+        let spec = r#"{"paths": {"/v1/{user_id}/tasks": {"get": {"operationId": "listTasks"}},
+                                "/v1/auth/login": {"post": {"operationId": "logIn"}}}}"#;
         let routes = RouteTable::from_spec(spec);
         assert_eq!(
-            routes.operation_at(&Method::POST, "/api/auth/login"),
-            Some(("/api/auth/login", "logIn"))
+            routes.operation_at(&Method::POST, "/v1/auth/login"),
+            Some(("/v1/auth/login", "logIn"))
         );
         assert_eq!(
-            routes.operation_at(&Method::GET, "/api/abc/tasks"),
-            Some(("/api/{user_id}/tasks", "listTasks"))
+            routes.operation_at(&Method::GET, "/v1/abc/tasks"),
+            Some(("/v1/{user_id}/tasks", "listTasks"))
         );
-        assert_eq!(routes.operation_at(&Method::GET, "/api/auth/login"), None);
+        assert_eq!(routes.operation_at(&Method::GET, "/v1/auth/login"), None);
         assert_eq!(routes.operation_at(&Method::GET, "/nowhere"), None);
     }
 }

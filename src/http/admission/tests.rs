@@ -35,11 +35,11 @@ async fn app_with_deadline(
         admit: Admit::NoPlace,
     };
     let app = poem::Route::new()
-        .at("/api/:user/tasks", place(slow))
-        .at("/api/auth/login", poem::post(no_place(slow)))
-        .at("/api/auth/signup", poem::post(no_place(slow)))
-        .at("/api/auth/token", poem::post(no_place(slow)))
-        .at("/api/auth/me", place(slow))
+        .at("/v1/:user/tasks", place(slow))
+        .at("/v1/auth/login", poem::post(no_place(slow)))
+        .at("/v1/auth/signup", poem::post(no_place(slow)))
+        .at("/v1/auth/token", poem::post(no_place(slow)))
+        .at("/v1/auth/me", place(slow))
         .at("/health/live", slow)
         .boxed()
         .around(move |next, req| {
@@ -74,10 +74,10 @@ fn send(
 #[tokio::test]
 async fn a_request_beyond_the_limit_waits_and_then_gets_503_server_busy() {
     let app = app(1, 50).await;
-    let first = get(&app, "/api/u/tasks");
+    let first = get(&app, "/v1/u/tasks");
     tokio::time::sleep(Duration::from_millis(20)).await;
     let second = app
-        .call(Request::builder().uri_str("/api/u/tasks").finish())
+        .call(Request::builder().uri_str("/v1/u/tasks").finish())
         .await
         .unwrap_err();
     assert_eq!(second.status(), StatusCode::SERVICE_UNAVAILABLE);
@@ -91,11 +91,11 @@ async fn a_request_beyond_the_limit_waits_and_then_gets_503_server_busy() {
 #[tokio::test]
 async fn password_operations_take_no_place_and_wait_for_none() {
     let app = app(1, 50).await;
-    let busy = get(&app, "/api/u/tasks");
+    let busy = get(&app, "/v1/u/tasks");
     tokio::time::sleep(Duration::from_millis(20)).await;
     // The password operations queue for the bcrypt threads instead.
     let started = std::time::Instant::now();
-    let logins: Vec<_> = ["/api/auth/login", "/api/auth/signup", "/api/auth/token"]
+    let logins: Vec<_> = ["/v1/auth/login", "/v1/auth/signup", "/v1/auth/token"]
         .into_iter()
         .map(|path| send(&app, Method::POST, path))
         .collect();
@@ -112,12 +112,12 @@ async fn password_operations_take_no_place_and_wait_for_none() {
 #[tokio::test]
 async fn logins_and_probes_take_no_place() {
     let app = app(1, 50).await;
-    let busy = get(&app, "/api/u/tasks");
+    let busy = get(&app, "/v1/u/tasks");
     tokio::time::sleep(Duration::from_millis(20)).await;
-    let login = send(&app, Method::POST, "/api/auth/login");
+    let login = send(&app, Method::POST, "/v1/auth/login");
     let live = get(&app, "/health/live");
     // Other auth operations do take one.
-    let me = get(&app, "/api/auth/me");
+    let me = get(&app, "/v1/auth/me");
     assert_eq!(me.await.unwrap(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(login.await.unwrap(), StatusCode::OK);
     assert_eq!(live.await.unwrap(), StatusCode::OK);
@@ -128,8 +128,8 @@ async fn logins_and_probes_take_no_place() {
 async fn every_api_request_has_the_deadline_logins_included_and_probes_not() {
     let app = app_with_deadline(4, 50, 100).await;
     let timeout = StatusCode::GATEWAY_TIMEOUT;
-    assert_eq!(get(&app, "/api/u/tasks").await.unwrap(), timeout);
-    let login = send(&app, Method::POST, "/api/auth/login");
+    assert_eq!(get(&app, "/v1/u/tasks").await.unwrap(), timeout);
+    let login = send(&app, Method::POST, "/v1/auth/login");
     assert_eq!(login.await.unwrap(), timeout);
     assert_eq!(get(&app, "/health/live").await.unwrap(), StatusCode::OK);
 }
@@ -137,7 +137,7 @@ async fn every_api_request_has_the_deadline_logins_included_and_probes_not() {
 #[tokio::test]
 async fn waiting_requests_are_admitted_as_places_free_up() {
     let app = app(2, 2_000).await;
-    let requests: Vec<_> = (0..6).map(|_| get(&app, "/api/u/tasks")).collect();
+    let requests: Vec<_> = (0..6).map(|_| get(&app, "/v1/u/tasks")).collect();
     for request in requests {
         assert_eq!(request.await.unwrap(), StatusCode::OK);
     }
@@ -147,7 +147,7 @@ async fn waiting_requests_are_admitted_as_places_free_up() {
 async fn poems_own_errors_pass_through_for_the_problems_layer() {
     let app = app(1, 50).await;
     let err = app
-        .call(Request::builder().uri_str("/api/nowhere").finish())
+        .call(Request::builder().uri_str("/v1/nowhere").finish())
         .await
         .unwrap_err();
     assert_eq!(err.status(), StatusCode::NOT_FOUND);
