@@ -15,7 +15,7 @@ use serde_json::Value;
 use super::kind::{ApiError, ErrorCode};
 use super::operation::Operation;
 use super::problem::{PROBLEM_JSON, Problem};
-use super::reply::ErrorSet;
+use super::set::ErrorSet;
 
 /// The error responses of the set `E`, in status order.
 pub fn responses<E: ErrorSet>() -> MetaResponses {

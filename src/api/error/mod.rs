@@ -14,6 +14,7 @@ mod problem;
 mod reply;
 mod request;
 mod sample;
+mod set;
 
 pub use codes::{API_COMMON, BEARER, PROBE_COMMON};
 pub use field::{FieldErrorBody, FieldErrorCode, FieldLocation};
@@ -21,6 +22,7 @@ pub use kind::{ApiError, ErrorCode, OAuthError};
 pub use operation::{Operation, Param};
 pub use param::{Broken, param_failure};
 pub use problem::{PROBLEM_JSON, Problem};
-pub(crate) use reply::error_set;
-pub use reply::{ApiResult, ErrorSet, Problems, Reply};
+pub use reply::{ApiResult, Problems, Reply};
 pub use request::{defer_failures, missing_body, param_error_failure, problems, taken_failures};
+pub use set::ErrorSet;
+pub(crate) use set::error_set;

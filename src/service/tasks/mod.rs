@@ -5,6 +5,7 @@ mod change;
 mod create;
 mod delete;
 mod filter;
+mod page;
 mod page_json;
 mod read;
 mod rows;
@@ -12,5 +13,6 @@ mod write;
 
 pub use create::{Created, IdempotencyKey, NewTask, create, insert, new_row, tag_rows};
 pub use delete::{delete, delete_completed};
-pub use read::{Page, get, list, now, page_select};
+pub use page::page_select;
+pub use read::{Page, get, list, now};
 pub use write::{Target, replace, set_completion, update};

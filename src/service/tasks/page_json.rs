@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use sea_orm::{ColumnTrait, ColumnType, ConnectionTrait, DbBackend, Iden, Iterable, QueryTrait};
 use uuid::Uuid;
 
-use super::read::{TOTAL, page_select, sort_keys};
+use super::page::{TOTAL, page_select, sort_keys};
 use crate::domain::query::{ListQuery, SortOrder};
 use crate::domain::{Error, Result, Task};
 use crate::entity::task;
