@@ -73,12 +73,19 @@ hash_cpu() {
 }
 hash_cpu_since() { awk -v a="$1" -v b="$(hash_cpu)" 'BEGIN {printf "%.2f\n", b - a}'; }
 
+# CPU clock ticks the whole server process has used so far (every thread):
+# the difference over a run, divided by its requests, is the server's CPU
+# per request, which the load generator sharing the cores does not skew as
+# it skews throughput.
+server_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat" 2>/dev/null || echo 0; }
+
 # bench ID LABEL DB CONNS SCRIPT [DURATION]: one bounded wrk run (of
 # --duration unless given), appended to RESULTS.
 bench() {
   local id="$1" label="$2" db="$3" conns="$4" script="$5" secs="${6:-$DURATION}" out
-  local timeout=5s hashed=-
+  local timeout=5s hashed=- ticks
   if [ "$script" = login ]; then timeout="$LOGIN_TIMEOUT" hashed="$(hash_cpu)"; fi
+  ticks="$(server_ticks)"
   out="$WORK/wrk-$id-$conns.out"
   reset_peak
   if [ "$script" = open ]; then
@@ -88,21 +95,24 @@ bench() {
     wrk -t2 -c"$conns" -d"$secs" --timeout "$timeout" -s "$BENCH_LUA/$script.lua" "$URL" >"$out" 2>&1
   fi
   if [ "$hashed" != - ]; then hashed="$(hash_cpu_since "$hashed")"; fi
-  record "$id" "$label" "$db" "$conns" "$out" "$(peak_kb)" "$hashed"
+  ticks="$(($(server_ticks) - ticks))"
+  record "$id" "$label" "$db" "$conns" "$out" "$(peak_kb)" "$hashed" "$ticks"
 }
 
-# record ID LABEL DB CONNS WRK_OUTPUT RSS_KB [HASH_CPU_S]: one RESULTS row.
+# record ID LABEL DB CONNS WRK_OUTPUT RSS_KB [HASH_CPU_S [SERVER_TICKS]]: one
+# RESULTS row.
 record() {
-  local id="$1" label="$2" db="$3" conns="$4" out="$5" rss="$6" hashed="${7:--}" line
+  local id="$1" label="$2" db="$3" conns="$4" out="$5" rss="$6" hashed="${7:--}" ticks="${8:--}" line
   line="$(grep '^RESULT ' "$out")" || { cat "$out" >&2; exit 1; }
-  python3 - "$id" "$label" "$db" "$conns" "$rss" "$line" "$hashed" >>"$RESULTS" <<'PY'
+  python3 - "$id" "$label" "$db" "$conns" "$rss" "$line" "$hashed" "$ticks" "$(getconf CLK_TCK)" >>"$RESULTS" <<'PY'
 import sys
-id_, label, db, conns, rss, line, hashed = sys.argv[1:]
+id_, label, db, conns, rss, line, hashed, ticks, tck = sys.argv[1:]
 f = dict(kv.split("=", 1) for kv in line.split()[1:])
 errors = sum(int(f[k]) for k in ("connect", "read", "write", "timeout"))
 print("\t".join([id_, label, db, conns, f["requests"], f["duration_us"], f["p50_us"],
                  f["p99_us"], f["p999_us"], str(errors), f["non2xx"], f["statuses"], rss,
-                 f["p95_us"], hashed]))
+                 f["p95_us"], hashed,
+                 "-" if ticks == "-" else f"{int(ticks) / int(tck) * 1e6 / max(int(f['requests']), 1):.1f}"]))
 PY
   tail -n 1 "$RESULTS" | awk -F'\t' '{printf "   %-28s %5s conns  %8.0f req/s  p99 %6.1f ms  errors %s  non-2xx %s  rss %s kB%s\n",
     $2, $4, $5 / ($6 / 1e6), $8 / 1000, $10, $11, $13, ($15 == "-" ? "" : "  hashing " $15 " s CPU")}' >&2

@@ -34,7 +34,7 @@ def load(path):
                 continue
             keys = ["id", "label", "db", "conns", "requests", "duration_us", "p50",
                     "p99", "p999", "errors", "non2xx", "statuses", "rss_kb", "p95",
-                    "hash_cpu"]
+                    "hash_cpu", "cpu_us"]
             row = dict(zip(keys, parts))
             row["rps"] = int(row["requests"]) / (int(row["duration_us"]) / 1e6)
             rows.append(row)
@@ -200,15 +200,18 @@ def comparison(rows, meta):
     out = [f"\nBefore/after, {meta.get('compare', '?')} (mean of each side's runs; "
            "after / before):\n",
            "| scenario | conns | req/s before | req/s after | ratio | p99 ms before "
-           "| p99 ms after |",
-           "|---|---:|---:|---:|---:|---:|---:|"]
+           "| p99 ms after | server CPU µs/req before | after | ratio |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for (scenario, conns), by in sorted(sides.items(), key=lambda kv: (kv[0][0], int(kv[0][1]))):
         if "before" not in by or "after" not in by:
             continue
         rb, ra = (mean([r["rps"] for r in by[s]]) for s in ("before", "after"))
         pb, pa = (mean([int(r["p99"]) for r in by[s]]) / 1000 for s in ("before", "after"))
+        cpu = [mean([float(r["cpu_us"]) for r in by[s] if r.get("cpu_us", "-") != "-"] or [0])
+               for s in ("before", "after")]
+        cpu_ratio = f"{cpu[1] / cpu[0]:.2f}" if cpu[0] else "-"
         out.append(f"| {scenario} | {conns} | {rb:,.0f} | {ra:,.0f} | {ra / rb:.2f} "
-                   f"| {pb:.1f} | {pa:.1f} |")
+                   f"| {pb:.1f} | {pa:.1f} | {cpu[0]:.0f} | {cpu[1]:.0f} | {cpu_ratio} |")
     return "\n".join(out) + "\n"
 
 

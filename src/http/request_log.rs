@@ -2,6 +2,9 @@
 //! id (`request_id`), a tracing span carrying that id through every log
 //! line it causes, one summary line when it ends, its metrics, and the
 //! headers every response carries.
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Instant;
 
 use poem::http::{HeaderValue, Method, header};
@@ -19,11 +22,19 @@ use super::route_table::RouteTable;
 pub struct RequestLog {
     metrics: Metrics,
     routes: RouteTable,
+    /// The spec's template of each poem route pattern met so far: a pattern
+    /// is one of the app's routes, so this holds one entry per route, and
+    /// a request reads it instead of matching the spec's paths anew.
+    templates: Arc<RwLock<HashMap<String, Arc<str>>>>,
 }
 
 impl RequestLog {
     pub fn new(metrics: Metrics, routes: RouteTable) -> Self {
-        Self { metrics, routes }
+        Self {
+            metrics,
+            routes,
+            templates: Arc::default(),
+        }
     }
 
     pub async fn serve<E: Endpoint>(&self, next: &E, req: Request) -> poem::Result<Response> {
@@ -52,6 +63,7 @@ impl RequestLog {
         let (route, operation) = self.label(&resp, &method, uri.path());
         let status = resp.status().as_u16();
         let route = route.as_deref().unwrap_or("");
+        let operation = operation.as_ref();
         let latency_ms = (elapsed.as_secs_f64() * 1_000_000.0).round() / 1000.0;
         span.in_scope(|| {
             if status >= 500 {
@@ -60,7 +72,7 @@ impl RequestLog {
                 tracing::info!(route, operation, status, latency_ms, "request");
             }
         });
-        self.metrics.observe(&operation, status, elapsed);
+        self.metrics.observe(operation, status, elapsed);
         let headers = resp.headers_mut();
         if let Ok(value) = HeaderValue::from_str(&id) {
             headers.insert(REQUEST_ID, value);
@@ -73,27 +85,52 @@ impl RequestLog {
     }
 
     /// The spec's route template and operation of an answered request.
-    fn label(&self, resp: &Response, method: &Method, path: &str) -> (Option<String>, String) {
+    fn label(
+        &self,
+        resp: &Response,
+        method: &Method,
+        path: &str,
+    ) -> (Option<Arc<str>>, Cow<'static, str>) {
         match (resp.data::<OperationId>(), resp.data::<PathPattern>()) {
             (op, Some(pattern)) => {
-                let route = match self.routes.template_for(&pattern.0) {
-                    Some(template) => template.to_owned(),
-                    None => template(&pattern.0),
-                };
+                let route = self.template(&pattern.0);
                 let operation = match op {
-                    Some(op) => op.0.to_owned(),
-                    None => format!("{} {route}", method_label(method)),
+                    Some(op) => Cow::Borrowed(op.0),
+                    None => Cow::Owned(format!("{} {route}", method_label(method))),
                 };
                 (Some(route), operation)
             }
-            (Some(op), None) => (None, op.0.to_owned()),
+            (Some(op), None) => (None, Cow::Borrowed(op.0)),
             // Answered before routing (no place in time, a full password queue, the deadline,
             // a body too large): named after the spec's operation at the path.
             (None, None) => match self.routes.operation_at(method, path) {
-                Some((route, op)) => (Some(route.to_owned()), op.to_owned()),
-                None => (None, "unmatched".to_owned()),
+                Some((route, op)) => (Some(route.into()), Cow::Owned(op.to_owned())),
+                None => (None, Cow::Borrowed("unmatched")),
             },
         }
+    }
+
+    /// The spec's template of a poem route pattern, or the pattern written
+    /// as a template when the spec has no such route.
+    fn template(&self, pattern: &str) -> Arc<str> {
+        let known = self
+            .templates
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(template) = known.get(pattern) {
+            return template.clone();
+        }
+        drop(known);
+        let template: Arc<str> = match self.routes.template_for(pattern) {
+            Some(template) => template.into(),
+            None => template(pattern).into(),
+        };
+        let mut known = self
+            .templates
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        known.insert(pattern.to_owned(), template.clone());
+        template
     }
 }
 
