@@ -5,7 +5,8 @@ use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryTrait, Statement,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter,
+    QueryTrait, Statement,
 };
 use uuid::Uuid;
 
@@ -22,8 +23,7 @@ pub(super) async fn find(
     user_id: Uuid,
     task_id: Uuid,
 ) -> Result<task::Model> {
-    task::Entity::find()
-        .from_raw_sql(find_statement(db.get_database_backend(), user_id, task_id))
+    task::Model::find_by_statement(find_statement(db.get_database_backend(), user_id, task_id))
         .all(db)
         .await?
         .pop()
