@@ -161,3 +161,25 @@ fn an_unsigned_alg_none_token_is_rejected() {
     let token = format!("{header}.{payload}.");
     assert!(matches!(service().verify(&token), Err(Error::InvalidToken)));
 }
+
+#[test]
+fn a_token_verified_before_still_expires_and_its_forgeries_still_fail() {
+    let svc = service();
+    let now = Utc::now().timestamp();
+    // Within the leeway for about one more second.
+    let edge = now - LEEWAY_SECONDS as i64 + 1;
+    let token = sign(
+        &claims(serde_json::json!({"exp": edge, "iat": edge - 60})),
+        Algorithm::HS256,
+        SECRET,
+    );
+    assert!(svc.verify(&token).is_ok());
+    let mut forged = token.clone();
+    let last = forged.pop().unwrap();
+    forged.push(if last == 'A' { 'B' } else { 'A' });
+    assert!(matches!(svc.verify(&forged), Err(Error::InvalidToken)));
+    assert!(svc.verify(&token).is_ok(), "verified again from memory");
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    assert!(matches!(svc.verify(&token), Err(Error::TokenExpired)));
+    assert!(matches!(svc.verify(&token), Err(Error::TokenExpired)));
+}
