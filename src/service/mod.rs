@@ -7,6 +7,7 @@ mod db_error;
 pub mod housekeeping;
 pub mod idempotency;
 pub mod limits;
+mod password_check;
 pub mod sessions;
 pub mod sync;
 pub mod tasks;

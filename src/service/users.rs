@@ -1,7 +1,5 @@
 //! Accounts: signing up, checking a password, changing it, deleting the
 //! account.
-use std::net::IpAddr;
-
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -10,7 +8,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::accounts::find_row;
-use super::limits::AuthLimits;
+pub use super::password_check::{Admitted, PasswordCheck};
 use super::sessions;
 use crate::auth::PasswordHasher;
 use crate::domain::{Account, Email, Error, NewAccount, Password, Result, timestamp};
@@ -50,15 +48,14 @@ pub async fn sign_up(
 /// lock an owner out for free.
 pub async fn log_in(
     db: &impl ConnectionTrait,
-    check: &PasswordCheck<'_>,
+    admitted: &Admitted<'_>,
     email: &str,
-    password: &str,
 ) -> Result<Account> {
     let email = Email::lookup(email)?;
-    if !Password::could_match(password) {
+    let (check, password) = (&admitted.check, admitted.password);
+    if !admitted.could_match {
         return Err(Error::InvalidCredentials);
     }
-    check.hasher.admit()?;
     check.begin(db, &email).await?;
     let account = user::Entity::find()
         .filter(user::Column::Email.eq(&email))
@@ -139,10 +136,9 @@ async fn check_password(
     account: &user::Model,
     password: &str,
 ) -> Result<()> {
-    if !Password::could_match(password) {
+    if !check.queue(password)? {
         return Err(Error::WrongPassword);
     }
-    check.hasher.admit()?;
     check.begin(db, &account.email).await?;
     let verified = check
         .hasher
@@ -153,36 +149,5 @@ async fn check_password(
         Ok(())
     } else {
         Err(Error::WrongPassword)
-    }
-}
-
-/// What checking a password needs: the hasher, the failure limits, and
-/// the client address the attempt comes from (the limits count per email
-/// and address, and per email in all).
-pub struct PasswordCheck<'a> {
-    pub hasher: &'a PasswordHasher,
-    pub limits: &'a AuthLimits,
-    pub client: IpAddr,
-}
-
-impl PasswordCheck<'_> {
-    async fn begin(&self, db: &impl ConnectionTrait, email: &str) -> Result<()> {
-        self.limits
-            .begin_password_check(db, email, self.client)
-            .await
-    }
-
-    /// Only a wrong password counts as a failure: any other outcome (a
-    /// match, a busy server) hands the reserved attempt back.
-    async fn settle(
-        &self,
-        db: &impl ConnectionTrait,
-        email: &str,
-        verified: &Result<bool>,
-    ) -> Result<()> {
-        if !matches!(verified, Ok(false)) {
-            self.limits.forgive(db, email, self.client).await?;
-        }
-        Ok(())
     }
 }

@@ -56,7 +56,8 @@ impl AuthApi {
         body: JsonBody<SignUpRequest>,
     ) -> ApiResult<SignUpResponse, SignUpErrors> {
         let account = body.accept()?;
-        self.admit(req, Some(account.password.expose())).await?;
+        let password = Some(account.password.expose());
+        self.password_check(req).admit(&self.db, password).await?;
         let account = users::sign_up(&self.db, &self.passwords, account).await?;
         let session = self.open_session(account).await?;
         let location = "/api/auth/me".into();
@@ -83,8 +84,9 @@ impl AuthApi {
         body: JsonBody<LogInRequest>,
     ) -> ApiResult<SessionResponse, LogInErrors> {
         let body = body.accept()?;
-        let check = self.admit(req, Some(body.password.as_str())).await?;
-        let account = users::log_in(&self.db, &check, &body.email, &body.password).await?;
+        let password = Some(body.password.as_str());
+        let admitted = self.password_check(req).admit(&self.db, password).await?;
+        let account = users::log_in(&self.db, &admitted, &body.email).await?;
         Ok(SessionResponse::from(self.open_session(account).await?).into())
     }
 
@@ -218,9 +220,9 @@ impl AuthApi {
     ) -> ApiResult<TokenResponse, TokenErrors> {
         let credentials = body.credentials();
         let sent = credentials.as_ref().ok().map(|&(_, password)| password);
-        let check = self.admit(req, sent).await?;
-        let (email, password) = credentials?;
-        let account = users::log_in(&self.db, &check, email, password)
+        let admitted = self.password_check(req).admit(&self.db, sent).await?;
+        let (email, _) = credentials?;
+        let account = users::log_in(&self.db, &admitted, email)
             .await
             .map_err(|err| match err {
                 Error::InvalidCredentials => ApiError::invalid_grant(),
