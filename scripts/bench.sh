@@ -8,6 +8,9 @@
 #   scripts/bench.sh --write         # also write the table into BENCHMARKS.md
 #   scripts/bench.sh --compare REV   # also run get/list/create/open on REV's build,
 #                                    # alternating with this one, for before/after ratios
+#                                    # of throughput and server CPU a request, and
+#                                    # (SQLite) count each build's instructions a
+#                                    # request under callgrind
 #   scripts/bench.sh --only "IDS"    # only the named scenarios (see below)
 #   scripts/bench.sh --only streams  # only the live-stream scenario (~1 min; add
 #                                    # --postgres for PostgreSQL)
@@ -134,6 +137,12 @@ ensure_tools() {
     log "installing oha (crates.io, cargo install --locked; a few minutes)"
     cargo install oha --locked --quiet </dev/null
     export PATH="$PATH:${CARGO_HOME:-$HOME/.cargo}/bin"
+  fi
+  if [ -n "$COMPARE" ] && ! command -v valgrind >/dev/null 2>&1; then
+    log "installing valgrind (Debian package)"
+    as_root apt-get install -y valgrind </dev/null || {
+      as_root apt-get update </dev/null && as_root apt-get install -y valgrind </dev/null
+    }
   fi
   for tool in curl python3; do
     command -v "$tool" >/dev/null || { echo "error: $tool is required" >&2; exit 1; }
@@ -380,6 +389,14 @@ if [ -n "$COMPARE" ]; then
   COMPARE_PIDS=""
   server_errors server-before
   server_errors server-after
+  # CPU time swings with whatever else the machine runs; instruction counts
+  # do not (SQLite only: PostgreSQL's own work is in another process).
+  if [ "$BACKEND" = sqlite ]; then
+    log "before/after: instructions a request under callgrind (a few minutes)"
+    python3 scripts/bench/instructions.py --sessions "$WORK/small.sessions" \
+      --db-file "$WORK/small.db" --requests 1000 \
+      "before=$BASE_BIN" "after=$BIN" >"$WORK/instructions.md"
+  fi
 fi
 
 write_meta >"$META"
@@ -390,3 +407,4 @@ if [ "$WRITE" -eq 1 ]; then
 else
   python3 scripts/bench/report.py "$RESULTS" "$META" "$WORK/server-errors"
 fi
+if [ -s "$WORK/instructions.md" ]; then cat "$WORK/instructions.md"; fi

@@ -3,7 +3,7 @@
 keep-alive HTTP client, signing up, and percentiles. Standard library only.
 
     sys.path.insert(0, <this directory>)
-    from helpers import Client, die, loopback_only, percentile, sign_up
+    from helpers import Client, die, free_port, loopback_only, percentile, sign_up
 
 Run as a program, `helpers.py sign-up URL` signs up a fresh account and
 prints its access token and user id (for shell scripts).
@@ -27,6 +27,13 @@ def die(msg):
     """Stops with a usage/setup error (exit 2), naming the script."""
     print(f"{os.path.basename(sys.argv[0])}: {msg}", file=sys.stderr)
     sys.exit(2)
+
+
+def free_port():
+    """A loopback TCP port nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def loopback_only(url):
