@@ -36,6 +36,13 @@ impl FromQueryResult for Counted {
 /// first one is returned, and SQLite then sorts them all for the ORDER BY
 /// (see BENCHMARKS.md).
 pub fn page_select(user_id: Uuid, query: &ListQuery) -> sea_orm::Select<task::Entity> {
+    ordered_select(user_id, query)
+        .limit(query.limit)
+        .offset(query.offset)
+}
+
+/// `page_select` without its bounds.
+pub(super) fn ordered_select(user_id: Uuid, query: &ListQuery) -> sea_orm::Select<task::Entity> {
     let total = filter::apply(owned(user_id), user_id, &query.filter)
         .select_only()
         .expr(Func::count(Expr::col(Asterisk)))
@@ -52,7 +59,7 @@ pub fn page_select(user_id: Uuid, query: &ListQuery) -> sea_orm::Select<task::En
         }
         select = select.order_by(column, order.clone());
     }
-    select.limit(query.limit).offset(query.offset)
+    select
 }
 
 /// The columns a list is ordered by, in turn, each in the list's direction
