@@ -2,6 +2,7 @@
 use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
 use uuid::Uuid;
 
+use super::unique::unique;
 use crate::domain::{Account, Error, Result};
 use crate::entity::user;
 
@@ -11,8 +12,7 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Account> {
 }
 
 pub(super) async fn find_row(db: &impl ConnectionTrait, id: Uuid) -> Result<user::Model> {
-    user::Entity::find_by_id(id)
-        .one(db)
+    unique(user::Entity::find_by_id(id), db)
         .await?
         .ok_or(Error::InvalidToken)
 }

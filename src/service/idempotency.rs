@@ -7,6 +7,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::unique::unique;
 use crate::domain::{Error, FieldError, Result, Source, Task, Violation, timestamp};
 use crate::entity::idempotency_key;
 
@@ -90,9 +91,11 @@ async fn find(
     user_id: Uuid,
     key: &str,
 ) -> Result<Option<idempotency_key::Model>> {
-    let record = idempotency_key::Entity::find_by_id((user_id, key.to_owned()))
-        .one(db)
-        .await?;
+    let record = unique(
+        idempotency_key::Entity::find_by_id((user_id, key.to_owned())),
+        db,
+    )
+    .await?;
     match record {
         Some(r) if r.created_at > Utc::now() - retention() => Ok(Some(r)),
         Some(expired) => {

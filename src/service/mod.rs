@@ -12,6 +12,7 @@ pub mod sessions;
 pub mod sync;
 pub mod tasks;
 pub mod transaction;
+mod unique;
 pub mod users;
 
 /// Whether the database answers (the readiness probe).

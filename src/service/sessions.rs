@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::accounts;
+use super::unique::unique;
 use crate::domain::{Account, Error, Result, timestamp};
 use crate::entity::refresh_token::{self, Column, Entity};
 use crate::service::transaction::BeginWrite;
@@ -143,10 +144,7 @@ async fn insert(
 }
 
 async fn find(db: &impl ConnectionTrait, hash: &str) -> Result<Option<refresh_token::Model>> {
-    Ok(Entity::find()
-        .filter(Column::TokenHash.eq(hash))
-        .one(db)
-        .await?)
+    Ok(unique(Entity::find().filter(Column::TokenHash.eq(hash)), db).await?)
 }
 
 fn digest(token: &str) -> String {

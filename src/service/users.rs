@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::accounts::find_row;
 pub use super::password_check::{Admitted, PasswordCheck};
 use super::sessions;
+use super::unique::unique;
 use crate::auth::PasswordHasher;
 use crate::domain::{Account, Email, Error, NewAccount, Password, Result, timestamp};
 use crate::entity::{refresh_token, task, user};
@@ -57,10 +58,11 @@ pub async fn log_in(
         return Err(Error::InvalidCredentials);
     }
     check.begin(db, &email).await?;
-    let account = user::Entity::find()
-        .filter(user::Column::Email.eq(&email))
-        .one(db)
-        .await?;
+    let account = unique(
+        user::Entity::find().filter(user::Column::Email.eq(&email)),
+        db,
+    )
+    .await?;
     let hash = account.as_ref().map(|a| a.password_hash.as_str());
     let verified = check.hasher.verify(password, hash).await;
     check.settle(db, &email, &verified).await?;

@@ -30,13 +30,10 @@ pub(super) async fn find(
         .ok_or(Error::TaskNotFound)
 }
 
-/// The owner-scoped select of one task by id. Its SQL is built from the
-/// entity once per database and reused: building it anew cost the busiest
-/// request a sixth of its instructions. Not `.one()`: its `LIMIT ?` is a
-/// bound parameter, and SQLite (3.47+) plans with a bound LIMIT's value, so
-/// rebinding it expires the cached statement and every call parsed and
-/// planned the SQL again. The primary key already bounds the result to one
-/// row.
+/// The owner-scoped select of one task by id, without a LIMIT as
+/// `unique` reads. Its SQL is built from the entity once per database and
+/// reused: building it anew cost the busiest request a sixth of its
+/// instructions.
 fn find_statement(backend: DbBackend, user_id: Uuid, task_id: Uuid) -> Statement {
     static SQL: [OnceLock<String>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
     let slot = match backend {
