@@ -19,10 +19,17 @@ const SECOND: Duration = Duration::from_secs(1);
 /// by its application name) when `direct`.
 fn pooled(settings: &mut Settings, direct: bool) {
     settings.pooler.database_pooled = Pooled::Yes;
-    if direct {
-        let url = format!("{}?application_name=direct", settings.database_url.expose());
-        settings.pooler.database_direct_url = Some(url.into());
-    }
+    // Through a real pooler (TEST_POOLER_URL) the harness set the direct
+    // URL already.
+    let server = settings.direct_url().map(str::to_owned);
+    settings.pooler.database_direct_url = match (direct, server) {
+        (false, _) => None,
+        (true, Some(server)) => Some(server.into()),
+        (true, None) => {
+            let url = format!("{}?application_name=direct", settings.database_url.expose());
+            Some(url.into())
+        }
+    };
 }
 
 backend_test!(
