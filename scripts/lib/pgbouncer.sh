@@ -7,6 +7,9 @@
 #
 #   source scripts/lib/pgbouncer.sh
 #   pgb_start                # exports PGB_URL (same user and database as PG_URL), PGB_PORT
+#
+# PGB_POOL_SIZE (default 20): server connections per database and user; a
+# small one makes clients share them, as a busy pooler does.
 #   trap 'pgb_stop; pg_stop' EXIT
 #
 # Version 1.18 pools transactions, knows nothing of protocol-level prepared
@@ -55,7 +58,7 @@ auth_file = $dir/users.txt
 pool_mode = transaction
 ignore_startup_parameters = extra_float_digits
 max_client_conn = 2000
-default_pool_size = 20
+default_pool_size = ${PGB_POOL_SIZE:-20}
 server_idle_timeout = 10
 logfile = $dir/log
 pidfile = $dir/pid
