@@ -90,17 +90,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = startup::connect(&settings).await?;
             if let MigrateAction::Up = action {
                 startup::migrate(&db).await?;
-            } else {
-                // In one transaction, which a pooler keeps on one server
-                // connection.
-                let txn = db.begin().await?;
-                match action {
-                    MigrateAction::Down => Migrator::down(&txn, Some(1)).await?,
-                    MigrateAction::Status => Migrator::status(&txn).await?,
-                    MigrateAction::Fresh | MigrateAction::Up => Migrator::fresh(&txn).await?,
-                }
-                txn.commit().await?;
+                return Ok(());
             }
+            // In one transaction, which a pooler keeps on one server
+            // connection.
+            let txn = db.begin().await?;
+            match action {
+                MigrateAction::Down => Migrator::down(&txn, Some(1)).await?,
+                MigrateAction::Status => Migrator::status(&txn).await?,
+                MigrateAction::Fresh => Migrator::fresh(&txn).await?,
+                MigrateAction::Up => {}
+            }
+            txn.commit().await?;
         }
         Command::Seed {
             users,

@@ -2,8 +2,9 @@
 //! pooler and DATABASE_DIRECT_URL beside it. Here the "pooled" URL is the
 //! server itself with the pooled mode forced on, which makes the server do
 //! exactly what it does behind a pooler: no startup parameters, the
-//! statement timeout set on the role, LISTEN and migrations over the direct
-//! connection. scripts/test.sh also starts one through a real PgBouncer.
+//! statement timeout set on the role, every statement in a transaction,
+//! LISTEN and migrations over the direct connection; with TEST_POOLER_URL
+//! (scripts/pooler-test.sh) it is a real PgBouncer.
 use std::time::{Duration, Instant};
 
 use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
