@@ -18,7 +18,7 @@ const TASKS: usize = 10_000;
 async fn main() -> anyhow::Result<()> {
     let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| "sqlite://query-plans.db".into());
     let conn = Database::connect(&url).await?;
-    startup::migrate(&conn).await?;
+    startup::migrate(&conn.clone().into()).await?;
     let user = seed(&conn).await?;
     let backend = conn.get_database_backend();
     let base = ListQuery {

@@ -78,6 +78,7 @@ async fn main() -> anyhow::Result<()> {
         };
         seed::run(&db, &plan).await?;
     }
+    let db = db.pool().clone();
     let keys: Arc<Vec<(Uuid, Uuid)>> = Arc::new(
         task::Entity::find()
             .select_only()

@@ -7,6 +7,12 @@
 #
 #   source scripts/lib/pgbouncer.sh
 #   pgb_start                # exports PGB_URL (same user and database as PG_URL), PGB_PORT
+#
+# PGB_POOL_SIZE (default 20): server connections per database and user; a
+# small one makes clients share them, as a busy pooler does.
+# PGB_BIN: another pgbouncer binary (say, a newer one built from source);
+# PGB_MAX_PREPARED_STATEMENTS: its protocol-level prepared statement support
+# (1.21 on; Neon's pooler runs with it), off when unset.
 #   trap 'pgb_stop; pg_stop' EXIT
 #
 # Version 1.18 pools transactions, knows nothing of protocol-level prepared
@@ -55,8 +61,9 @@ auth_file = $dir/users.txt
 pool_mode = transaction
 ignore_startup_parameters = extra_float_digits
 max_client_conn = 2000
-default_pool_size = 20
+default_pool_size = ${PGB_POOL_SIZE:-20}
 server_idle_timeout = 10
+${PGB_MAX_PREPARED_STATEMENTS:+max_prepared_statements = $PGB_MAX_PREPARED_STATEMENTS}
 logfile = $dir/log
 pidfile = $dir/pid
 INI

@@ -1,7 +1,7 @@
 //! Liveness and readiness probes for load balancers and orchestrators.
+use crate::service::Db;
 use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Object, OpenApi};
-use sea_orm::DatabaseConnection;
 
 use super::ApiTags;
 use super::error::{ApiError, ApiResult, ErrorCode, ErrorSet, PROBE_COMMON};
@@ -56,11 +56,11 @@ impl ErrorSet for ReadinessErrors {
 /// The probes; readiness asks the database.
 #[derive(Clone)]
 pub struct HealthApi {
-    db: DatabaseConnection,
+    db: Db,
 }
 
 impl HealthApi {
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub fn new(db: Db) -> Self {
         Self { db }
     }
 }

@@ -4,13 +4,13 @@
 //! 403 before any other input of the operation is read, so that a
 //! stranger's malformed request is told "not yours", not what was wrong
 //! with it.
+use crate::service::Db;
 use futures_util::FutureExt;
 use poem::http::StatusCode;
 use poem::{Request, RequestBody, Result};
 use poem_openapi::registry::{MetaParamIn, MetaSchemaRef, Registry};
 use poem_openapi::types::Type;
 use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions};
-use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::schema::lenient;
@@ -80,7 +80,7 @@ impl<'a> ApiExtractor<'a> for Path {
             .await?;
         if let Some(owner) = path.peek().filter(|owner| *owner != caller) {
             let db = request
-                .data::<DatabaseConnection>()
+                .data::<Db>()
                 .ok_or_else(|| Error::Internal("no database in the request's data".into()));
             let refused = match db {
                 Ok(db) => access::owner(db, caller, owner).await.err(),

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use migration::{Migrator, MigratorTrait};
+use sea_orm::TransactionTrait;
 
 use crate::auth::TokenService;
 use crate::config::Settings;
@@ -86,13 +87,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Migrate { action } => {
             telemetry::init(settings.log_format(), &settings.rust_log);
-            let conn = startup::connect(&settings).await?;
-            match action {
-                MigrateAction::Up => startup::migrate(&conn).await?,
-                MigrateAction::Down => Migrator::down(&conn, Some(1)).await?,
-                MigrateAction::Status => Migrator::status(&conn).await?,
-                MigrateAction::Fresh => Migrator::fresh(&conn).await?,
+            let db = startup::connect(&settings).await?;
+            if let MigrateAction::Up = action {
+                startup::migrate(&db).await?;
+                return Ok(());
             }
+            // In one transaction, which a pooler keeps on one server
+            // connection.
+            let txn = db.begin().await?;
+            match action {
+                MigrateAction::Down => Migrator::down(&txn, Some(1)).await?,
+                MigrateAction::Status => Migrator::status(&txn).await?,
+                MigrateAction::Fresh => Migrator::fresh(&txn).await?,
+                MigrateAction::Up => {}
+            }
+            txn.commit().await?;
         }
         Command::Seed {
             users,

@@ -4,7 +4,7 @@
 //! retention).
 use std::time::Duration;
 
-use sea_orm::DatabaseConnection;
+use crate::service::Db;
 
 use super::{idempotency, limits, sessions, sync};
 
@@ -12,7 +12,7 @@ const EVERY: Duration = Duration::from_secs(15 * 60);
 
 /// Purges once at start-up, then every 15 minutes, until the task is
 /// dropped with the server. Failures are logged and retried next round.
-pub async fn run(db: DatabaseConnection, sync_retention_days: u32) {
+pub async fn run(db: Db, sync_retention_days: u32) {
     let mut ticks = tokio::time::interval(EVERY);
     loop {
         ticks.tick().await;

@@ -15,9 +15,11 @@ pub mod transaction;
 mod unique;
 pub mod users;
 
+pub use transaction::Db;
+
 /// Whether the database answers (the readiness probe).
-pub async fn database_answers(db: &sea_orm::DatabaseConnection) -> bool {
-    match db.ping().await {
+pub async fn database_answers(db: &Db) -> bool {
+    match db.pool().ping().await {
         Ok(()) => true,
         Err(err) => {
             tracing::warn!(error = %err, "readiness check failed");

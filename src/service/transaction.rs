@@ -27,6 +27,9 @@ use tokio::sync::{Mutex as TurnQueue, OwnedMutexGuard};
 use uuid::Uuid;
 
 mod delegate;
+mod pinned;
+
+pub use pinned::Db;
 
 /// A connection (the pool, or a transaction) that can begin a transaction
 /// that writes.
@@ -202,10 +205,8 @@ impl BeginWrite for DatabaseConnection {
                 })
             }
             _ => {
-                let db = self.clone();
-                let txn = tokio::spawn(async move { db.begin().await })
-                    .await
-                    .map_err(|err| DbErr::Custom(format!("beginning a transaction: {err}")))??;
+                let txn = begin_apart(self, TransactionOptions::default(), |txn| async { Ok(txn) })
+                    .await?;
                 Ok(WriteTransaction {
                     announce: announcers(self),
                     ..WriteTransaction::new(txn, None)
@@ -213,6 +214,23 @@ impl BeginWrite for DatabaseConnection {
             }
         }
     }
+}
+
+/// Begins a PostgreSQL transaction with `options` and goes on with `then`
+/// in a task of its own: a request dropped meanwhile cannot leave the
+/// pooled connection inside a transaction nobody knows of.
+async fn begin_apart<F>(
+    db: &DatabaseConnection,
+    options: TransactionOptions,
+    then: impl FnOnce(DatabaseTransaction) -> F + Send + 'static,
+) -> Result<DatabaseTransaction, DbErr>
+where
+    F: Future<Output = Result<DatabaseTransaction, DbErr>> + Send,
+{
+    let db = db.clone();
+    tokio::spawn(async move { then(db.begin_with_options(options).await?).await })
+        .await
+        .map_err(|err| DbErr::Custom(format!("beginning a transaction: {err}")))?
 }
 
 /// A savepoint: the enclosing transaction already holds the turn.

@@ -3,9 +3,9 @@
 //! spec export (a spec depends only on the operations' types).
 use std::time::Duration;
 
+use crate::service::Db;
 use anyhow::Context;
 use poem_openapi::{ContactObject, LicenseObject, OpenApiService, ServerObject};
-use sea_orm::DatabaseConnection;
 
 use super::database;
 use crate::api::Published;
@@ -54,11 +54,7 @@ impl Apis {
     /// Every operation over `db`, with the parts `settings` describe;
     /// `notified`: writes reach the streams by PostgreSQL's `NOTIFY` (else in
     /// process).
-    pub fn build(
-        settings: &Settings,
-        db: &DatabaseConnection,
-        notified: bool,
-    ) -> anyhow::Result<Self> {
+    pub fn build(settings: &Settings, db: &Db, notified: bool) -> anyhow::Result<Self> {
         let secret = settings.signing_secret()?;
         let passwords = PasswordHasher::new(
             settings.bcrypt_cost,
@@ -66,7 +62,7 @@ impl Apis {
             Duration::from_millis(settings.bcrypt_max_wait_ms),
         );
         let gauges = (db.clone(), passwords.clone());
-        let metrics = Metrics::new(move || database::gauges(&gauges.0, &gauges.1))
+        let metrics = Metrics::new(move || database::gauges(gauges.0.pool(), &gauges.1))
             .context("registering metrics")?;
         let hub = ChangeHub::new(notified, settings.sync.max_streams_per_user);
         let auth = AuthApi {
@@ -137,7 +133,7 @@ impl Apis {
 /// assembled from the default settings over a database never connected.
 pub fn openapi() -> Api {
     let settings = Settings::defaults();
-    Apis::build(&settings, &DatabaseConnection::default(), false)
+    Apis::build(&settings, &Db::default(), false)
         .expect("the default settings assemble")
         .service()
 }

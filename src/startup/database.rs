@@ -13,6 +13,7 @@ use super::tls::explain;
 use crate::auth::PasswordHasher;
 use crate::config::Settings;
 use crate::http::ResourceGauges;
+use crate::service::Db;
 use crate::service::transaction::bound_write_wait;
 
 /// A pooled connection idle this long is pinged before use: the database
@@ -21,7 +22,7 @@ use crate::service::transaction::bound_write_wait;
 /// is replaced by a new connection, which waits for the database to wake.
 pub const PING_IF_IDLE_FOR: Duration = Duration::from_secs(30);
 
-pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
+pub async fn connect(settings: &Settings) -> Result<Db, DbErr> {
     let url = settings.database_url.expose();
     // How long a request waits for a connection (opening one included)
     // before the database is reported unavailable (503), instead of hanging:
@@ -50,7 +51,12 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
             .min_connections(1);
         // A pooler refuses it as a startup parameter: it is set on the role
         // instead (`pooler::bound_statements`).
-        if !settings.is_pooled() {
+        if settings.is_pooled() {
+            // No statement outlives its transaction there (service::Db):
+            // a cached one would be looked for on another server
+            // connection.
+            options.map_sqlx_postgres_opts(|opts| opts.statement_cache_capacity(0));
+        } else {
             options.statement_timeout(statement);
         }
     }
@@ -58,7 +64,7 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
     // SQLite's writers queue in process for their turn (service::transaction),
     // for as long as they would have waited on the busy timeout.
     bound_write_wait(&db, statement);
-    Ok(db)
+    Ok(Db::new(db, settings.is_pooled()))
 }
 
 /// A direct connection to PostgreSQL, when DATABASE_DIRECT_URL is set apart
@@ -146,9 +152,9 @@ const MIGRATION_LOCK: i64 = 0x7461_736b_735f_6170; // "tasks_ap"
 /// Applies pending migrations. On PostgreSQL several instances may start at
 /// once: each migrates inside one transaction that first takes an advisory
 /// lock, so one migrates while the others wait and then find nothing to do.
-pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+pub async fn migrate(db: &Db) -> Result<(), DbErr> {
     if db.get_database_backend() != DbBackend::Postgres {
-        return Migrator::up(db, None).await;
+        return Migrator::up(db.pool(), None).await;
     }
     let lock = db.begin().await?;
     lock.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
@@ -204,6 +210,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}/tasks.db", dir.path().display());
         let db = connect(&parse(&["--database-url", &url])).await.unwrap();
+        let db = db.pool().clone();
         let journal: String = pragma(&db, "journal_mode")
             .await
             .try_get_by_index(0)

@@ -12,7 +12,6 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context;
-use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
 pub use apis::{Api, Apis, openapi};
@@ -22,8 +21,8 @@ pub use routes::routes;
 use crate::config::Settings;
 use crate::http::server::ConnectionLimits;
 use crate::http::{Metrics, server};
-use crate::service::housekeeping;
 use crate::service::sync::ChangeHub;
+use crate::service::{Db, housekeeping};
 
 /// A bound, migrated, ready-to-run server.
 pub struct Application {
@@ -37,7 +36,7 @@ pub struct Application {
     app: poem::endpoint::BoxEndpoint<'static>,
     /// The metrics listener, when `METRICS_ADDR` is set.
     metrics: Option<(TcpListener, SocketAddr, Metrics)>,
-    db: DatabaseConnection,
+    db: Db,
     grace: Duration,
     limits: ConnectionLimits,
 }
@@ -59,8 +58,9 @@ impl Application {
         let db = database::connect(settings)
             .await
             .context("connecting to the database")?;
-        let listen = database::listener(settings, &db, direct.as_ref());
-        database::migrate(direct.as_ref().unwrap_or(&db))
+        let listen = database::listener(settings, db.pool(), direct.as_ref());
+        let migrating = direct.clone().map_or_else(|| db.clone(), Db::from);
+        database::migrate(&migrating)
             .await
             .context("applying migrations")?;
         let apis = Apis::build(settings, &db, listen.is_some())?;
@@ -82,7 +82,7 @@ impl Application {
         };
         Ok(Self {
             housekeeping,
-            changes_listener: hub.listen(listen.as_ref().unwrap_or(&db)),
+            changes_listener: hub.listen(listen.as_ref().unwrap_or(db.pool())),
             hub,
             listener,
             addr,
@@ -132,7 +132,7 @@ impl Application {
         if let Some(metrics) = metrics {
             metrics.abort();
         }
-        if let Err(err) = self.db.close().await {
+        if let Err(err) = self.db.pool().clone().close().await {
             tracing::warn!(error = %err, "closing the database pool failed");
         }
         tracing::info!("stopped");

@@ -4,9 +4,8 @@
 //! on: it refuses startup parameters it does not track (a
 //! `statement_timeout` among them), LISTEN hears nothing once its
 //! transaction ends, and a session's advisory lock is held by a server
-//! connection others then use. sqlx's named prepared statements are fine
-//! only where the pooler carries them (PgBouncer 1.21 or later with
-//! `max_prepared_statements`, as Neon's pooler is configured).
+//! connection others then use. The statements themselves are kept inside
+//! transactions by `service::Db`.
 use std::time::Duration;
 
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};

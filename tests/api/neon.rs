@@ -2,8 +2,9 @@
 //! pooler and DATABASE_DIRECT_URL beside it. Here the "pooled" URL is the
 //! server itself with the pooled mode forced on, which makes the server do
 //! exactly what it does behind a pooler: no startup parameters, the
-//! statement timeout set on the role, LISTEN and migrations over the direct
-//! connection. scripts/test.sh also starts one through a real PgBouncer.
+//! statement timeout set on the role, every statement in a transaction,
+//! LISTEN and migrations over the direct connection; with TEST_POOLER_URL
+//! (scripts/pooler-test.sh) it is a real PgBouncer.
 use std::time::{Duration, Instant};
 
 use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
@@ -19,10 +20,17 @@ const SECOND: Duration = Duration::from_secs(1);
 /// by its application name) when `direct`.
 fn pooled(settings: &mut Settings, direct: bool) {
     settings.pooler.database_pooled = Pooled::Yes;
-    if direct {
-        let url = format!("{}?application_name=direct", settings.database_url.expose());
-        settings.pooler.database_direct_url = Some(url.into());
-    }
+    // Through a real pooler (TEST_POOLER_URL) the harness set the direct
+    // URL already.
+    let server = settings.direct_url().map(str::to_owned);
+    settings.pooler.database_direct_url = match (direct, server) {
+        (false, _) => None,
+        (true, Some(server)) => Some(server.into()),
+        (true, None) => {
+            let url = format!("{}?application_name=direct", settings.database_url.expose());
+            Some(url.into())
+        }
+    };
 }
 
 backend_test!(

@@ -7,10 +7,10 @@ mod input;
 mod schema;
 mod token;
 
+use crate::service::Db;
 use poem::Request;
 use poem_openapi::OpenApi;
 use poem_openapi::payload::Form;
-use sea_orm::DatabaseConnection;
 
 use self::errors::*;
 use self::schema::*;
@@ -28,7 +28,7 @@ use crate::service::{accounts, sessions, users};
 /// The account and session operations, and what they need.
 #[derive(Clone)]
 pub struct AuthApi {
-    pub db: DatabaseConnection,
+    pub db: Db,
     pub passwords: PasswordHasher,
     pub tokens: TokenService,
     pub limits: AuthLimits,

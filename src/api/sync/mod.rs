@@ -9,13 +9,13 @@ mod stream;
 use std::collections::VecDeque;
 use std::time::Duration;
 
+use crate::service::Db;
 use futures_util::stream::BoxStream;
 use poem::web::sse::Event;
 use poem_openapi::param::{Header, Path};
 use poem_openapi::payload::EventStream;
 use poem_openapi::types::ToJSON;
 use poem_openapi::{ApiResponse, OpenApi};
-use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use errors::{ChangesErrors, EventsErrors, TicketErrors};
@@ -63,7 +63,7 @@ fn default_limit() -> u64 {
 /// change hub and the metrics.
 #[derive(Clone)]
 pub struct SyncApi {
-    pub db: DatabaseConnection,
+    pub db: Db,
     pub hub: ChangeHub,
     pub metrics: Metrics,
 }

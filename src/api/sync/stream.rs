@@ -5,9 +5,9 @@
 //! reconnects with `Last-Event-ID` and misses nothing).
 use std::collections::VecDeque;
 
+use crate::service::Db;
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
-use sea_orm::DatabaseConnection;
 use tokio::sync::broadcast::Receiver;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::watch;
@@ -23,7 +23,7 @@ pub const PAGE: u64 = 100;
 
 /// What a stream holds while it is open.
 pub struct LiveFeed {
-    pub db: DatabaseConnection,
+    pub db: Db,
     pub owner: Uuid,
     pub cursor: Cursor,
     /// Changes read and not yet sent.

@@ -1,8 +1,8 @@
 //! One task, `/api/{user_id}/tasks/{task_id}`: read it, replace or update
 //! it, complete it, delete it.
+use crate::service::Db;
 use poem_openapi::OpenApi;
 use poem_openapi::param::{Header, Path};
-use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::conditional::TaskReadResponse;
@@ -39,11 +39,11 @@ error_set! {
 /// The operations on one task; they own the database handle.
 #[derive(Clone)]
 pub struct TaskApi {
-    db: DatabaseConnection,
+    db: Db,
 }
 
 impl TaskApi {
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub fn new(db: Db) -> Self {
         Self { db }
     }
 }

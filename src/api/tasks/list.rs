@@ -1,9 +1,9 @@
 //! The task list of a user, `/api/{user_id}/tasks`: list it, add to it,
 //! clear its completed tasks.
+use crate::service::Db;
 use poem_openapi::OpenApi;
 use poem_openapi::param::Header;
 use poem_openapi::types::ToJSON;
-use sea_orm::DatabaseConnection;
 use sha2::{Digest, Sha256};
 
 use super::conditional::TaskPageResponse;
@@ -42,11 +42,11 @@ fn default_limit() -> u64 {
 /// The operations on a user's task list; they own the database handle.
 #[derive(Clone)]
 pub struct TaskListApi {
-    db: DatabaseConnection,
+    db: Db,
 }
 
 impl TaskListApi {
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub fn new(db: Db) -> Self {
         Self { db }
     }
 }

@@ -8,8 +8,8 @@ use sea_orm::{Database, DatabaseConnection};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use super::database::{Backend, TestDatabase};
-use super::{AppEnv, Application, JWT_SECRET, Settings};
+use super::database::{Backend, TestDatabase, through_pooler};
+use super::{AppEnv, Application, JWT_SECRET, PoolerSettings, Settings};
 
 pub struct TestApp {
     /// `http://127.0.0.1:<port>`
@@ -67,9 +67,10 @@ impl TestApp {
         let server = tokio::spawn(app.run_until(async move {
             let _ = stopped.await;
         }));
-        let db = Database::connect(settings.database_url.expose())
-            .await
-            .expect("test db connection");
+        let own = settings
+            .direct_url()
+            .unwrap_or(settings.database_url.expose());
+        let db = Database::connect(own).await.expect("test db connection");
         Self {
             base,
             metrics,
@@ -112,10 +113,12 @@ impl Drop for TestApp {
     }
 }
 
-/// The settings every test starts from, over `database_url`.
+/// The settings every test starts from, over `database_url` (through the
+/// pooler when `TEST_POOLER_URL` names one).
 pub fn settings(database_url: &str) -> Settings {
+    let pooled = through_pooler(database_url);
     Settings {
-        database_url: database_url.to_owned().into(),
+        database_url: pooled.clone().unwrap_or(database_url.to_owned()).into(),
         bind_addr: "127.0.0.1:0".into(),
         app_env: AppEnv::Development,
         jwt_secret: Some(JWT_SECRET.to_owned().into()),
@@ -150,6 +153,9 @@ pub fn settings(database_url: &str) -> Settings {
         max_header_bytes: 16 * 1024,
         max_connections: None,
         sync: Default::default(),
-        pooler: Default::default(),
+        pooler: PoolerSettings {
+            database_direct_url: pooled.map(|_| database_url.to_owned().into()),
+            ..Default::default()
+        },
     }
 }

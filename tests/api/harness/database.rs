@@ -129,6 +129,23 @@ fn server_url() -> String {
     }
 }
 
+/// The test database `url` names, reached through the transaction-mode
+/// pooler `TEST_POOLER_URL` names (in front of the same server), when set:
+/// then every app of the PostgreSQL leg goes through it, with a direct URL
+/// beside it, as on Neon.
+pub fn through_pooler(url: &str) -> Option<String> {
+    let pooler = std::env::var("TEST_POOLER_URL")
+        .ok()
+        .filter(|pooler| !pooler.is_empty())?;
+    if url.starts_with("sqlite:") {
+        return None;
+    }
+    let direct = url::Url::parse(url).expect("a PostgreSQL URL");
+    let mut pooled = url::Url::parse(&pooler).expect("TEST_POOLER_URL is a URL");
+    pooled.set_path(direct.path());
+    Some(pooled.to_string())
+}
+
 /// The address of the PostgreSQL server, for tests that put something
 /// between it and the app.
 pub fn postgres_server_addr() -> SocketAddr {

@@ -13,7 +13,7 @@ mod race;
 mod requests;
 mod sync;
 
-use tasks_api::config::{AppEnv, Settings};
+use tasks_api::config::{AppEnv, PoolerSettings, Settings};
 use tasks_api::entity::task_tombstone;
 use tasks_api::service::sync::purge_tombstones;
 use tasks_api::startup::Application;
