@@ -185,16 +185,11 @@ fn convert_any(value: &Value) -> Value {
     }
 }
 
-/// `schema`, or null.
+/// `schema`, or null: an `anyOf` of single types, which clients that map
+/// tool schemas onto a one-`type` dialect (Gemini's) take as well.
 fn nullable(mut schema: Map<String, Value>) -> Value {
-    if let Some(Value::String(kind)) = schema.get("type").cloned() {
-        schema.insert("type".into(), json!([kind, "null"]));
-        if let Some(Value::Array(values)) = schema.get_mut("enum")
-            && !values.contains(&Value::Null)
-        {
-            values.push(Value::Null);
-        }
-        return Value::Object(schema);
+    if let Some(Value::Array(values)) = schema.get_mut("enum") {
+        values.retain(|value| !value.is_null());
     }
     let description = schema.remove("description");
     let mut wrapped = Map::new();
