@@ -82,7 +82,7 @@ pub struct Settings {
         long = "log-filter",
         env = "RUST_LOG",
         global = true,
-        default_value = "info,sqlx=warn,sea_orm=warn"
+        default_value = "info,sqlx=warn,sea_orm=warn,rmcp=warn"
     )]
     pub rust_log: String,
 

@@ -6,9 +6,11 @@
 use poem::http::{HeaderValue, header};
 use poem::web::Json;
 use poem::{Endpoint, IntoResponse, Request, Response};
+use poem_openapi::OperationId;
 use serde_json::{Value, json};
 
 use super::handler::Caller;
+use super::label;
 use crate::api::error::ApiError;
 use crate::auth::TokenService;
 use crate::domain::Error;
@@ -24,6 +26,18 @@ impl<E: Endpoint> Endpoint for Guard<E> {
     type Output = Response;
 
     async fn call(&self, mut req: Request) -> poem::Result<Response> {
+        // The body is already in memory (admission read it, within its limit).
+        let body = req.take_body().into_bytes().await?;
+        let operation = OperationId(label::operation(&body));
+        req.set_body(body);
+        let mut resp = self.guarded(req).await?;
+        resp.set_data(operation);
+        Ok(resp)
+    }
+}
+
+impl<E: Endpoint> Guard<E> {
+    async fn guarded(&self, mut req: Request) -> poem::Result<Response> {
         let token = bearer(&req);
         let verified = match (req.data::<TokenService>(), token) {
             (Some(tokens), Some(token)) => tokens.verify(token),

@@ -7,6 +7,7 @@
 mod auth;
 mod call;
 mod handler;
+mod label;
 mod schema;
 mod tools;
 

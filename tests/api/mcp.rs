@@ -5,7 +5,8 @@ use reqwest::{Method, Response};
 use serde_json::{Value, json};
 
 use crate::backend_test;
-use crate::harness::{Session, TestApp, assert_problem};
+use crate::harness::{Backend, Session, TestApp, assert_problem};
+use crate::metrics::{sample, scrape};
 
 const TOOLS: [&str; 7] = [
     "list_tasks",
@@ -396,5 +397,44 @@ backend_test!(
             .await
             .unwrap();
         assert_problem(resp, 403, "origin_not_allowed").await;
+    }
+);
+
+backend_test!(
+    each_tool_is_counted_under_its_own_name,
+    |backend: Backend| async move {
+        let app = TestApp::with(backend, |s| s.metrics_addr = Some("127.0.0.1:0".into())).await;
+        let s = app.sign_up().await;
+        call(&app, &s, "add_task", json!({"title": "counted"})).await;
+        call(&app, &s, "list_tasks", json!({})).await;
+        call(&app, &s, "list_tasks", json!({"limit": 0})).await;
+        rpc(&app, &s, "tools/call", json!({"name": "no_such_tool"})).await;
+        let scrape = scrape(&app.client, app.metrics.unwrap()).await;
+        let count = |operation: &str| {
+            let labels = format!(r#"{{operation="{operation}",status="200"}}"#);
+            sample(&scrape, "tasks_api_http_requests_total", &labels)
+        };
+        assert_eq!(count("add_task"), Some(1.0), "{scrape}");
+        assert_eq!(count("list_tasks"), Some(2.0));
+        assert_eq!(count("mcp_unknown_tool"), Some(1.0));
+        assert_eq!(
+            count("createTask"),
+            None,
+            "the REST operation is not counted twice"
+        );
+    }
+);
+
+backend_test!(
+    a_body_over_the_limit_is_refused_as_on_rest,
+    |app| async move {
+        let s = app.sign_up().await;
+        let title = "x".repeat(70 * 1024);
+        let params = json!({"name": "add_task", "arguments": {"title": title}});
+        let message = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params});
+        let resp = post(&app, Some(&s.token), message).await;
+        assert_problem(resp, 413, "payload_too_large").await;
+        let (page, _) = call(&app, &s, "list_tasks", json!({})).await;
+        assert_eq!(page["total"], 0);
     }
 );
