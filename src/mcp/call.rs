@@ -43,7 +43,15 @@ pub async fn call<E: Endpoint>(
         serde_json::from_slice(&body).unwrap_or_else(|_| json!({ "detail": "unreadable answer" }))
     };
     if status.is_success() {
-        let mut result = structured(value, false);
+        // The operation's own bytes are the text: the same JSON, not written again.
+        let text = String::from_utf8(body.to_vec()).unwrap_or_default();
+        let mut result = if text.is_empty() {
+            structured(value, false)
+        } else {
+            let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
+            result.structured_content = Some(value);
+            result
+        };
         if let Some(etag) = etag.as_ref().and_then(|e| e.to_str().ok()) {
             let mut meta = MetaObject::default();
             meta.insert("etag".into(), etag.into());
