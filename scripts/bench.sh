@@ -18,7 +18,8 @@
 # Options: --duration 10s (per wrk run), --conns "64 1000", --users N
 # (seeded users of the main database, 100 tasks each), --scale-users N (users
 # of the scale database: 10000 = 1M tasks; 0 skips it), --only "IDS": run
-# only these of ceiling, live, get, list, patch, mixed, create, login, open,
+# only these of ceiling, live, get, list, mcp-get, mcp-list (the get_task and
+# list_tasks tools through /mcp), patch, mixed, create, login, open,
 # flood, burst, large (the scale database), streams; --compare then
 # compares those of get, list, create and open. --streams N (open event
 # streams of the live-stream scenario, default 1000; 0 skips it),
@@ -270,6 +271,8 @@ for c in $CONNS; do
   scenario live "health/live (no auth, no db)" "$SMALL" "$c" live
   scenario get "get one task" "$SMALL" "$c" get
   scenario list "list 50 tasks" "$SMALL" "$c" list
+  scenario mcp-get "get_task tool call (MCP)" "$SMALL" "$c" mcp_get
+  scenario mcp-list "list_tasks tool call, 50 tasks (MCP)" "$SMALL" "$c" mcp_list
   scenario patch "patch a task" "$SMALL" "$c" patch
   scenario mixed "mixed 50/30/10/10" "$SMALL" "$c" mixed
   scenario create "create a task" "$SMALL" "$c" create

@@ -21,7 +21,11 @@
 #      stream on each instance and one through nginx; creates, updates and
 #      deletes made through each instance in turn reach every stream once,
 #      in order, within CLUSTER_STREAM_MAX_LATENCY seconds.
-#   6. Five streams through nginx while writes go through it; the instance
+#   6. MCP: one user's tool calls (/mcp) spread over the three instances and
+#      nginx (scripts/lib/mcp_cluster.py): a task added through one is listed
+#      and read through the others, the version one gave is honoured (and
+#      then stale) on another, and the REST lists agree.
+#   7. Five streams through nginx while writes go through it; the instance
 #      serving the most of them is killed with SIGKILL. Their clients
 #      reconnect through nginx with Last-Event-ID, and in the end every
 #      stream has every change exactly once, in order, as the change feed
@@ -275,7 +279,11 @@ section "5. event streams: one user's stream on each instance and one through ng
   --max-latency "$STREAM_MAX_LATENCY" --source 127.0.0.7 --figures "$WORK/streams-fanout.json" ||
   fail "a stream missed, repeated, reordered or was late with a write made through another instance"
 
-section "6. SIGKILL an instance holding event streams; writes and reconnects through nginx"
+section "6. MCP tool calls through every instance and nginx"
+python3 scripts/lib/mcp_cluster.py --instances "${INSTANCE_URLS%,}" --proxy "$PROXY" ||
+  fail "a tool call through one instance did not agree with another's"
+
+section "7. SIGKILL an instance holding event streams; writes and reconnects through nginx"
 "${STREAMS[@]}" survive --proxy "$PROXY" --streams 5 --max-latency "$STREAM_MAX_LATENCY" \
   --ready-file "$WORK/streams.ready" --killed-file "$WORK/streams.killed" --source 127.0.0.7 \
   --figures "$WORK/streams-kill.json" &

@@ -85,6 +85,10 @@ scripts/client-matrix.sh </dev/null
 section "contract tests (schemathesis)"
 scripts/contract-test.sh </dev/null
 
+section "MCP clients: the official Python SDK (both eras) and the Inspector CLI, SQLite and PostgreSQL (scripts/mcp-test.sh)"
+# It starts a PostgreSQL cluster of its own.
+env -u PG_DIR -u PG_URL -u PG_PORT scripts/mcp-test.sh </dev/null
+
 section "Swagger UI in headless Chromium"
 scripts/browser-test.sh </dev/null
 

@@ -12,6 +12,7 @@ pub mod config;
 pub mod domain;
 pub mod entity;
 pub mod http;
+pub mod mcp;
 pub mod service;
 pub mod startup;
 pub mod telemetry;

@@ -5,7 +5,7 @@ use crate::config::LogFormat;
 
 pub fn init(format: LogFormat, filter: &str) {
     let filter = EnvFilter::try_new(filter)
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,rmcp=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

@@ -51,6 +51,19 @@ function pick()
   return s, s.tasks[math.random(#s.tasks)]
 end
 
+-- A seeded user's headers for a request to /mcp (built once per user).
+function mcp_headers(s)
+  if not s.mcp then
+    s.mcp = {
+      ["Authorization"] = s.headers["Authorization"],
+      ["Content-Type"] = "application/json",
+      ["Accept"] = "application/json, text/event-stream",
+      ["MCP-Protocol-Version"] = "2025-06-18",
+    }
+  end
+  return s.mcp
+end
+
 function tasks_path(s)
   return "/api/" .. s.user .. "/tasks"
 end

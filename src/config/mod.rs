@@ -62,6 +62,17 @@ pub struct Settings {
     #[arg(long, env = "CORS_ORIGINS", global = true, value_delimiter = ',')]
     pub cors_origins: Vec<String>,
 
+    /// Host names (or `host:port`) the MCP endpoint answers to,
+    /// comma-separated: its guard against DNS rebinding.
+    #[arg(
+        long,
+        env = "MCP_ALLOWED_HOSTS",
+        global = true,
+        value_delimiter = ',',
+        default_value = "localhost,127.0.0.1,::1"
+    )]
+    pub mcp_allowed_hosts: Vec<String>,
+
     /// Log line format.
     #[arg(long, env = "LOG_FORMAT", global = true, value_enum)]
     pub log_format: Option<LogFormat>,
@@ -71,7 +82,7 @@ pub struct Settings {
         long = "log-filter",
         env = "RUST_LOG",
         global = true,
-        default_value = "info,sqlx=warn,sea_orm=warn"
+        default_value = "info,sqlx=warn,sea_orm=warn,rmcp=warn"
     )]
     pub rust_log: String,
 

@@ -14,6 +14,7 @@ use super::apis::Apis;
 use crate::api::error::problems;
 use crate::config::Settings;
 use crate::http::{Admission, RequestLog, RouteTable, same_origin_or_vary, swagger_page};
+use crate::mcp;
 
 /// One layer of the ring: it wraps everything after it.
 type Layer = Box<dyn FnOnce(BoxEndpoint<'static>) -> BoxEndpoint<'static>>;
@@ -27,19 +28,25 @@ pub fn routes(apis: &Apis, settings: &Settings) -> anyhow::Result<BoxEndpoint<'s
     let api = Arc::new(api.into_service().boxed());
     // Nesting the API at "/" would hide the "/" redirect, so it is mounted
     // (unstripped) under each of its top-level prefixes.
-    let tree = Route::new()
-        .nest_no_strip("/api", api.clone())
-        .nest_no_strip("/health", api)
-        .at("/", get(make_sync(|_| Redirect::see_other("/docs"))))
-        .at("/docs", get(make_sync(move |_| Html(page.clone()))))
-        .at(
-            "/openapi.json",
-            get(make_sync(move |_| spec("application/json", &spec_json))),
-        )
-        .at(
-            "/openapi.yaml",
-            get(make_sync(move |_| spec("application/yaml", &spec_yaml))),
-        );
+    let tree = mcp::mount(
+        Route::new(),
+        api.clone(),
+        table.clone(),
+        &spec_json,
+        settings,
+    )?
+    .nest_no_strip("/api", api.clone())
+    .nest_no_strip("/health", api)
+    .at("/", get(make_sync(|_| Redirect::see_other("/docs"))))
+    .at("/docs", get(make_sync(move |_| Html(page.clone()))))
+    .at(
+        "/openapi.json",
+        get(make_sync(move |_| spec("application/json", &spec_json))),
+    )
+    .at(
+        "/openapi.yaml",
+        get(make_sync(move |_| spec("application/yaml", &spec_yaml))),
+    );
     let log = RequestLog::new(apis.metrics.clone(), table.clone());
     let admission = Admission::new(
         settings.max_concurrent_requests as usize,

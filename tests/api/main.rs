@@ -19,6 +19,7 @@ mod idempotency;
 mod isolation;
 mod listing;
 mod logs;
+mod mcp;
 mod metrics;
 mod neon;
 mod oauth;

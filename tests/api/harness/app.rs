@@ -128,6 +128,7 @@ pub fn settings(database_url: &str) -> Settings {
         // Tests use the lowest cost; benchmarks and production the real one.
         bcrypt_cost: 4,
         cors_origins: vec![],
+        mcp_allowed_hosts: Settings::defaults().mcp_allowed_hosts,
         log_format: None,
         rust_log: "error".into(),
         database_max_connections: 5,
