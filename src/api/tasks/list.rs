@@ -1,5 +1,6 @@
 //! The task list of a user, `/api/{user_id}/tasks`: list it, add to it,
 //! clear its completed tasks.
+use poem::Request;
 use poem_openapi::OpenApi;
 use poem_openapi::param::Header;
 use poem_openapi::types::ToJSON;
@@ -185,11 +186,20 @@ impl TaskListApi {
         body: JsonBody<TaskInput>,
         /// A client-chosen key (1 to 255 printable ASCII characters) that makes
         /// retrying this create safe.
-        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        #[oai(
+            name = "Idempotency-Key",
+            validator(min_length = 1, max_length = 255, pattern = r"^[ -~]*$")
+        )]
         idempotency_key: Header<Option<String>>,
+        req: &Request,
     ) -> ApiResult<CreatedTaskResponse, CreateTaskErrors> {
         let owner = user_id.take()?;
-        let key = idempotency_key.0;
+        // poem-openapi reads a header holding bytes beyond ASCII as absent: such
+        // a key is refused, never ignored (a retry would create another task).
+        let key = idempotency_key.0.or_else(|| {
+            let raw = req.headers().get("idempotency-key")?;
+            Some(String::from_utf8_lossy(raw.as_bytes()).into_owned())
+        });
         let request = match body.accept_as_sent() {
             Ok((input, edit)) => {
                 // The body as a JSON value, serialised with sorted keys: two
