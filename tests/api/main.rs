@@ -26,6 +26,7 @@ mod oauth;
 mod password_load;
 mod preconditions;
 mod query_validation;
+mod quotas;
 mod rate_limits;
 mod recurrence;
 mod searching;

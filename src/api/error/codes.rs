@@ -14,7 +14,7 @@ impl ErrorCode {
             TaskNotFound | NotFound => 404,
             MethodNotAllowed => 405,
             BodyTimeout => 408,
-            EmailTaken => 409,
+            EmailTaken | TooManyTasks => 409,
             CursorExpired => 410,
             PreconditionFailed => 412,
             PayloadTooLarge => 413,
@@ -64,6 +64,9 @@ impl ErrorCode {
                 "the cursor is older than the deletions the server keeps: sync again without one"
             }
             TooManyStreams => "the user already holds `MAX_STREAMS_PER_USER` streams here",
+            TooManyTasks => {
+                "the account holds `MAX_TASKS_PER_USER` tasks; delete some before creating more"
+            }
             ServerBusy => "too many requests, or password checks, are in progress",
             InvalidRequest => {
                 "a required form parameter is missing, repeated, over 1024 bytes or malformed"

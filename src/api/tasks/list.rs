@@ -21,6 +21,7 @@ use crate::api::operation::queued;
 use crate::api::owner;
 use crate::api::schema::rule::{MAX_SAFE_INTEGER, Range, Repeated, Text};
 use crate::api::schema::{JsonBody, JsonReply, Timestamp, lenient};
+use crate::config::QuotaSettings;
 use crate::domain::Error;
 use crate::domain::query::{ListQuery, TaskFilter};
 use crate::service::tasks::{self, IdempotencyKey, NewTask};
@@ -33,6 +34,7 @@ error_set! {
         UnsupportedMediaType,
         ValidationFailed,
         IdempotencyKeyReused,
+        TooManyTasks,
     ];
 }
 
@@ -44,11 +46,12 @@ fn default_limit() -> u64 {
 #[derive(Clone)]
 pub struct TaskListApi {
     db: DatabaseConnection,
+    quotas: QuotaSettings,
 }
 
 impl TaskListApi {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub fn new(db: DatabaseConnection, quotas: QuotaSettings) -> Self {
+        Self { db, quotas }
     }
 }
 
@@ -171,7 +174,10 @@ impl TaskListApi {
     /// `Idempotency-Key`, a retry with the same key and the same JSON body
     /// within 24 hours returns the first response instead of creating
     /// another task; the same key with a different body is 422
-    /// (`idempotency_key_reused`). Keys are scoped to the user.
+    /// (`idempotency_key_reused`). Keys are scoped to the user; the server
+    /// keeps the newest `MAX_IDEMPOTENCY_KEYS_PER_USER` (1000 by default)
+    /// of a user's keys. An account holds at most `MAX_TASKS_PER_USER` tasks
+    /// (10,000 by default): past it, 409 `too_many_tasks`.
     #[oai(
         path = "/:user_id/tasks",
         method = "post",
@@ -217,7 +223,7 @@ impl TaskListApi {
             }
             Err(other) => Err(other),
         };
-        let created = tasks::create(&self.db, owner, owner, request).await?;
+        let created = tasks::create(&self.db, owner, owner, request, &self.quotas).await?;
         Ok(CreatedTaskResponse::from(created).into())
     }
 }

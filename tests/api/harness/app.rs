@@ -151,5 +151,6 @@ pub fn settings(database_url: &str) -> Settings {
         max_connections: None,
         sync: Default::default(),
         pooler: Default::default(),
+        quotas: Default::default(),
     }
 }
