@@ -59,7 +59,10 @@ impl ErrorCode {
             }
             InvalidRefreshToken => "the refresh token is unknown, expired, revoked or already used",
             WrongPassword => "the password given is wrong; nothing changed",
-            RateLimited => "too many attempts",
+            RateLimited => {
+                "too many attempts, or too many of this user's requests at once \
+                 (`MAX_CONCURRENT_REQUESTS_PER_USER`)"
+            }
             CursorExpired => {
                 "the cursor is older than the deletions the server keeps: sync again without one"
             }
@@ -86,6 +89,7 @@ pub const API_COMMON: &[ErrorCode] = &[
     ErrorCode::BodyTimeout,
     ErrorCode::PayloadTooLarge,
     ErrorCode::InternalError,
+    ErrorCode::RateLimited,
     ErrorCode::ServerBusy,
     ErrorCode::DatabaseUnavailable,
     ErrorCode::DatabaseTimeout,

@@ -192,6 +192,7 @@ impl From<Refusal> for ApiError {
             Refusal::PayloadTooLarge => Self::PayloadTooLarge,
             Refusal::UnreadableBody(why) => Error::field("body", why).into(),
             Refusal::ServerBusy => Error::ServerBusy.into(),
+            Refusal::UserShareInUse => Error::RateLimited { retry_after: 1 }.into(),
             Refusal::RequestTimeout => Self::RequestTimeout,
             Refusal::BodyTimeout => Self::BodyTimeout,
         }
