@@ -10,6 +10,9 @@
 #   2. silent and half-sent connections 6. duplicate-tag flood (15,000 copies)
 #   3. connections up to the cap        7. repeated `tag` filter (200, 2,000)
 #   4. oversize header and body         8. NUL in every text a client sends
+#   9. one user with ABUSE_HEAVY_TASKS tasks (seeded before the server
+#      starts) running 16 concurrent worst-case lists: the normal user's
+#      median stays under ABUSE_MAX_HEAVY_P50_MS and none of its requests fail
 #
 # What one bad request gets back is the Rust tests' to check
 # (tests/api/connections.rs, hardening.rs); each attack here checks what only
@@ -26,7 +29,10 @@
 # an attack, default 500), ABUSE_HEADER_TIMEOUT (HEADER_READ_TIMEOUT_SECONDS
 # for this run, default 2), ABUSE_BODY_TIMEOUT (BODY_READ_TIMEOUT_SECONDS,
 # default 2), ABUSE_MAX_CONNECTIONS (MAX_CONNECTIONS, default 300),
-# ABUSE_MAX_SECONDS (the attacks' time budget, default 75), ABUSE_FIGURES
+# ABUSE_MAX_SECONDS (the attacks' time budget, default 75),
+# ABUSE_HEAVY_TASKS (default 100000), ABUSE_MAX_HEAVY_P50_MS (default 20),
+# ABUSE_DATABASE_URL (an empty PostgreSQL database to run against instead
+# of a fresh SQLite file), ABUSE_FIGURES
 # (write the figures as JSON to this file), TASKS_API_BIN (a prebuilt server
 # binary; otherwise the debug build, built if out of date).
 set -euo pipefail
@@ -58,12 +64,17 @@ export HEADER_READ_TIMEOUT_SECONDS="$HEADER_TIMEOUT"
 export BODY_READ_TIMEOUT_SECONDS="$BODY_TIMEOUT"
 export MAX_CONNECTIONS="$CAP"
 export MAX_HEADER_BYTES=16384
+export SERVER_SEED_ARGS="--users 1 --tasks-per-user ${ABUSE_HEAVY_TASKS:-100000}"
+if [ -n "${ABUSE_DATABASE_URL:-}" ]; then
+  export SERVER_DATABASE_URL="$ABUSE_DATABASE_URL"
+fi
 test_server_start
 
 started=$SECONDS
 python3 scripts/lib/abuse run --url "$SERVER_URL" --server-pid "$SERVER_PID" \
   --header-timeout "$HEADER_TIMEOUT" --body-timeout "$BODY_TIMEOUT" \
   --max-connections "$CAP" --max-p99-ms "$MAX_P99_MS" --max-seconds "$MAX_SECONDS" \
+  --heavy-sessions "$SERVER_SEEDED_SESSIONS" --max-heavy-p50-ms "${ABUSE_MAX_HEAVY_P50_MS:-20}" \
   ${ABUSE_FIGURES:+--figures "$ABUSE_FIGURES"} "$@" || {
   echo "abuse: FAILED (after $((SECONDS - started)) s)" >&2
   exit 1

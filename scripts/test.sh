@@ -92,8 +92,12 @@ env -u PG_DIR -u PG_URL -u PG_PORT scripts/mcp-test.sh </dev/null
 section "Swagger UI in headless Chromium"
 scripts/browser-test.sh </dev/null
 
-section "abuse regression: slow and idle connections, oversize input, floods, NUL (scripts/abuse.sh)"
+section "abuse regression: slow and idle connections, oversize input, floods, NUL, one heavy user (scripts/abuse.sh)"
 scripts/abuse.sh </dev/null
+
+section "abuse regression on PostgreSQL: one heavy user (scripts/abuse.sh --only 9)"
+psql "$PG_URL" -qc "CREATE DATABASE abuse_heavy" </dev/null
+ABUSE_DATABASE_URL="${PG_URL%/*}/abuse_heavy" scripts/abuse.sh --only 9 </dev/null
 
 # ---------------------------------------------------------------------------
 # Failure tests on real processes (release build, throwaway PostgreSQL,

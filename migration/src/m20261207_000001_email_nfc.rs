@@ -28,7 +28,23 @@ impl MigrationTrait for Migration {
     }
 
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
+        renormalise(manager.get_connection(), normalise).await
+    }
+
+    /// Nothing to undo: the older app looked addresses up as stored, and a
+    /// rewritten address is what its owner types.
+    async fn down(&self, _: &SchemaManager) -> Result<(), DbErr> {
+        Ok(())
+    }
+}
+
+/// Rewrites every stored address whose `normalise`d form differs and is free;
+/// a later change of the app's normalisation runs it again with its own.
+pub(crate) async fn renormalise(
+    db: &impl ConnectionTrait,
+    normalise: fn(&str) -> String,
+) -> Result<(), DbErr> {
+    {
         let mut after: Option<Uuid> = None;
         loop {
             let mut select = Query::select();
@@ -59,12 +75,6 @@ impl MigrationTrait for Migration {
                 return Ok(());
             }
         }
-    }
-
-    /// Nothing to undo: the older app looked addresses up as stored, and a
-    /// rewritten address is what its owner types.
-    async fn down(&self, _: &SchemaManager) -> Result<(), DbErr> {
-        Ok(())
     }
 }
 

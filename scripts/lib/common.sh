@@ -166,12 +166,28 @@ dump_logs() {
 # (schemathesis does) is not cut off by 429s. SERVER_AUTH_FAILURES_PER_EMAIL
 # lowers the failed-login limit for a test that wants to reach its 429. The
 # caller's environment is passed on (abuse.sh sets the limits it attacks so).
+# SERVER_DATABASE_URL names another (empty) database instead, e.g. a
+# PostgreSQL one; SERVER_SEED_ARGS (`tasks-api seed` options) fills it first,
+# and SERVER_SEEDED_SESSIONS is then the seeded users' sessions file.
 test_server_start() {
   TASKS_API="$(tasks_api_binary debug)" || return 1
   TEST_SERVER_DIR="$(mktemp -d)"
+  local db="${SERVER_DATABASE_URL:-sqlite://$TEST_SERVER_DIR/tasks.db}"
+  local secret="test-secret-that-is-at-least-32-bytes-long"
+  if [ -n "${SERVER_SEED_ARGS:-}" ]; then
+    SERVER_SEEDED_SESSIONS="$TEST_SERVER_DIR/seeded.sessions"
+    # shellcheck disable=SC2086 # the options are words
+    env DATABASE_URL="$db" JWT_SECRET="$secret" RUST_LOG=warn \
+      "$TASKS_API" seed $SERVER_SEED_ARGS --sessions-out "$SERVER_SEEDED_SESSIONS" \
+      >"$TEST_SERVER_DIR/seed.log" 2>&1 || {
+      tail -n 20 "$TEST_SERVER_DIR/seed.log" >&2
+      return 1
+    }
+    export SERVER_SEEDED_SESSIONS
+  fi
   server_start "$TEST_SERVER_DIR/server.log" APP_ENV=development \
-    DATABASE_URL="sqlite://$TEST_SERVER_DIR/tasks.db" \
-    JWT_SECRET="test-secret-that-is-at-least-32-bytes-long" \
+    DATABASE_URL="$db" \
+    JWT_SECRET="$secret" \
     BCRYPT_COST=4 \
     AUTH_REQUESTS_PER_IP=1000000 \
     AUTH_FAILURES_PER_EMAIL="${SERVER_AUTH_FAILURES_PER_EMAIL:-1000000}" || return 1

@@ -2,6 +2,7 @@
 //! `.env` file (README, "Configuration"). Secrets are never printed.
 mod derived;
 mod pooler;
+mod quotas;
 mod sync;
 mod values;
 
@@ -9,6 +10,7 @@ use clap::Args;
 
 use crate::http::TrustedProxies;
 pub use pooler::{Pooled, PoolerSettings};
+pub use quotas::QuotaSettings;
 pub use sync::SyncSettings;
 pub use values::{AppEnv, LogFormat, MIN_SECRET_BYTES, Secret};
 use values::{proxies, secret};
@@ -201,6 +203,8 @@ pub struct Settings {
     pub sync: SyncSettings,
     #[command(flatten)]
     pub pooler: PoolerSettings,
+    #[command(flatten)]
+    pub quotas: QuotaSettings,
 }
 
 #[cfg(test)]

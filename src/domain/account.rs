@@ -3,19 +3,20 @@ use unicode_normalization::UnicodeNormalization;
 use uuid::Uuid;
 
 use super::error::{Error, FieldError, Violation, invalid};
-use super::text::{at_most, storable};
+use super::text::{at_most, is_format, storable, visible};
 
 /// A user account as the rules see it (never its password hash).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
     pub id: Uuid,
-    /// Lower-cased, NFC.
+    /// Normalised (`Email::normalise`).
     pub email: String,
     pub name: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
-/// A trimmed, lower-cased, NFC-normalised address that looks like an email.
+/// A trimmed, normalised address (`Email::normalise`) that looks like an
+/// email, without control or format characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);
 
@@ -40,23 +41,25 @@ impl Email {
             && domain.contains('.')
             && !domain.starts_with('.')
             && !domain.ends_with('.')
-            && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+            && !email
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || is_format(c));
         if !plausible {
             return fail();
         }
         Ok(Self(email))
     }
 
-    /// The form an address is stored and looked up in. NFC makes the
-    /// canonically equivalent spellings of one address (`café` precomposed,
-    /// `cafe` + U+0301) one account; it runs after lower-casing, whose output
-    /// need not be composed. Only the blanks the spec's pattern allows around
-    /// an address are trimmed: any other space makes it implausible.
+    /// The form an address is stored and looked up in: NFKC, lower-cased,
+    /// then NFC. NFKC makes the compatibility spellings of one address
+    /// (fullwidth `ａｄａ＠ｅｘａｍｐｌｅ.ｃｏｍ`) and the canonically equivalent
+    /// ones (`café` precomposed, `cafe` + U+0301) one account; NFC again
+    /// after lower-casing, whose output need not be composed. Only the blanks
+    /// the spec's pattern allows around an address are trimmed: any other
+    /// space makes it implausible.
     pub fn normalise(raw: &str) -> String {
-        raw.trim_matches([' ', '\t', '\r', '\n'])
-            .to_lowercase()
-            .nfc()
-            .collect()
+        let folded: String = raw.trim_matches([' ', '\t', '\r', '\n']).nfkc().collect();
+        folded.to_lowercase().nfc().collect()
     }
 
     /// An address as typed at log-in, normalised for the lookup. No sign-up
@@ -125,6 +128,7 @@ impl Name {
         };
         at_most("/name", &name, Self::MAX_CHARS)?;
         storable("/name", &name)?;
+        visible("/name", &name)?;
         Ok(Some(name))
     }
 }

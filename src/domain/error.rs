@@ -99,6 +99,9 @@ pub enum Error {
     CursorExpired,
     #[error("too many event streams are open for this user; close one first")]
     TooManyStreams,
+    /// The user holds as many tasks as `MAX_TASKS_PER_USER` allows.
+    #[error("this account holds as many tasks as it may; delete some first")]
+    TooManyTasks,
     #[error("the current password is wrong")]
     WrongPassword,
     #[error("too many attempts; retry after the number of seconds in Retry-After")]

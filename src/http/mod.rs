@@ -15,7 +15,7 @@ mod request_log;
 mod route_table;
 pub mod server;
 
-pub use admission::{Admission, Admit, Admitted};
+pub use admission::{Admission, Admit, Admitted, Identify};
 pub use body_limit::{MAX_BODY_BYTES, read_body};
 pub use client_addr::TrustedProxies;
 pub use docs::swagger_page;

@@ -13,6 +13,9 @@ pub enum Refusal {
     /// No place was free in time, or the password queue was over its bound.
     #[error("the server is busy; retry shortly")]
     ServerBusy,
+    /// The caller's share of the places stayed in use by its own requests.
+    #[error("too many of your requests are in progress; retry after Retry-After seconds")]
+    UserShareInUse,
     #[error("the request did not finish in time")]
     RequestTimeout,
     /// The body did not arrive whole within `BODY_READ_TIMEOUT_SECONDS`.
@@ -28,6 +31,7 @@ impl Refusal {
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnreadableBody(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::ServerBusy => StatusCode::SERVICE_UNAVAILABLE,
+            Self::UserShareInUse => StatusCode::TOO_MANY_REQUESTS,
             Self::RequestTimeout => StatusCode::GATEWAY_TIMEOUT,
             Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
         }

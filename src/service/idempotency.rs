@@ -3,11 +3,13 @@
 //! second task.
 use chrono::{Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, SqlErr,
 };
 use uuid::Uuid;
 
 use super::unique::unique;
+use crate::config::QuotaSettings;
 use crate::domain::{Error, FieldError, Result, Source, Task, Violation, timestamp};
 use crate::entity::idempotency_key;
 
@@ -63,6 +65,7 @@ pub async fn remember(
     user_id: Uuid,
     request: &IdempotencyKey,
     created: &Task,
+    quotas: &QuotaSettings,
 ) -> Result<bool> {
     let kept = serde_json::to_string(created)
         .map_err(|err| Error::Internal(format!("keeping a created task failed: {err}")))?;
@@ -77,12 +80,43 @@ pub async fn remember(
     .insert(db)
     .await;
     match remembered {
-        Ok(_) => Ok(true),
+        Ok(_) => {
+            forget_beyond(db, user_id, quotas.max_idempotency_keys_per_user).await?;
+            Ok(true)
+        }
         Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
             Ok(false)
         }
         Err(err) => Err(err.into()),
     }
+}
+
+/// Forgets the user's oldest keys past the `keep` newest, so one account's
+/// stored answers stay bounded however fast it makes new keys.
+async fn forget_beyond(db: &impl ConnectionTrait, user_id: Uuid, keep: u64) -> Result<()> {
+    let oldest_kept = idempotency_key::Entity::find()
+        .filter(idempotency_key::Column::UserId.eq(user_id))
+        .order_by_desc(idempotency_key::Column::CreatedAt)
+        .order_by_desc(idempotency_key::Column::Key)
+        .offset(keep - 1)
+        .one(db)
+        .await?;
+    let Some(oldest_kept) = oldest_kept else {
+        return Ok(());
+    };
+    let older = Condition::any()
+        .add(idempotency_key::Column::CreatedAt.lt(oldest_kept.created_at))
+        .add(
+            Condition::all()
+                .add(idempotency_key::Column::CreatedAt.eq(oldest_kept.created_at))
+                .add(idempotency_key::Column::Key.lt(oldest_kept.key)),
+        );
+    idempotency_key::Entity::delete_many()
+        .filter(idempotency_key::Column::UserId.eq(user_id))
+        .filter(older)
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// The live (unexpired) record of a key.

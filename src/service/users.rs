@@ -47,11 +47,7 @@ pub async fn sign_up(
 /// any bcrypt work, and is not counted as a failure: no account can have
 /// one, so it guesses nothing, and counting it would only let a stranger
 /// lock an owner out for free.
-pub async fn log_in(
-    db: &impl ConnectionTrait,
-    admitted: &Admitted<'_>,
-    email: &str,
-) -> Result<Account> {
+pub async fn log_in(db: &impl BeginWrite, admitted: &Admitted<'_>, email: &str) -> Result<Account> {
     let email = Email::lookup(email)?;
     let (check, password) = (&admitted.check, admitted.password);
     if !admitted.could_match {
@@ -67,8 +63,42 @@ pub async fn log_in(
     let verified = check.hasher.verify(password, hash).await;
     check.settle(db, &email, &verified).await?;
     match (verified?, account) {
-        (true, Some(account)) => Ok(account.into()),
+        (true, Some(account)) => {
+            rehash(db, check.hasher, &account, password).await;
+            Ok(account.into())
+        }
         _ => Err(Error::InvalidCredentials),
+    }
+}
+
+/// Stores a hash at today's cost for an account hashed at another, now that
+/// its password is known. The update names the old hash, so a password
+/// changed meanwhile is never overwritten. It is best effort: a busy bcrypt
+/// queue or a failed write leaves the old hash, and the next log-in retries.
+async fn rehash(
+    db: &impl BeginWrite,
+    hasher: &PasswordHasher,
+    account: &user::Model,
+    password: &str,
+) {
+    if !hasher.needs_rehash(&account.password_hash) {
+        return;
+    }
+    let Ok(new_hash) = hasher.hash(password).await else {
+        return;
+    };
+    let update = async {
+        let txn = db.begin_write().await?;
+        user::Entity::update_many()
+            .col_expr(user::Column::PasswordHash, Expr::value(new_hash))
+            .filter(user::Column::Id.eq(account.id))
+            .filter(user::Column::PasswordHash.eq(&account.password_hash))
+            .exec(&txn)
+            .await?;
+        txn.commit().await
+    };
+    if let Err(err) = update.await {
+        tracing::warn!(error = %err, "storing a rehashed password failed");
     }
 }
 

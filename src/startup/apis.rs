@@ -88,7 +88,7 @@ impl Apis {
         };
         Ok(Self {
             auth,
-            tasks: TaskListApi::new(db.clone()),
+            tasks: TaskListApi::new(db.clone(), settings.quotas),
             task: TaskApi::new(db.clone()),
             sync: SyncApi {
                 db: db.clone(),

@@ -12,8 +12,9 @@ use poem::{EndpointExt, IntoResponse, Request, Route, get};
 
 use super::apis::Apis;
 use crate::api::error::problems;
+use crate::auth::TokenService;
 use crate::config::Settings;
-use crate::http::{Admission, RequestLog, RouteTable, same_origin_or_vary, swagger_page};
+use crate::http::{Admission, Identify, RequestLog, RouteTable, same_origin_or_vary, swagger_page};
 use crate::mcp;
 
 /// One layer of the ring: it wraps everything after it.
@@ -55,6 +56,8 @@ pub fn routes(apis: &Apis, settings: &Settings) -> anyhow::Result<BoxEndpoint<'s
         Duration::from_secs(settings.body_read_timeout_seconds),
     );
     let (tokens, db) = (apis.auth.tokens.clone(), apis.auth.db.clone());
+    let per_user = settings.quotas.max_concurrent_requests_per_user as usize;
+    let admission = admission.with_shares(per_user, bearer_user(tokens.clone()));
     let cors = cors(&settings.cors_origins);
     // Each layer is boxed: a request waiting in one holds no future of the
     // layers after it, and no layer copies a large future into its own.
@@ -98,6 +101,18 @@ pub fn routes(apis: &Apis, settings: &Settings) -> anyhow::Result<BoxEndpoint<'s
         .into_iter()
         .rev()
         .fold(tree.boxed(), |inner, wrap| wrap(inner)))
+}
+
+/// The user a request's valid bearer token names (an HMAC check, a few
+/// microseconds), which admission counts its share by.
+fn bearer_user(tokens: TokenService) -> Identify {
+    Arc::new(move |req: &Request| {
+        let (scheme, token) = req.header("authorization")?.split_once(' ')?;
+        let user = scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| tokens.verify(token.trim()));
+        user?.ok()
+    })
 }
 
 /// `next` wrapped in `around`, boxed.

@@ -110,6 +110,13 @@ backend_test!(every_invalid_token_is_rejected_with_401, |app| async move {
         URL_SAFE_NO_PAD.encode(base.to_string())
     );
     assert_rejected(&app, none, "invalid_token", "alg none").await;
+    // Correctly signed, but naming a critical extension the server cannot honour.
+    tasks_api::auth::install_jwt_crypto();
+    let mut critical = Header::new(Algorithm::HS256);
+    critical.crit = Some(vec!["exp-ext".to_owned()]);
+    let key = EncodingKey::from_secret(JWT_SECRET.as_bytes());
+    let crit = jsonwebtoken::encode(&critical, &base, &key).unwrap();
+    assert_rejected(&app, crit, "invalid_token", "a crit header").await;
     let expired = sign(&with("exp", json!(past)), Algorithm::HS256, JWT_SECRET);
     assert_rejected(&app, expired, "token_expired", "expired").await;
 });

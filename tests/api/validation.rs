@@ -275,7 +275,12 @@ backend_test!(
                 .unwrap();
             assert_eq!(resp.status(), 201, "{content_type}");
         }
-        for content_type in ["text/plain", "application/json; charset=latin1"] {
+        for content_type in [
+            "text/plain",
+            "application/json; charset=latin1",
+            // JSON, but a media type with rules of its own no operation declares.
+            "application/merge-patch+json",
+        ] {
             let resp = app
                 .authed(Method::POST, &app.tasks_path(&s), &s)
                 .header("content-type", content_type)

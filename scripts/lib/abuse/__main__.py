@@ -22,6 +22,8 @@ with p99 within --max-p99-ms during each attack.
   6. duplicate-tag flood                floods.py
   7. repeated `tag` filter              floods.py
   8. NUL in every text, repeated        floods.py
+  9. one user's concurrent worst-case   heavy.py
+     lists over its many tasks
 
 Exit status: 0 when every check passed, 1 otherwise, 2 on a usage error.
 """
@@ -40,6 +42,7 @@ from cap import connection_cap  # noqa: E402
 from connections import idle_keep_alive, silent_and_half_sent  # noqa: E402
 from context import Report, Target, die  # noqa: E402
 from floods import filter_flood, nul_everywhere, tag_flood  # noqa: E402
+from heavy import heavy_user  # noqa: E402
 from helpers import loopback_only, percentile  # noqa: E402
 from normal_user import NormalUser, cmd_normal  # noqa: E402
 from oversize import oversize, stalled_bodies  # noqa: E402
@@ -53,6 +56,7 @@ ATTACKS = [
     (6, "duplicate-tag flood", tag_flood),
     (7, "repeated tag filter", filter_flood),
     (8, "NUL in every text", nul_everywhere),
+    (9, "one heavy user", heavy_user),
 ]
 
 
@@ -92,6 +96,9 @@ def attack(t, normal, number, name, fn, deadline):
                  f"(at least {a.min_normal} expected)")
     report.check(p99 is not None and p99 <= a.max_p99_ms,
                  f"normal user: p99 {p99} ms over {a.max_p99_ms:.0f} ms")
+    max_p50 = (extra or {}).get("max_normal_p50_ms")
+    report.check(max_p50 is None or (p50 is not None and p50 <= max_p50),
+                 f"normal user: median {p50} ms over {max_p50} ms")
     ok = not report.failures
     print(f"{number}. {name} [{'ok' if ok else 'FAIL'}, {ended - started:.1f} s]\n"
           f"   sent:   {sent}\n   answer: {answer}\n"
@@ -192,6 +199,11 @@ def main():
     r.add_argument("--flood-seconds", type=float, default=3)
     r.add_argument("--nul-rounds", type=int, default=20)
     r.add_argument("--nul-seconds", type=float, default=2)
+    r.add_argument("--heavy-sessions", required=True,
+                   help="the seeded heavy user's sessions file (tasks-api seed --sessions-out)")
+    r.add_argument("--heavy-threads", type=int, default=16)
+    r.add_argument("--heavy-seconds", type=float, default=8)
+    r.add_argument("--max-heavy-p50-ms", type=float, default=20)
     r.add_argument("--only", default="", help="comma-separated attack numbers")
     r.add_argument("--figures", default="", help="write the figures as JSON to this file")
     r.set_defaults(func=cmd_run)

@@ -14,7 +14,9 @@ pub const NO_STORE: &str = "no-store";
 #[derive(Debug, Object)]
 #[oai(example)]
 pub struct SignUpRequest {
-    /// Email address; trimmed and lower-cased, at most 254 characters.
+    /// Email address, at most 254 characters; trimmed, then compared and
+    /// stored in NFKC, lower-cased (fullwidth letters are the ASCII ones).
+    /// No control or format characters (zero-width spaces, bidi controls).
     // The pattern is what `Email::parse` accepts (before trimming), so
     // generated clients and contract tests know it.
     pub email: Text<{ Email::MAX_CHARS }, EmailShape>,
@@ -25,7 +27,8 @@ pub struct SignUpRequest {
     /// 8 bytes), and no maximum (72 characters may be up to 288 bytes). The
     /// server also takes 8 bytes in fewer characters (`éééé`).
     pub password: NewPasswordText,
-    /// Optional display name, at most 100 characters.
+    /// Optional display name, at most 100 characters; no bidi controls, and
+    /// not only invisible characters.
     #[oai(nullable)]
     pub name: Option<Text<{ Name::MAX_CHARS }>>,
 }

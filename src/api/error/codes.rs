@@ -14,7 +14,7 @@ impl ErrorCode {
             TaskNotFound | NotFound => 404,
             MethodNotAllowed => 405,
             BodyTimeout => 408,
-            EmailTaken => 409,
+            EmailTaken | TooManyTasks => 409,
             CursorExpired => 410,
             PreconditionFailed => 412,
             PayloadTooLarge => 413,
@@ -59,11 +59,17 @@ impl ErrorCode {
             }
             InvalidRefreshToken => "the refresh token is unknown, expired, revoked or already used",
             WrongPassword => "the password given is wrong; nothing changed",
-            RateLimited => "too many attempts",
+            RateLimited => {
+                "too many attempts, or too many of this user's requests at once \
+                 (`MAX_CONCURRENT_REQUESTS_PER_USER`)"
+            }
             CursorExpired => {
                 "the cursor is older than the deletions the server keeps: sync again without one"
             }
             TooManyStreams => "the user already holds `MAX_STREAMS_PER_USER` streams here",
+            TooManyTasks => {
+                "the account holds `MAX_TASKS_PER_USER` tasks; delete some before creating more"
+            }
             ServerBusy => "too many requests, or password checks, are in progress",
             InvalidRequest => {
                 "a required form parameter is missing, repeated, over 1024 bytes or malformed"
@@ -83,6 +89,7 @@ pub const API_COMMON: &[ErrorCode] = &[
     ErrorCode::BodyTimeout,
     ErrorCode::PayloadTooLarge,
     ErrorCode::InternalError,
+    ErrorCode::RateLimited,
     ErrorCode::ServerBusy,
     ErrorCode::DatabaseUnavailable,
     ErrorCode::DatabaseTimeout,

@@ -55,6 +55,8 @@ pub enum ErrorCode {
     CursorExpired,
     /// The user already holds as many event streams as allowed.
     TooManyStreams,
+    /// The user already holds as many tasks as allowed.
+    TooManyTasks,
     /// Too many attempts; retry after `Retry-After` seconds.
     RateLimited,
     /// Too many requests, or password checks, in progress; retry after
@@ -175,6 +177,7 @@ fn domain_code(err: &Error) -> ErrorCode {
         Error::WrongPassword => ErrorCode::WrongPassword,
         Error::CursorExpired => ErrorCode::CursorExpired,
         Error::TooManyStreams => ErrorCode::TooManyStreams,
+        Error::TooManyTasks => ErrorCode::TooManyTasks,
         Error::RateLimited { .. } => ErrorCode::RateLimited,
         Error::ServerBusy => ErrorCode::ServerBusy,
         Error::DatabaseUnavailable => ErrorCode::DatabaseUnavailable,
@@ -189,6 +192,7 @@ impl From<Refusal> for ApiError {
             Refusal::PayloadTooLarge => Self::PayloadTooLarge,
             Refusal::UnreadableBody(why) => Error::field("body", why).into(),
             Refusal::ServerBusy => Error::ServerBusy.into(),
+            Refusal::UserShareInUse => Error::RateLimited { retry_after: 1 }.into(),
             Refusal::RequestTimeout => Self::RequestTimeout,
             Refusal::BodyTimeout => Self::BodyTimeout,
         }

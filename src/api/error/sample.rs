@@ -53,6 +53,7 @@ impl ApiError {
             C::WrongPassword => domain(Error::WrongPassword),
             C::CursorExpired => domain(Error::CursorExpired),
             C::TooManyStreams => domain(Error::TooManyStreams),
+            C::TooManyTasks => domain(Error::TooManyTasks),
             C::RateLimited => domain(Error::RateLimited { retry_after: 60 }),
             C::ServerBusy => vec![Refusal::ServerBusy.into()],
             C::InvalidRequest => vec![

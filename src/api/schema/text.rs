@@ -29,7 +29,9 @@ pub struct AnyText;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct NoNul;
 
-/// Text without NUL that is not blank (a title, a tag).
+/// Text without NUL or bidi controls that is not blank (a title, a tag).
+/// The domain's rule (`domain::visible`) refuses more invisible text than the
+/// pattern can say.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct NotBlank;
 
@@ -46,12 +48,14 @@ impl Pattern for NoNul {
 }
 
 impl Pattern for NotBlank {
-    const REGEX: Option<&'static str> = Some(r"^[^\u0000]*[^\s\u0000][^\u0000]*$");
+    const REGEX: Option<&'static str> = Some(
+        r"^[^\u0000\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]*[^\s\u0000\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\u0300-\u036f][^\u0000\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]*$",
+    );
 }
 
 impl Pattern for EmailShape {
     const REGEX: Option<&'static str> = Some(
-        r"^[ \t\r\n]*[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s.\x00-\x1f\x7f-\x9f][^@\s\x00-\x1f\x7f-\x9f]*\.[^@\s\x00-\x1f\x7f-\x9f]*[^@\s.\x00-\x1f\x7f-\x9f][ \t\r\n]*$",
+        r"^[ \t\r\n]*[^@\s\x00-\x1f\x7f-\x9f\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]+@[^@\s.\x00-\x1f\x7f-\x9f\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff][^@\s\x00-\x1f\x7f-\x9f\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]*\.[^@\s\x00-\x1f\x7f-\x9f\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]*[^@\s.\x00-\x1f\x7f-\x9f\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff][ \t\r\n]*$",
     );
 }
 
@@ -156,7 +160,19 @@ mod tests {
                 "{text:?}"
             );
         }
-        for text in ["", "  ", "\t", " a ", "a\0", "ok", "ü"] {
+        for text in [
+            "",
+            "  ",
+            "\t",
+            " a ",
+            "a\0",
+            "ok",
+            "ü",
+            "\u{200b}",
+            "\u{feff}",
+            "\u{301}",
+            "a\u{202e}b",
+        ] {
             assert_eq!(
                 matches::<NotBlank>(text),
                 Title::parse(text).is_ok(),
@@ -173,6 +189,8 @@ mod tests {
             "a b@c.d",
             "a@b@c.d",
             "a\u{7}@b.c",
+            "a\u{200b}@b.c",
+            "a@b\u{202e}.c",
         ] {
             let parsed = Email::parse(text).is_ok();
             assert_eq!(matches::<EmailShape>(text), parsed, "{text:?}");

@@ -1,6 +1,6 @@
 //! The task list of a user, `/api/{user_id}/tasks`: list it, add to it,
 //! clear its completed tasks.
-use crate::service::Db;
+use poem::Request;
 use poem_openapi::OpenApi;
 use poem_openapi::param::Header;
 use poem_openapi::types::ToJSON;
@@ -20,8 +20,10 @@ use crate::api::operation::queued;
 use crate::api::owner;
 use crate::api::schema::rule::{MAX_SAFE_INTEGER, Range, Repeated, Text};
 use crate::api::schema::{JsonBody, JsonReply, Timestamp, lenient};
+use crate::config::QuotaSettings;
 use crate::domain::Error;
 use crate::domain::query::{ListQuery, TaskFilter};
+use crate::service::Db;
 use crate::service::tasks::{self, IdempotencyKey, NewTask};
 
 error_set! {
@@ -32,6 +34,7 @@ error_set! {
         UnsupportedMediaType,
         ValidationFailed,
         IdempotencyKeyReused,
+        TooManyTasks,
     ];
 }
 
@@ -43,11 +46,12 @@ fn default_limit() -> u64 {
 #[derive(Clone)]
 pub struct TaskListApi {
     db: Db,
+    quotas: QuotaSettings,
 }
 
 impl TaskListApi {
-    pub fn new(db: Db) -> Self {
-        Self { db }
+    pub fn new(db: Db, quotas: QuotaSettings) -> Self {
+        Self { db, quotas }
     }
 }
 
@@ -170,7 +174,10 @@ impl TaskListApi {
     /// `Idempotency-Key`, a retry with the same key and the same JSON body
     /// within 24 hours returns the first response instead of creating
     /// another task; the same key with a different body is 422
-    /// (`idempotency_key_reused`). Keys are scoped to the user.
+    /// (`idempotency_key_reused`). Keys are scoped to the user; the server
+    /// keeps the newest `MAX_IDEMPOTENCY_KEYS_PER_USER` (1000 by default)
+    /// of a user's keys. An account holds at most `MAX_TASKS_PER_USER` tasks
+    /// (10,000 by default): past it, 409 `too_many_tasks`.
     #[oai(
         path = "/:user_id/tasks",
         method = "post",
@@ -185,11 +192,20 @@ impl TaskListApi {
         body: JsonBody<TaskInput>,
         /// A client-chosen key (1 to 255 printable ASCII characters) that makes
         /// retrying this create safe.
-        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        #[oai(
+            name = "Idempotency-Key",
+            validator(min_length = 1, max_length = 255, pattern = r"^[ -~]*$")
+        )]
         idempotency_key: Header<Option<String>>,
+        req: &Request,
     ) -> ApiResult<CreatedTaskResponse, CreateTaskErrors> {
         let owner = user_id.take()?;
-        let key = idempotency_key.0;
+        // poem-openapi reads a header holding bytes beyond ASCII as absent: such
+        // a key is refused, never ignored (a retry would create another task).
+        let key = idempotency_key.0.or_else(|| {
+            let raw = req.headers().get("idempotency-key")?;
+            Some(String::from_utf8_lossy(raw.as_bytes()).into_owned())
+        });
         let request = match body.accept_as_sent() {
             Ok((input, edit)) => {
                 // The body as a JSON value, serialised with sorted keys: two
@@ -207,7 +223,7 @@ impl TaskListApi {
             }
             Err(other) => Err(other),
         };
-        let created = tasks::create(&self.db, owner, owner, request).await?;
+        let created = tasks::create(&self.db, owner, owner, request, &self.quotas).await?;
         Ok(CreatedTaskResponse::from(created).into())
     }
 }

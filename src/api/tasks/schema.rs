@@ -75,9 +75,11 @@ impl From<Task> for TaskBody {
 // Absent fields stay absent in the examples Swagger UI pre-fills.
 #[oai(example, skip_serializing_if_is_none)]
 pub struct TaskInput {
-    /// 1 to 200 characters after trimming.
+    /// 1 to 200 characters after trimming, at least one visible (format
+    /// characters and combining marks alone are blank); no bidi controls.
     pub title: TitleText,
-    /// At most 2000 characters; default `""`.
+    /// At most 2000 characters; default `""`. When not empty, at least
+    /// one visible character; no bidi controls.
     pub description: Option<Text<{ Description::MAX_CHARS }>>,
     /// Default `false`.
     pub completed: Option<bool>,
@@ -118,9 +120,11 @@ impl From<&TaskInput> for TaskChanges {
 // Absent fields stay absent in the examples Swagger UI pre-fills.
 #[oai(example, skip_serializing_if_is_none)]
 pub struct TaskUpdate {
-    /// 1 to 200 characters after trimming.
+    /// 1 to 200 characters after trimming, at least one visible (format
+    /// characters and combining marks alone are blank); no bidi controls.
     pub title: Option<TitleText>,
-    /// At most 2000 characters.
+    /// At most 2000 characters; when not empty, at least one visible
+    /// character; no bidi controls.
     pub description: Option<Text<{ Description::MAX_CHARS }>>,
     /// Setting `true` stamps `completed_at`; `false` clears it.
     pub completed: Option<bool>,

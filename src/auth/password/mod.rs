@@ -107,6 +107,15 @@ impl PasswordHasher {
             .await??)
     }
 
+    /// Whether `hash` was made at another cost than the configured one (or
+    /// cannot be read): a log-in that matches it should store a new one, so
+    /// every account costs the same to check and login time tells nothing.
+    pub fn needs_rehash(&self, hash: &str) -> bool {
+        // A bcrypt hash reads `$2b$<cost>$...`.
+        let cost = hash.split('$').nth(2).and_then(|c| c.parse::<u32>().ok());
+        cost != Some(self.cost)
+    }
+
     /// Verifies against `hash`, or against the dummy hash when there is no
     /// account, so both paths pay the same bcrypt cost. A malformed hash or
     /// an over-long password simply does not match.

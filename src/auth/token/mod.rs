@@ -92,7 +92,8 @@ impl TokenService {
     /// The user id a valid token was issued to. Beyond the signature and
     /// `exp`/`nbf`, a token must not claim to be issued in the future, and
     /// its `sub` must be the user id exactly as `issue` writes it (lower-case
-    /// hyphenated): one account has one spelling.
+    /// hyphenated): one account has one spelling. A token with a `crit`
+    /// header is refused.
     pub fn verify(&self, token: &str) -> Result<Uuid> {
         let now = Utc::now().timestamp();
         if let Some(proven) = self.inner.verified.get(token) {
@@ -103,6 +104,12 @@ impl TokenService {
                 return Err(Error::TokenExpired);
             }
             return Ok(proven.user_id);
+        }
+        // RFC 7515 §4.1.11: a `crit` header names extensions the recipient
+        // must understand; we understand none, so such a token is refused.
+        let header = jsonwebtoken::decode_header(token).map_err(|_| Error::InvalidToken)?;
+        if header.crit.is_some() {
+            return Err(Error::InvalidToken);
         }
         let data =
             jsonwebtoken::decode::<Claims>(token, &self.inner.decoding, &self.inner.validation)

@@ -3,7 +3,7 @@ use std::collections::HashSet;
 
 use super::kinds::normalise_tag;
 use crate::domain::error::{FieldError, Violation};
-use crate::domain::text::{at_most, storable};
+use crate::domain::text::{at_most, storable, visible};
 
 /// A title: trimmed, 1 to 200 characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +23,7 @@ impl Title {
             ));
         }
         at_most("/title", title, Self::MAX_CHARS)?;
+        visible("/title", title)?;
         Ok(Self(title.to_owned()))
     }
 
@@ -51,6 +52,7 @@ impl<const MAX: usize> PlainText<MAX> {
     pub fn parse(pointer: &str, raw: String) -> Result<Self, FieldError> {
         at_most(pointer, &raw, MAX)?;
         storable(pointer, &raw)?;
+        visible(pointer, &raw)?;
         Ok(Self(raw))
     }
 
@@ -87,6 +89,7 @@ impl Tags {
             ));
         }
         at_most(&pointer, &tag, Self::MAX_CHARS)?;
+        visible(&pointer, &tag)?;
         Ok(tag)
     }
 

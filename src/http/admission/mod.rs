@@ -24,6 +24,10 @@ use tokio::time::{Instant, timeout_at};
 use super::body_limit::read_body;
 use super::refusal::Refusal;
 use super::server::ProbesOnly;
+use share::{SharePart, Shares};
+use uuid::Uuid;
+
+mod share;
 
 #[derive(Clone)]
 pub struct Admission {
@@ -32,12 +36,17 @@ pub struct Admission {
     body_timeout: Duration,
 }
 
-/// The places requests wait for, first come, first served.
+/// The places requests wait for, first come, first served, each user's
+/// requests within that user's share.
 #[derive(Clone)]
 pub struct Places {
     free: Arc<Semaphore>,
     max_wait: Duration,
+    shares: Option<(Shares, Identify)>,
 }
+
+/// Who a request is from, when it says so credibly (a valid bearer token).
+pub type Identify = Arc<dyn Fn(&Request) -> Option<Uuid> + Send + Sync>;
 
 impl Admission {
     /// `limit` places, each waited for at most `max_wait`; every request
@@ -52,10 +61,19 @@ impl Admission {
             places: Places {
                 free: Arc::new(Semaphore::new(limit.max(1))),
                 max_wait,
+                shares: None,
             },
             deadline,
             body_timeout,
         }
+    }
+
+    /// At most `per_user` places for the requests of one user, as
+    /// `identify` tells them apart; a request it cannot place in a user
+    /// shares only the total.
+    pub fn with_shares(mut self, per_user: usize, identify: Identify) -> Self {
+        self.places.shares = Some((Shares::new(per_user), identify));
+        self
     }
 
     /// Serves `req` with `next`. Refusals, and poem's own errors (no such
@@ -121,7 +139,7 @@ impl<E: Endpoint> Endpoint for Admitted<E> {
         };
         let admitted = async {
             let _place = match self.admit {
-                Admit::Place => Some(take_place(&ticket.places).await?),
+                Admit::Place => Some(take_place(&ticket.places, &req).await?),
                 Admit::NoPlace | Admit::Stream => None,
             };
             // Boxed, so that the handler's future is only allocated once admitted.
@@ -149,10 +167,22 @@ impl<E: Endpoint> Endpoint for Admitted<E> {
     }
 }
 
-async fn take_place(places: &Places) -> poem::Result<OwnedSemaphorePermit> {
+/// A place, within the user's share first: a user over it waits for its
+/// own requests, never holding one of the places the others wait for.
+async fn take_place(
+    places: &Places,
+    req: &Request,
+) -> poem::Result<(Option<SharePart>, OwnedSemaphorePermit)> {
+    let part = match &places.shares {
+        Some((shares, identify)) => match identify(req) {
+            Some(user) => Some(shares.take(user, places.max_wait).await?),
+            None => None,
+        },
+        None => None,
+    };
     let free = Arc::clone(&places.free);
     match tokio::time::timeout(places.max_wait, free.acquire_owned()).await {
-        Ok(Ok(place)) => Ok(place),
+        Ok(Ok(place)) => Ok((part, place)),
         _ => {
             tracing::warn!(
                 max_wait_ms = places.max_wait.as_millis() as u64,

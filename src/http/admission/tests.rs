@@ -25,6 +25,14 @@ async fn app_with_deadline(
         max_wait,
         Duration::from_millis(deadline_ms),
         Duration::from_secs(10),
+    )
+    // Requests saying `x-user: N` are user N's, at most 2 at once.
+    .with_shares(
+        2,
+        Arc::new(|req: &Request| {
+            let user = req.header("x-user")?.parse().ok()?;
+            Some(uuid::Uuid::from_u128(user))
+        }),
     );
     let place = |endpoint| Admitted {
         endpoint,
@@ -151,4 +159,60 @@ async fn poems_own_errors_pass_through_for_the_problems_layer() {
         .await
         .unwrap_err();
     assert_eq!(err.status(), StatusCode::NOT_FOUND);
+}
+
+/// `GET /v1/u/tasks` as user `user`, in a task of its own.
+fn as_user(
+    app: &Arc<impl Endpoint<Output = Response> + 'static>,
+    user: u128,
+) -> tokio::task::JoinHandle<StatusCode> {
+    let app = app.clone();
+    tokio::spawn(async move {
+        let req = Request::builder()
+            .uri_str("/v1/u/tasks")
+            .header("x-user", user.to_string())
+            .finish();
+        app.call(req)
+            .await
+            .map_or_else(|e| e.status(), |r| r.status())
+    })
+}
+
+#[tokio::test]
+async fn one_user_past_its_share_waits_then_gets_429_while_others_are_served() {
+    let app = app(4, 50).await;
+    let heavy: Vec<_> = (0..2).map(|_| as_user(&app, 1)).collect();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    // Two places are still free, but not for user 1.
+    let started = std::time::Instant::now();
+    assert_eq!(
+        as_user(&app, 1).await.unwrap(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(200),
+        "it waited its bound only"
+    );
+    let (other, anonymous) = (as_user(&app, 2), get(&app, "/v1/u/tasks"));
+    assert_eq!(other.await.unwrap(), StatusCode::OK);
+    assert_eq!(anonymous.await.unwrap(), StatusCode::OK);
+    for request in heavy {
+        assert_eq!(request.await.unwrap(), StatusCode::OK);
+    }
+}
+
+#[tokio::test]
+async fn a_user_past_its_share_is_served_in_turn() {
+    let app = app(8, 2_000).await;
+    let started = std::time::Instant::now();
+    let requests: Vec<_> = (0..4).map(|_| as_user(&app, 1)).collect();
+    for request in requests {
+        assert_eq!(request.await.unwrap(), StatusCode::OK);
+    }
+    // Two at a time, though eight places were free.
+    assert!(
+        started.elapsed() >= Duration::from_millis(600),
+        "{:?}",
+        started.elapsed()
+    );
 }

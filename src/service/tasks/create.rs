@@ -1,12 +1,16 @@
 //! Creating a task, once: with an `Idempotency-Key`, a retry gets the task
 //! the first request made (`service::idempotency`).
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QuerySelect, Set,
+};
 use uuid::Uuid;
 
 use super::rows::{apply, blank, stored_tags};
+use crate::config::QuotaSettings;
 use crate::domain::{Error, Result, Task, TaskEdit, timestamp};
-use crate::entity::{task, task_tag};
+use crate::entity::{task, task_tag, user};
 pub use crate::service::idempotency::IdempotencyKey;
 use crate::service::transaction::{BeginWrite, WriteTransaction};
 use crate::service::{access, idempotency, sync};
@@ -33,6 +37,7 @@ pub async fn create<C>(
     caller: Uuid,
     owner: Uuid,
     request: Result<NewTask>,
+    quotas: &QuotaSettings,
 ) -> Result<Created>
 where
     C: BeginWrite,
@@ -47,6 +52,7 @@ where
     let NewTask { edit, key } = request?;
     let Some(key) = key else {
         let txn = db.begin_write().await?;
+        within_quota(&txn, owner, quotas).await?;
         let created = insert(&txn, owner, &edit).await?;
         txn.commit().await?;
         return Ok(Created::New(created));
@@ -55,8 +61,9 @@ where
         return Ok(Created::Replayed(first));
     }
     let txn = db.begin_write().await?;
+    within_quota(&txn, owner, quotas).await?;
     let created = insert(&txn, owner, &edit).await?;
-    if idempotency::remember(&txn, owner, &key, &created).await? {
+    if idempotency::remember(&txn, owner, &key, &created, quotas).await? {
         txn.commit().await?;
         return Ok(Created::New(created));
     }
@@ -66,6 +73,26 @@ where
     match idempotency::replay(db, owner, &key).await? {
         Some(first) => Ok(Created::Replayed(first)),
         None => Err(Error::Internal("an idempotency key vanished".into())),
+    }
+}
+
+/// 409 `too_many_tasks` when the owner holds `MAX_TASKS_PER_USER` tasks.
+/// On PostgreSQL the owner's row is locked first, so concurrent creates are
+/// counted one after the other (SQLite's write turn already does that).
+async fn within_quota(db: &WriteTransaction, owner: Uuid, quotas: &QuotaSettings) -> Result<()> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        user::Entity::find_by_id(owner)
+            .lock_exclusive()
+            .one(db)
+            .await?;
+    }
+    let held = task::Entity::find()
+        .filter(task::Column::UserId.eq(owner))
+        .count(db)
+        .await?;
+    match held < quotas.max_tasks_per_user {
+        true => Ok(()),
+        false => Err(Error::TooManyTasks),
     }
 }
 

@@ -131,3 +131,18 @@ async fn each_operation_declares_how_it_is_admitted() {
         assert_eq!(no_store, tag == "Auth", "{id}: answers never stored");
     }
 }
+
+#[test]
+fn admission_counts_a_request_as_the_user_its_valid_bearer_token_names() {
+    let tokens = crate::auth::TokenService::new(&[7; 32], "tasks-api", "tasks-api", 900);
+    let user = uuid::Uuid::now_v7();
+    let token = tokens.issue(user).unwrap().access_token;
+    let identify = super::bearer_user(tokens);
+    let with = |value: String| Request::builder().header("authorization", value).finish();
+    assert_eq!(identify(&with(format!("Bearer {token}"))), Some(user));
+    assert_eq!(identify(&with(format!("bearer {token}"))), Some(user));
+    // No token, another scheme or a forged one: no user to count it as.
+    assert_eq!(identify(&Request::builder().finish()), None);
+    assert_eq!(identify(&with(format!("Basic {token}"))), None);
+    assert_eq!(identify(&with(format!("Bearer {token}x"))), None);
+}

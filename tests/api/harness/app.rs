@@ -158,5 +158,6 @@ pub fn settings(database_url: &str) -> Settings {
             database_direct_url: pooled.map(|_| database_url.to_owned().into()),
             ..Default::default()
         },
+        quotas: Default::default(),
     }
 }
