@@ -7,6 +7,7 @@ mod m20261124_000003_sessions;
 mod m20261202_000001_task_search_folded;
 mod m20261202_000004_sync;
 mod m20261207_000001_email_nfc;
+mod m20261208_000001_stream_sessions;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000001_task_search_folded::Migration),
             Box::new(m20261202_000004_sync::Migration),
             Box::new(m20261207_000001_email_nfc::Migration),
+            Box::new(m20261208_000001_stream_sessions::Migration),
         ]
     }
 }

@@ -12,6 +12,7 @@ use uuid::Uuid;
 use super::accounts::find_row;
 use super::limits::AuthLimits;
 use super::sessions;
+use super::sync::revocations::{self, Ending};
 use crate::auth::PasswordHasher;
 use crate::domain::{Account, Email, Error, NewAccount, Password, Result, timestamp};
 use crate::entity::{refresh_token, task, user};
@@ -125,6 +126,7 @@ where
         .exec(&txn)
         .await?;
     user::Entity::delete_by_id(user_id).exec(&txn).await?;
+    revocations::record(&txn, user_id, None, Ending::AccountDeleted).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -34,6 +34,7 @@ mod sessions;
 mod spec;
 mod spec_shape;
 mod stored_emails;
+mod stream_endings;
 mod streams;
 mod supply_chain;
 mod sync;

@@ -5,7 +5,7 @@ use crate::api::error::{BEARER, ErrorSet, error_set};
 
 error_set! {
     /// The errors of a stream ticket's issue.
-    TicketErrors("CreateStreamTicketProblem"): BEARER, &[Forbidden, ValidationFailed];
+    TicketErrors("CreateStreamTicketProblem"): BEARER, &[Forbidden, ValidationFailed, RateLimited];
 }
 
 const EXPIRED: &str = "The cursor is older than the deletions the server keeps \
@@ -44,8 +44,9 @@ impl ErrorSet for EventsErrors {
         (
             401,
             "Missing, malformed or expired bearer token (`missing_token`, `invalid_token`, \
-             `token_expired`), or a stream ticket that is unknown, expired or already used \
-             (`invalid_token`).",
+             `token_expired`), a token whose session has ended (logged out, revoked, or \
+             issued before the password changed: `invalid_token`), or a stream ticket that \
+             is unknown, expired, already used or of such a session (`invalid_token`).",
         ),
         (410, EXPIRED),
         (422, MALFORMED),

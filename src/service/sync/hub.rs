@@ -10,8 +10,7 @@
 //! this one's included; a listener that loses its connection reconnects by
 //! itself and then has every stream catch up from the feed, since the
 //! notifications sent meanwhile are lost.
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::DatabaseConnection;
@@ -20,8 +19,10 @@ use tokio::sync::{broadcast, watch};
 use tokio::task::AbortHandle;
 use uuid::Uuid;
 
-use super::CHANNEL;
-use crate::domain::{Error, Result};
+use super::registry::{Registry, StreamSlot};
+use super::{CHANNEL, Ending, revocations};
+use crate::auth::Credential;
+use crate::domain::Result;
 use crate::service::transaction;
 
 /// Notices a slow stream may fall behind by before it is told it lagged
@@ -46,7 +47,7 @@ struct Inner {
     /// Writes are announced in process (SQLite), not by `NOTIFY`.
     in_process: bool,
     closing: watch::Sender<bool>,
-    open: Mutex<HashMap<Uuid, u32>>,
+    streams: Arc<Registry>,
     max_per_user: u32,
 }
 
@@ -60,7 +61,7 @@ impl ChangeHub {
             sender: broadcast::channel(CAPACITY).0,
             in_process,
             closing: watch::channel(false).0,
-            open: Mutex::new(HashMap::new()),
+            streams: Arc::default(),
             max_per_user,
         }))
     }
@@ -84,6 +85,12 @@ impl ChangeHub {
         Some(tokio::spawn(forward(pool, sender)).abort_handle())
     }
 
+    /// Starts looking in `db` for ended sessions, whose streams it ends,
+    /// until the hub closes.
+    pub fn watch_sessions(&self, db: &DatabaseConnection) {
+        tokio::spawn(revocations::watch(db.clone(), self.clone()));
+    }
+
     /// Notices from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Notice> {
         self.0.sender.subscribe()
@@ -99,37 +106,17 @@ impl ChangeHub {
         self.0.closing.send_replace(true);
     }
 
-    /// A place for one more stream of `user_id`, given back when dropped;
-    /// 429 when the user holds as many as allowed.
-    pub fn open_stream(&self, user_id: Uuid) -> Result<StreamSlot> {
-        let mut open = self.0.open.lock().unwrap_or_else(|e| e.into_inner());
-        let count = open.entry(user_id).or_default();
-        if *count >= self.0.max_per_user {
-            return Err(Error::TooManyStreams);
-        }
-        *count += 1;
-        Ok(StreamSlot {
-            hub: self.clone(),
-            user_id,
-        })
+    /// A place for one more stream opened with `credential`, given back
+    /// when dropped; 429 when its user holds as many as allowed.
+    pub fn open_stream(&self, credential: &Credential) -> Result<StreamSlot> {
+        self.0.streams.open(credential, self.0.max_per_user)
     }
-}
 
-/// One open stream's place in its user's count.
-pub struct StreamSlot {
-    hub: ChangeHub,
-    user_id: Uuid,
-}
-
-impl Drop for StreamSlot {
-    fn drop(&mut self) {
-        let mut open = self.hub.0.open.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(count) = open.get_mut(&self.user_id) {
-            *count -= 1;
-            if *count == 0 {
-                open.remove(&self.user_id);
-            }
-        }
+    /// Ends the user's streams of `session` (or of every session whose
+    /// tokens were issued up to `revoked_at`, in seconds), each with `why`
+    /// as its last event.
+    pub fn end_streams(&self, user_id: Uuid, session: Option<Uuid>, revoked_at: i64, why: Ending) {
+        self.0.streams.end(user_id, session, revoked_at, why);
     }
 }
 
