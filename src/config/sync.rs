@@ -1,6 +1,10 @@
 //! Settings of the change feed and the live event streams.
 use clap::Args;
 
+use super::values::secret;
+use super::{MIN_SECRET_BYTES, Secret};
+use crate::domain::CursorKey;
+
 #[derive(Debug, Clone, Args)]
 pub struct SyncSettings {
     /// Days a deleted task's tombstone is kept; an older cursor is refused
@@ -12,6 +16,11 @@ pub struct SyncSettings {
     /// one more is answered 429.
     #[arg(long, env = "MAX_STREAMS_PER_USER", global = true, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_streams_per_user: u32,
+
+    /// Secret (at least 32 bytes) the change feed's cursors are sealed
+    /// with; by default derived from the JWT secret.
+    #[arg(long, env = "CURSOR_SECRET", global = true, hide_env_values = true, value_parser = secret)]
+    pub cursor_secret: Option<Secret>,
 }
 
 impl Default for SyncSettings {
@@ -19,6 +28,23 @@ impl Default for SyncSettings {
         Self {
             sync_retention_days: 30,
             max_streams_per_user: 5,
+            cursor_secret: None,
+        }
+    }
+}
+
+impl SyncSettings {
+    /// The key cursors are sealed with: from `CURSOR_SECRET` when set (so
+    /// the JWT secret can be rotated without voiding every client's
+    /// cursor), else from the JWT signing secret `jwt_secret`. Either way
+    /// it is derived, never the secret's bytes themselves.
+    pub fn cursor_key(&self, jwt_secret: &[u8]) -> anyhow::Result<CursorKey> {
+        match &self.cursor_secret {
+            Some(secret) if secret.expose().len() < MIN_SECRET_BYTES => {
+                anyhow::bail!("CURSOR_SECRET must be at least {MIN_SECRET_BYTES} bytes")
+            }
+            Some(secret) => Ok(CursorKey::derive(secret.expose().as_bytes())),
+            None => Ok(CursorKey::derive(jwt_secret)),
         }
     }
 }

@@ -98,6 +98,7 @@ impl Apis {
                 db: db.clone(),
                 hub: hub.clone(),
                 metrics: metrics.clone(),
+                cursors: settings.sync.cursor_key(&secret)?,
             },
             health: HealthApi::new(db.clone()),
             hub,

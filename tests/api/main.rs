@@ -10,6 +10,7 @@ mod clearing;
 mod conditional;
 mod connections;
 mod cors;
+mod cursors;
 mod errors;
 mod failures;
 mod finding;

@@ -26,7 +26,7 @@ use crate::api::owner;
 use crate::api::schema::rule::{Range, Text};
 use crate::api::schema::{JsonReply, lenient};
 use crate::auth::StreamAuth;
-use crate::domain::{Cursor, Error, Source};
+use crate::domain::{CursorKey, Error, Source};
 use crate::http::Metrics;
 use crate::service::sync::{self, ChangeHub};
 
@@ -59,6 +59,8 @@ pub struct SyncApi {
     pub db: DatabaseConnection,
     pub hub: ChangeHub,
     pub metrics: Metrics,
+    /// Seals the cursors handed out and opens those sent back.
+    pub cursors: CursorKey,
 }
 
 #[OpenApi(prefix_path = "/api", tag = "ApiTags::Sync")]
@@ -95,12 +97,12 @@ impl SyncApi {
         let (cursor, limit) = (cursor.take()?, limit.take()?);
         let cursor = cursor
             .as_deref()
-            .map(|text| Cursor::parse(text, Source::Query, "cursor"))
+            .map(|text| self.cursors.open(owner, text, Source::Query, "cursor"))
             .transpose();
         let page = sync::changes(&self.db, owner, owner, cursor?, limit)
             .await
             .map_err(|e| e.at(Source::Query, "cursor"))?;
-        Ok(JsonReply(ChangePage::from(page)).into())
+        Ok(JsonReply(ChangePage::new(page, &self.cursors, owner)).into())
     }
 
     /// Get a stream ticket
@@ -173,7 +175,10 @@ impl SyncApi {
         let resume = last_event_id
             .0
             .as_deref()
-            .map(|text| Cursor::parse(text, Source::Header, "Last-Event-ID"))
+            .map(|text| {
+                self.cursors
+                    .open(owner, text, Source::Header, "Last-Event-ID")
+            })
             .transpose();
         // Subscribed before the first read, so no change falls between.
         let notices = self.hub.subscribe();
@@ -196,6 +201,7 @@ impl SyncApi {
             notices,
             closing: self.hub.closing(),
             metrics: self.metrics.clone(),
+            cursors: self.cursors.clone(),
             expires: expiry(credential.expires_at),
             sent: None,
             ended: false,
@@ -203,11 +209,11 @@ impl SyncApi {
             _open: self.metrics.stream_opened(),
         };
         if let Some(cursor) = resume? {
-            feed.sent = Some(cursor.encode());
+            feed.sent = Some(self.cursors.seal(owner, &cursor));
             let page = sync::changes(&self.db, caller, owner, Some(cursor), PAGE).await;
             feed.take(page.map_err(|e| e.at(Source::Header, "Last-Event-ID"))?);
         } else {
-            feed.sent = Some(head.encode());
+            feed.sent = Some(self.cursors.seal(owner, &head));
         }
         let events = Events(feed.into_stream());
         Ok(StreamResponse::Ok(events, "no-cache".into(), "no".into()).into())

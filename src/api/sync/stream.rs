@@ -18,7 +18,7 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 use super::schema::ChangeBody;
-use crate::domain::Cursor;
+use crate::domain::{Cursor, CursorKey};
 use crate::http::{InFlight, Metrics};
 use crate::service::sync::{self, Ending, FeedPage, Notice, StreamSlot};
 
@@ -40,6 +40,7 @@ pub struct LiveFeed {
     pub notices: Receiver<Notice>,
     pub closing: watch::Receiver<bool>,
     pub metrics: Metrics,
+    pub cursors: CursorKey,
     /// When the token it was opened with expires.
     pub expires: tokio::time::Instant,
     /// The cursor of the last event sent: the last event's `id`.
@@ -57,8 +58,10 @@ impl LiveFeed {
     pub fn take(&mut self, page: FeedPage) {
         self.cursor = page.next;
         self.pending = page.has_more;
+        let (key, owner) = (&self.cursors, self.owner);
+        let changes = page.entries.into_iter();
         self.buffer
-            .extend(page.entries.into_iter().map(ChangeBody::from));
+            .extend(changes.map(|e| ChangeBody::new(e, key, owner)));
     }
 
     /// The stream of events.
