@@ -180,8 +180,6 @@ impl SyncApi {
                     .open(owner, text, Source::Header, "Last-Event-ID")
             })
             .transpose();
-        // Subscribed before the first read, so no change falls between.
-        let notices = self.hub.subscribe();
         let head = sync::head(&self.db, caller, owner).await?;
         // Registered before the session is checked: a session that ends
         // after the check finds the stream there to end.
@@ -197,8 +195,9 @@ impl SyncApi {
             owner,
             cursor: head,
             buffer: VecDeque::new(),
-            pending: false,
-            notices,
+            // A change committed between reading `head` and registering the
+            // stream woke no one: read once to be sure.
+            pending: true,
             closing: self.hub.closing(),
             metrics: self.metrics.clone(),
             cursors: self.cursors.clone(),

@@ -12,15 +12,13 @@ use futures_util::stream::BoxStream;
 use poem::web::sse::Event;
 use poem_openapi::types::ToJSON;
 use sea_orm::DatabaseConnection;
-use tokio::sync::broadcast::Receiver;
-use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::watch;
 use uuid::Uuid;
 
 use super::schema::ChangeBody;
 use crate::domain::{Cursor, CursorKey};
 use crate::http::{InFlight, Metrics};
-use crate::service::sync::{self, Ending, FeedPage, Notice, StreamSlot};
+use crate::service::sync::{self, Ending, FeedPage, StreamSlot};
 
 /// The type of the last event of a stream the server ends early.
 pub const ENDED: &str = "stream.ended";
@@ -37,7 +35,6 @@ pub struct LiveFeed {
     pub buffer: VecDeque<ChangeBody>,
     /// The feed has (or may have) more after `cursor`.
     pub pending: bool,
-    pub notices: Receiver<Notice>,
     pub closing: watch::Receiver<bool>,
     pub metrics: Metrics,
     pub cursors: CursorKey,
@@ -114,17 +111,8 @@ impl LiveFeed {
                 () = tokio::time::sleep_until(self.expires) => {
                     return Err(Some(Ending::TokenExpired));
                 }
-                notice = self.notices.recv() => match notice {
-                    Ok(Notice { user_id: Some(user), seq }) if user == self.owner => {
-                        // A notice for a change already read costs nothing.
-                        self.pending = seq.is_none_or(|seq| seq > self.cursor.covered());
-                    }
-                    Ok(Notice { user_id: Some(_), .. }) => {}
-                    Ok(Notice { user_id: None, .. }) | Err(RecvError::Lagged(_)) => {
-                        self.pending = true;
-                    }
-                    Err(RecvError::Closed) => return Err(None),
-                },
+                // A wake-up for a change already read costs nothing.
+                pending = self.slot.changed(self.cursor.covered()) => self.pending = pending,
             }
         }
     }

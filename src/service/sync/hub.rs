@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use sea_orm::DatabaseConnection;
 use sea_orm::sqlx::postgres::{PgListener, PgPool};
-use tokio::sync::{broadcast, watch};
+use tokio::sync::watch;
 use tokio::task::AbortHandle;
 use uuid::Uuid;
 
@@ -25,17 +25,13 @@ use crate::auth::Credential;
 use crate::domain::Result;
 use crate::service::transaction;
 
-/// Notices a slow stream may fall behind by before it is told it lagged
-/// (and then simply reads the feed).
-const CAPACITY: usize = 1024;
-
 /// "These tasks changed": one user's (`user_id`) or, after the listener
 /// reconnected, anyone's (`None`).
 #[derive(Debug, Clone, Copy)]
-pub struct Notice {
-    pub user_id: Option<Uuid>,
+struct Notice {
+    user_id: Option<Uuid>,
     /// The change's sequence number, when known.
-    pub seq: Option<i64>,
+    seq: Option<i64>,
 }
 
 /// The hub of one server instance.
@@ -43,7 +39,6 @@ pub struct Notice {
 pub struct ChangeHub(Arc<Inner>);
 
 struct Inner {
-    sender: broadcast::Sender<Notice>,
     /// Writes are announced in process (SQLite), not by `NOTIFY`.
     in_process: bool,
     closing: watch::Sender<bool>,
@@ -58,7 +53,6 @@ impl ChangeHub {
     pub fn new(notified: bool, max_per_user: u32) -> Self {
         let in_process = !notified;
         Self(Arc::new(Inner {
-            sender: broadcast::channel(CAPACITY).0,
             in_process,
             closing: watch::channel(false).0,
             streams: Arc::default(),
@@ -70,30 +64,20 @@ impl ChangeHub {
     /// instance on `db`, the connection to LISTEN on (stop it by aborting
     /// the handle); else the writes this process commits to `db`.
     pub fn listen(&self, db: &DatabaseConnection) -> Option<AbortHandle> {
-        let sender = self.0.sender.clone();
+        let streams = Arc::clone(&self.0.streams);
         if self.0.in_process {
-            let announce = move |user_id| {
-                let _ = sender.send(Notice {
-                    user_id: Some(user_id),
-                    seq: None,
-                });
-            };
+            let announce = move |user_id| streams.wake(Some(user_id), None);
             transaction::announce_commits(db, Arc::new(announce));
             return None;
         }
         let pool = db.get_postgres_connection_pool().clone();
-        Some(tokio::spawn(forward(pool, sender)).abort_handle())
+        Some(tokio::spawn(forward(pool, streams)).abort_handle())
     }
 
     /// Starts looking in `db` for ended sessions, whose streams it ends,
     /// until the hub closes.
     pub fn watch_sessions(&self, db: &DatabaseConnection) {
         tokio::spawn(revocations::watch(db.clone(), self.clone()));
-    }
-
-    /// Notices from now on.
-    pub fn subscribe(&self) -> broadcast::Receiver<Notice> {
-        self.0.sender.subscribe()
     }
 
     /// Becomes true when the server shuts down: streams then end.
@@ -122,11 +106,8 @@ impl ChangeHub {
 
 /// Forwards the `NOTIFY`s of every instance to this instance's streams,
 /// until the pool closes.
-async fn forward(pool: PgPool, sender: broadcast::Sender<Notice>) {
-    let everyone = Notice {
-        user_id: None,
-        seq: None,
-    };
+async fn forward(pool: PgPool, streams: Arc<Registry>) {
+    let everyone = || streams.wake(None, None);
     loop {
         let mut listener = match PgListener::connect_with(&pool).await {
             Ok(listener) => listener,
@@ -143,19 +124,19 @@ async fn forward(pool: PgPool, sender: broadcast::Sender<Notice>) {
             continue;
         }
         // Changes made before LISTEN took effect were never heard.
-        let _ = sender.send(everyone);
+        everyone();
         loop {
             match listener.try_recv().await {
                 Ok(Some(notification)) => {
                     if let Some(notice) = parse(notification.payload()) {
-                        let _ = sender.send(notice);
+                        streams.wake(notice.user_id, notice.seq);
                     }
                 }
                 // Reconnected (and listening again): what was sent while
                 // it was away is lost, so everyone reads the feed.
                 Ok(None) => {
                     tracing::warn!("change listener reconnected; streams catch up");
-                    let _ = sender.send(everyone);
+                    everyone();
                 }
                 Err(sea_orm::sqlx::Error::PoolClosed) => return,
                 Err(err) => {

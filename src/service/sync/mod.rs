@@ -13,7 +13,7 @@ pub mod revocations;
 mod tickets;
 
 pub use feed::{Change, Entry, FeedPage, changes, head};
-pub use hub::{ChangeHub, Notice};
+pub use hub::ChangeHub;
 pub use purge::purge_tombstones;
 pub use record::{record, tombstone, tombstone_completed};
 pub use registry::StreamSlot;
