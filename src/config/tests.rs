@@ -126,3 +126,23 @@ fn the_cursor_key_comes_from_its_own_secret_or_the_jwt_one() {
     let shown = format!("{own:?}");
     assert!(!shown.contains("a cursor secret"), "{shown}");
 }
+
+#[test]
+fn the_stream_cap_stays_below_the_connection_cap() {
+    let caps = parse(&[]).sync.stream_caps(1000).unwrap();
+    assert_eq!((caps.total, caps.per_user, caps.per_client), (500, 5, 100));
+    assert!(
+        parse(&["--max-streams", "1000"])
+            .sync
+            .stream_caps(1000)
+            .is_err()
+    );
+    assert_eq!(
+        parse(&["--max-streams", "999"])
+            .sync
+            .stream_caps(1000)
+            .unwrap()
+            .total,
+        999
+    );
+}

@@ -166,7 +166,7 @@ fn client_key(ip: IpAddr) -> String {
 
 /// Who a client is, for the limits: an IPv4 address (an IPv4-mapped IPv6
 /// one included) as it is, an IPv6 address by its /64.
-fn client_network(ip: IpAddr) -> String {
+pub fn client_network(ip: IpAddr) -> String {
     match ip.to_canonical() {
         IpAddr::V4(v4) => v4.to_string(),
         IpAddr::V6(v6) => {

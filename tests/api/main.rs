@@ -35,6 +35,7 @@ mod sessions;
 mod spec;
 mod spec_shape;
 mod stored_emails;
+mod stream_bounds;
 mod stream_endings;
 mod streams;
 mod supply_chain;

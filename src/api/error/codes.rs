@@ -63,7 +63,9 @@ impl ErrorCode {
             CursorExpired => {
                 "the cursor is older than the deletions the server keeps: sync again without one"
             }
-            TooManyStreams => "the user already holds `MAX_STREAMS_PER_USER` streams here",
+            TooManyStreams => {
+                "the user, or the client address, already holds as many streams here as allowed"
+            }
             ServerBusy => "too many requests, or password checks, are in progress",
             InvalidRequest => {
                 "a required form parameter is missing, repeated, over 1024 bytes or malformed"

@@ -23,14 +23,20 @@ impl ErrorSet for ChangesErrors {
 }
 
 /// The errors of the event stream, answered before it starts. A stream
-/// takes no admission place and has no deadline, so it meets neither
-/// `server_busy` nor `request_timeout`.
+/// takes no admission place and has no deadline, so it never meets
+/// `request_timeout`; `server_busy` is the instance's stream cap.
 pub struct EventsErrors;
 impl ErrorSet for EventsErrors {
     const SCHEMA: &'static str = "StreamChangesProblem";
     const CODES: &'static [&'static [ErrorCode]] = &[
         BEARER,
-        &[Forbidden, CursorExpired, ValidationFailed, TooManyStreams],
+        &[
+            Forbidden,
+            CursorExpired,
+            ValidationFailed,
+            TooManyStreams,
+            ServerBusy,
+        ],
     ];
     const COMMON: &'static [ErrorCode] = &[
         OriginNotAllowed,
@@ -52,8 +58,15 @@ impl ErrorSet for EventsErrors {
         (422, MALFORMED),
         (
             429,
-            "The user holds `MAX_STREAMS_PER_USER` streams on this instance \
-             (`too_many_streams`); close one, or retry after `Retry-After` seconds.",
+            "The user holds `MAX_STREAMS_PER_USER` streams on this instance, or the client \
+             address `MAX_STREAMS_PER_CLIENT` (`too_many_streams`); close one, or retry after \
+             `Retry-After` seconds.",
+        ),
+        (
+            503,
+            "The instance holds `MAX_STREAMS` streams (`server_busy`), or the database is \
+             unavailable or too slow (`database_unavailable`, `database_timeout`); retry \
+             after `Retry-After` seconds, through the load balancer.",
         ),
     ];
 }

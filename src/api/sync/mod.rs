@@ -9,6 +9,7 @@ mod stream;
 
 use std::collections::VecDeque;
 
+use poem::Request;
 use poem_openapi::param::{Header, Path};
 use poem_openapi::{ApiResponse, OpenApi};
 use sea_orm::DatabaseConnection;
@@ -27,7 +28,7 @@ use crate::api::schema::rule::{Range, Text};
 use crate::api::schema::{JsonReply, lenient};
 use crate::auth::StreamAuth;
 use crate::domain::{CursorKey, Error, Source};
-use crate::http::Metrics;
+use crate::http::{Metrics, TrustedProxies};
 use crate::service::sync::{self, ChangeHub};
 
 /// The open stream.
@@ -61,6 +62,8 @@ pub struct SyncApi {
     pub metrics: Metrics,
     /// Seals the cursors handed out and opens those sent back.
     pub cursors: CursorKey,
+    /// Whose `X-Forwarded-For` names the client the stream caps count.
+    pub proxies: TrustedProxies,
 }
 
 #[OpenApi(prefix_path = "/api", tag = "ApiTags::Sync")]
@@ -160,6 +163,7 @@ impl SyncApi {
     )]
     async fn stream_changes(
         &self,
+        req: &Request,
         auth: StreamAuth,
         /// The caller's user id.
         user_id: Path<Uuid>,
@@ -183,7 +187,9 @@ impl SyncApi {
         let head = sync::head(&self.db, caller, owner).await?;
         // Registered before the session is checked: a session that ends
         // after the check finds the stream there to end.
-        let slot = self.hub.open_stream(&credential)?;
+        let slot = self
+            .hub
+            .open_stream(&credential, self.proxies.client_of(req))?;
         if sync::revocations::ended(&self.db, &credential)
             .await?
             .is_some()

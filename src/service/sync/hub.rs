@@ -10,6 +10,7 @@
 //! this one's included; a listener that loses its connection reconnects by
 //! itself and then has every stream catch up from the feed, since the
 //! notifications sent meanwhile are lost.
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,11 +20,11 @@ use tokio::sync::watch;
 use tokio::task::AbortHandle;
 use uuid::Uuid;
 
-use super::registry::{Registry, StreamSlot};
+use super::registry::{Registry, StreamCaps, StreamSlot};
 use super::{CHANNEL, Ending, revocations};
 use crate::auth::Credential;
 use crate::domain::Result;
-use crate::service::transaction;
+use crate::service::{limits, transaction};
 
 /// "These tasks changed": one user's (`user_id`) or, after the listener
 /// reconnected, anyone's (`None`).
@@ -43,20 +44,20 @@ struct Inner {
     in_process: bool,
     closing: watch::Sender<bool>,
     streams: Arc<Registry>,
-    max_per_user: u32,
+    caps: StreamCaps,
 }
 
 impl ChangeHub {
     /// A hub whose writes are announced by PostgreSQL's `NOTIFY` when
-    /// `notified` (a connection can LISTEN), else in process, allowing
-    /// `max_per_user` streams per user.
-    pub fn new(notified: bool, max_per_user: u32) -> Self {
+    /// `notified` (a connection can LISTEN), else in process, allowing as
+    /// many streams as `caps` say.
+    pub fn new(notified: bool, caps: StreamCaps) -> Self {
         let in_process = !notified;
         Self(Arc::new(Inner {
             in_process,
             closing: watch::channel(false).0,
             streams: Arc::default(),
-            max_per_user,
+            caps,
         }))
     }
 
@@ -90,10 +91,17 @@ impl ChangeHub {
         self.0.closing.send_replace(true);
     }
 
-    /// A place for one more stream opened with `credential`, given back
-    /// when dropped; 429 when its user holds as many as allowed.
-    pub fn open_stream(&self, credential: &Credential) -> Result<StreamSlot> {
-        self.0.streams.open(credential, self.0.max_per_user)
+    /// A place for one more stream opened with `credential` from `client`,
+    /// given back when dropped; 429 when its user or its client address
+    /// holds as many as allowed, 503 when the instance does.
+    pub fn open_stream(&self, credential: &Credential, client: IpAddr) -> Result<StreamSlot> {
+        let client = limits::client_network(client);
+        self.0.streams.open(credential, client, self.0.caps)
+    }
+
+    /// Whether the instance holds as many streams as it may.
+    pub fn full(&self) -> bool {
+        self.0.streams.total() >= self.0.caps.total
     }
 
     /// Ends the user's streams of `session` (or of every session whose

@@ -16,7 +16,7 @@ pub use feed::{Change, Entry, FeedPage, changes, head};
 pub use hub::ChangeHub;
 pub use purge::purge_tombstones;
 pub use record::{record, tombstone, tombstone_completed};
-pub use registry::StreamSlot;
+pub use registry::{StreamCaps, StreamSlot};
 pub use revocations::Ending;
 pub use tickets::{TICKET_TTL_SECONDS, issue_ticket, purge_tickets, redeem_ticket};
 

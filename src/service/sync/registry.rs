@@ -13,11 +13,27 @@ use super::Ending;
 use crate::auth::Credential;
 use crate::domain::{Error, Result};
 
+/// How many streams may be open on this instance: per user, per client
+/// address (an IPv6 client by its /64), and in all.
+#[derive(Debug, Clone, Copy)]
+pub struct StreamCaps {
+    pub per_user: u32,
+    pub per_client: u32,
+    pub total: u32,
+}
+
 /// Every open stream of this instance.
 #[derive(Default)]
 pub struct Registry {
-    open: Mutex<HashMap<Uuid, Vec<Entry>>>,
+    open: Mutex<Open>,
     next_key: AtomicU64,
+}
+
+#[derive(Default)]
+struct Open {
+    users: HashMap<Uuid, Vec<Entry>>,
+    clients: HashMap<String, u32>,
+    total: u32,
 }
 
 struct Entry {
@@ -51,14 +67,30 @@ impl Wake {
 }
 
 impl Registry {
-    /// A place for one more stream opened with `credential`; 429 when its
-    /// user already holds `max` here.
-    pub fn open(self: &Arc<Self>, credential: &Credential, max: u32) -> Result<StreamSlot> {
+    /// A place for one more stream opened with `credential` from `client`
+    /// (its network, as the limits count it): 429 when its user or its
+    /// client address already holds as many as `caps` allow, 503 when the
+    /// instance does.
+    pub fn open(
+        self: &Arc<Self>,
+        credential: &Credential,
+        client: String,
+        caps: StreamCaps,
+    ) -> Result<StreamSlot> {
         let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
-        let streams = open.entry(credential.user_id).or_default();
-        if streams.len() >= usize::try_from(max).unwrap_or(usize::MAX) {
+        if open.total >= caps.total {
+            return Err(Error::ServerBusy);
+        }
+        let from_client = open.clients.get(&client).copied().unwrap_or(0);
+        let of_user = open.users.get(&credential.user_id).map_or(0, Vec::len);
+        if from_client >= caps.per_client
+            || of_user >= usize::try_from(caps.per_user).unwrap_or(usize::MAX)
+        {
             return Err(Error::TooManyStreams);
         }
+        open.total += 1;
+        *open.clients.entry(client.clone()).or_default() += 1;
+        let streams = open.users.entry(credential.user_id).or_default();
         let key = self.next_key.fetch_add(1, Ordering::Relaxed);
         let (end, ending) = watch::channel(None);
         let wake = Arc::new(Wake {
@@ -75,10 +107,19 @@ impl Registry {
         Ok(StreamSlot {
             registry: Arc::clone(self),
             user_id: credential.user_id,
+            client,
             key,
             ending,
             wake,
         })
+    }
+
+    /// How many streams are open.
+    pub fn total(&self) -> u32 {
+        self.open
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .total
     }
 
     /// Wakes `user_id`'s streams (every stream, without one) for a change
@@ -87,11 +128,12 @@ impl Registry {
         let open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
         match user_id {
             Some(user_id) => {
-                for entry in open.get(&user_id).into_iter().flatten() {
+                for entry in open.users.get(&user_id).into_iter().flatten() {
                     entry.wake.announce(seq);
                 }
             }
             None => open
+                .users
                 .values()
                 .flatten()
                 .for_each(|entry| entry.wake.announce(None)),
@@ -103,7 +145,7 @@ impl Registry {
     /// opened with a token issued afterwards belong to a newer login.
     pub fn end(&self, user_id: Uuid, session: Option<Uuid>, revoked_at: i64, why: Ending) {
         let open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
-        let Some(streams) = open.get(&user_id) else {
+        let Some(streams) = open.users.get(&user_id) else {
             return;
         };
         for entry in streams {
@@ -126,6 +168,7 @@ impl Registry {
 pub struct StreamSlot {
     registry: Arc<Registry>,
     user_id: Uuid,
+    client: String,
     key: u64,
     ending: watch::Receiver<Option<Ending>>,
     wake: Arc<Wake>,
@@ -162,12 +205,19 @@ impl Drop for StreamSlot {
             .open
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if let Some(streams) = open.get_mut(&self.user_id) {
+        if let Some(streams) = open.users.get_mut(&self.user_id) {
             streams.retain(|entry| entry.key != self.key);
             if streams.is_empty() {
-                open.remove(&self.user_id);
+                open.users.remove(&self.user_id);
             }
         }
+        if let Some(count) = open.clients.get_mut(&self.client) {
+            *count -= 1;
+            if *count == 0 {
+                open.clients.remove(&self.client);
+            }
+        }
+        open.total -= 1;
     }
 }
 
@@ -186,6 +236,16 @@ mod tests {
         }
     }
 
+    const CAPS: StreamCaps = StreamCaps {
+        per_user: 5,
+        per_client: 3,
+        total: 4,
+    };
+
+    fn client(n: u8) -> String {
+        format!("192.0.2.{n}")
+    }
+
     /// Whether `slot` is woken for a change above `covered` within 100 ms.
     async fn woken(slot: &StreamSlot, covered: i64) -> bool {
         let wait = Duration::from_millis(100);
@@ -198,9 +258,15 @@ mod tests {
     async fn a_change_wakes_its_owners_streams_only() {
         let registry = Arc::new(Registry::default());
         let (ada, bob) = (Uuid::now_v7(), Uuid::now_v7());
-        let ada1 = registry.open(&credential(ada, None, 0), 5).unwrap();
-        let ada2 = registry.open(&credential(ada, None, 0), 5).unwrap();
-        let bobs = registry.open(&credential(bob, None, 0), 5).unwrap();
+        let ada1 = registry
+            .open(&credential(ada, None, 0), client(1), CAPS)
+            .unwrap();
+        let ada2 = registry
+            .open(&credential(ada, None, 0), client(1), CAPS)
+            .unwrap();
+        let bobs = registry
+            .open(&credential(bob, None, 0), client(2), CAPS)
+            .unwrap();
         // Announced before anyone waits: kept, not lost.
         registry.wake(Some(ada), Some(7));
         assert!(woken(&ada1, 6).await && woken(&ada2, 6).await);
@@ -211,25 +277,49 @@ mod tests {
         // After a lost notification, everyone reads.
         registry.wake(None, None);
         assert!(woken(&bobs, i64::MAX - 1).await);
+    }
+
+    #[test]
+    fn streams_are_capped_per_user_per_client_and_in_all() {
+        let registry = Arc::new(Registry::default());
+        let caps = StreamCaps {
+            per_user: 1,
+            ..CAPS
+        };
+        let open = |user, from| registry.open(&credential(user, None, 0), client(from), caps);
+        let ada = Uuid::now_v7();
+        let first = open(ada, 1).unwrap();
         assert!(
-            registry.open(&credential(bob, None, 0), 1).is_err(),
-            "the cap"
+            matches!(open(ada, 2), Err(Error::TooManyStreams)),
+            "per user"
         );
-        drop(bobs);
-        assert!(registry.open(&credential(bob, None, 0), 1).is_ok());
+        let mut held = vec![first, open(Uuid::now_v7(), 1).unwrap()];
+        held.push(open(Uuid::now_v7(), 1).unwrap());
+        let fourth = open(Uuid::now_v7(), 1);
+        assert!(matches!(fourth, Err(Error::TooManyStreams)), "per client");
+        held.push(open(Uuid::now_v7(), 2).unwrap());
+        assert!(
+            matches!(open(Uuid::now_v7(), 3), Err(Error::ServerBusy)),
+            "in all"
+        );
+        held.truncate(1);
+        // Places come back when streams close.
+        assert!(open(Uuid::now_v7(), 1).is_ok());
+        drop(held);
+        assert!(open(ada, 1).is_ok());
     }
 
     #[tokio::test]
     async fn a_session_ends_its_streams_and_a_user_wide_end_spares_later_tokens() {
         let registry = Arc::new(Registry::default());
         let (user, session) = (Uuid::now_v7(), Uuid::now_v7());
-        let of_session = registry
-            .open(&credential(user, Some(session), 100), 5)
-            .unwrap();
-        let other = registry
-            .open(&credential(user, Some(Uuid::now_v7()), 100), 5)
-            .unwrap();
-        let later = registry.open(&credential(user, None, 200), 5).unwrap();
+        let open = |session, issued_at| {
+            let credential = credential(user, session, issued_at);
+            registry.open(&credential, client(1), CAPS).unwrap()
+        };
+        let of_session = open(Some(session), 100);
+        let other = open(Some(Uuid::now_v7()), 100);
+        let later = open(None, 200);
         let ended = |slot: &StreamSlot| *slot.ending.borrow();
         registry.end(user, Some(session), 150, Ending::LoggedOut);
         assert_eq!(of_session.ended().await, Ending::LoggedOut);
