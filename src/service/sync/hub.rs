@@ -101,7 +101,12 @@ impl ChangeHub {
 
     /// Whether the instance holds as many streams as it may.
     pub fn full(&self) -> bool {
-        self.0.streams.total() >= self.0.caps.total
+        self.open_streams() >= self.0.caps.total
+    }
+
+    /// How many streams are open on this instance.
+    pub fn open_streams(&self) -> u32 {
+        self.0.streams.total()
     }
 
     /// Ends the user's streams of `session` (or of every session whose

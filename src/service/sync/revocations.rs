@@ -126,8 +126,8 @@ pub async fn ended(db: &impl ConnectionTrait, credential: &Credential) -> Result
     })))
 }
 
-/// Ends this instance's streams of every session that ended, every `POLL`,
-/// until the hub closes. Each row is acted on once.
+/// Ends this instance's streams of every session that ended, every `POLL`
+/// while it holds any, until the hub closes. Each row is acted on once.
 pub async fn watch(db: DatabaseConnection, hub: ChangeHub) {
     let mut closing = hub.closing();
     let mut seen: HashMap<Uuid, DateTime<Utc>> = HashMap::new();
@@ -136,6 +136,12 @@ pub async fn watch(db: DatabaseConnection, hub: ChangeHub) {
         tokio::select! {
             _ = closing.wait_for(|closing| *closing) => return,
             _ = ticks.tick() => {}
+        }
+        // With no stream open there is nothing to end (a stream checks its
+        // session when it opens), and the database may sleep (Neon
+        // suspends an idle compute).
+        if hub.open_streams() == 0 {
+            continue;
         }
         let since = Utc::now() - WINDOW;
         let rows = revocation::Entity::find()
