@@ -52,8 +52,9 @@
 # Server settings for the run: the real bcrypt cost (12), a fixed
 # JWT_SECRET (the seeder signs the load generator's tokens with it), tokens
 # valid for a day, and the auth rate limits raised out of the way
-# (AUTH_REQUESTS_PER_IP, AUTH_FAILURES_PER_EMAIL): every request comes from
-# 127.0.0.1, and measuring the limiter's 429s is not the point. Everything
+# (AUTH_REQUESTS_PER_IP, AUTH_FAILURES_PER_EMAIL) with the per-address
+# stream cap (MAX_STREAMS_PER_CLIENT): every request comes from 127.0.0.1,
+# and measuring the limiter's 429s is not the point. Everything
 # else is the server's default, with APP_ENV=production (JSON logs, request
 # log at INFO) written to a file.
 set -euo pipefail
@@ -226,6 +227,8 @@ export JWT_TTL_SECONDS=86400
 export BCRYPT_COST=12
 export AUTH_REQUESTS_PER_IP=1000000000
 export AUTH_FAILURES_PER_EMAIL=1000000000
+# The load generator opens every stream from one loopback address.
+export MAX_STREAMS_PER_CLIENT=1000000
 export APP_ENV=production
 export BENCH_LUA="$ROOT/scripts/bench"
 

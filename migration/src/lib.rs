@@ -8,6 +8,7 @@ mod m20261202_000001_task_search_folded;
 mod m20261202_000004_sync;
 mod m20261207_000001_email_nfc;
 mod m20261208_000001_email_nfkc;
+mod m20261208_000002_stream_sessions;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000004_sync::Migration),
             Box::new(m20261207_000001_email_nfc::Migration),
             Box::new(m20261208_000001_email_nfkc::Migration),
+            Box::new(m20261208_000002_stream_sessions::Migration),
         ]
     }
 }

@@ -8,6 +8,7 @@ use super::error::{ApiError, ApiResult, ErrorCode, ErrorSet, PROBE_COMMON};
 use super::schema::JsonReply;
 use crate::domain::Error;
 use crate::service;
+use crate::service::sync::ChangeHub;
 
 /// A probe's answer.
 #[derive(Debug, Object)]
@@ -49,19 +50,21 @@ impl ErrorSet for LivenessErrors {
 pub struct ReadinessErrors;
 impl ErrorSet for ReadinessErrors {
     const SCHEMA: &'static str = "CheckReadinessProblem";
-    const CODES: &'static [&'static [ErrorCode]] = &[&[ErrorCode::DatabaseUnavailable]];
+    const CODES: &'static [&'static [ErrorCode]] =
+        &[&[ErrorCode::DatabaseUnavailable, ErrorCode::ServerBusy]];
     const COMMON: &'static [ErrorCode] = PROBE_COMMON;
 }
 
-/// The probes; readiness asks the database.
+/// The probes; readiness asks the database and the stream hub.
 #[derive(Clone)]
 pub struct HealthApi {
     db: Db,
+    hub: ChangeHub,
 }
 
 impl HealthApi {
-    pub fn new(db: Db) -> Self {
-        Self { db }
+    pub fn new(db: Db, hub: ChangeHub) -> Self {
+        Self { db, hub }
     }
 }
 
@@ -77,9 +80,15 @@ impl HealthApi {
 
     /// Check readiness
     ///
-    /// 200 when the database answers a query, else 503.
+    /// 200 when the database answers a query and the instance can take
+    /// another event stream; else 503 (`database_unavailable`, or
+    /// `server_busy` while it holds `MAX_STREAMS` streams), so that a load
+    /// balancer sends new clients elsewhere.
     #[oai(path = "/ready", method = "get", operation_id = "checkReadiness")]
     async fn ready(&self) -> ApiResult<ProbeResponse, ReadinessErrors> {
+        if self.hub.full() {
+            return Err(ApiError::from(Error::ServerBusy).into());
+        }
         if service::database_answers(&self.db).await {
             Ok(ok().into())
         } else {

@@ -14,16 +14,21 @@ use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions};
 use uuid::Uuid;
 
 use super::schema::lenient;
-use crate::auth::BearerAuth;
+use crate::auth::{BearerAuth, Credential};
 use crate::domain::Error;
 use crate::service::access;
 
 /// The caller's own `{user_id}`. Operations name it `owner::Path`: the
 /// operation macro reads an argument as a path parameter (by position)
 /// only when its type's path has a segment named `Path`.
-pub struct Path(lenient::Path<Uuid>);
+pub struct Path(lenient::Path<Uuid>, Credential);
 
 impl Path {
+    /// What the caller's token says (its session and lifetime).
+    pub fn credential(&self) -> Credential {
+        self.1
+    }
+
     /// The owner, who is the caller; or the 422 naming every failure of
     /// the request when `{user_id}` is no user id at all.
     pub fn take(self) -> std::result::Result<Uuid, Error> {
@@ -90,6 +95,6 @@ impl<'a> ApiExtractor<'a> for Path {
                 return Err(poem::Error::new(refused, StatusCode::FORBIDDEN));
             }
         }
-        Ok(Self(path))
+        Ok(Self(path, auth.credential()))
     }
 }

@@ -11,4 +11,4 @@ pub use jwt_crypto::install as install_jwt_crypto;
 pub use password::PasswordHasher;
 pub use scheme::BearerAuth;
 pub use ticket::{StreamAuth, StreamTicket};
-pub use token::{Claims, IssuedToken, TokenService};
+pub use token::{Claims, Credential, IssuedToken, TokenService};

@@ -6,7 +6,7 @@ use poem::http::StatusCode;
 use poem_openapi::{OAuthScopes, SecurityScheme, auth::Bearer};
 use uuid::Uuid;
 
-use super::token::TokenService;
+use super::token::{Credential, TokenService};
 use crate::domain::Error;
 
 /// The caller's access token, sent as `Authorization: Bearer <token>`;
@@ -31,8 +31,15 @@ impl BearerAuth {
     /// The user the token was issued to: signed by us, unexpired, for this
     /// issuer and audience. Whether the account still exists is not known.
     pub fn caller(&self) -> Uuid {
+        self.credential().user_id
+    }
+
+    /// All the token says: its user, session and lifetime.
+    pub fn credential(&self) -> Credential {
         match self {
-            Self::Jwt(JwtBearer(user_id)) | Self::Password(PasswordFlow(user_id)) => *user_id,
+            Self::Jwt(JwtBearer(credential)) | Self::Password(PasswordFlow(credential)) => {
+                *credential
+            }
         }
     }
 }
@@ -46,7 +53,7 @@ impl BearerAuth {
     bearer_format = "JWT",
     checker = "authenticate"
 )]
-pub struct JwtBearer(Uuid);
+pub struct JwtBearer(Credential);
 
 /// Email (as `username`) and password exchanged at `/api/auth/token` for
 /// the same bearer token: the OAuth2 password flow, which is what Swagger
@@ -58,7 +65,7 @@ pub struct JwtBearer(Uuid);
     flows(password(token_url = "/api/auth/token", scopes = "Scope")),
     checker = "defer_to_jwt"
 )]
-pub struct PasswordFlow(Uuid);
+pub struct PasswordFlow(Credential);
 
 /// OAuth2 scopes. There is one: a token grants full access to its account.
 /// (OpenAPI requires a flow to list its scopes; no operation asks for one.)
@@ -72,19 +79,20 @@ pub enum Scope {
 
 /// The password flow's token is the same JWT: `JwtBearer`, tried next,
 /// authenticates it.
-async fn defer_to_jwt(_req: &Request, _bearer: Bearer) -> poem::Result<Uuid> {
+async fn defer_to_jwt(_req: &Request, _bearer: Bearer) -> poem::Result<Credential> {
     Err(reject(Error::InvalidToken))
 }
 
 /// Checks the token with the `TokenService` the assembly put in the
 /// request's data, and names the caller in the request's log span.
-async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<Uuid> {
+async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<Credential> {
     let tokens = req
         .data::<TokenService>()
         .ok_or_else(|| reject(Error::Internal("no token service is installed".into())))?;
-    let user_id = tokens.verify(&bearer.token).map_err(reject)?;
+    let credential = tokens.credential(&bearer.token).map_err(reject)?;
+    let user_id = credential.user_id;
     tracing::Span::current().record("user_id", tracing::field::display(user_id));
-    Ok(user_id)
+    Ok(credential)
 }
 
 /// Carries the domain error through poem, so that the operation's

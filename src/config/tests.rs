@@ -110,3 +110,39 @@ fn a_neon_pooler_host_or_a_separate_direct_url_means_pooled() {
         .is_pooled()
     );
 }
+
+#[test]
+fn the_cursor_key_comes_from_its_own_secret_or_the_jwt_one() {
+    let jwt = b"0123456789abcdef0123456789abcdef";
+    let short = parse(&["--cursor-secret", "short"]);
+    assert!(short.sync.cursor_key(jwt).is_err());
+    let owner = uuid::Uuid::nil();
+    let cursor = crate::domain::Cursor::start(1);
+    let sealed = |settings: &Settings| settings.sync.cursor_key(jwt).unwrap().seal(owner, &cursor);
+    let own = parse(&["--cursor-secret", "a cursor secret of thirty-two b!"]);
+    let (default, other_default) = (parse(&[]), parse(&[]));
+    assert_eq!(sealed(&default), sealed(&other_default));
+    assert_ne!(sealed(&own), sealed(&default));
+    let shown = format!("{own:?}");
+    assert!(!shown.contains("a cursor secret"), "{shown}");
+}
+
+#[test]
+fn the_stream_cap_stays_below_the_connection_cap() {
+    let caps = parse(&[]).sync.stream_caps(1000).unwrap();
+    assert_eq!((caps.total, caps.per_user, caps.per_client), (500, 5, 100));
+    assert!(
+        parse(&["--max-streams", "1000"])
+            .sync
+            .stream_caps(1000)
+            .is_err()
+    );
+    assert_eq!(
+        parse(&["--max-streams", "999"])
+            .sync
+            .stream_caps(1000)
+            .unwrap()
+            .total,
+        999
+    );
+}

@@ -10,7 +10,7 @@ mod text;
 mod version;
 
 pub use account::{Account, Email, Name, NewAccount, Password};
-pub use cursor::Cursor;
+pub use cursor::{Cursor, CursorKey};
 pub use error::{Error, FieldError, Result, Source, Violation};
 // Everything `task` makes public is the domain's: a task field's new type
 // needs no line here.

@@ -3,6 +3,7 @@
 pub mod auth_rate_limit;
 pub mod idempotency_key;
 pub mod refresh_token;
+pub mod session_revocation;
 pub mod stream_ticket;
 pub mod task;
 pub mod task_tag;

@@ -10,6 +10,12 @@ pub struct Model {
     pub ticket_hash: String,
     pub user_id: Uuid,
     pub expires_at: DateTimeUtc,
+    /// The session of the token that asked for it (none for a token from
+    /// the OAuth2 password grant), and that token's `iat` and `exp`: the
+    /// stream it opens lives no longer than the token would have.
+    pub session_id: Option<Uuid>,
+    pub token_issued_at: i64,
+    pub token_expires_at: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

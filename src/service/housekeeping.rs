@@ -1,6 +1,6 @@
 //! Housekeeping that runs beside the server: forgetting expired
 //! idempotency keys (and other records whose lifetime is over: refresh
-//! tokens, rate-limit windows, stream tickets, and tombstones past the sync
+//! tokens, rate-limit windows, stream tickets, ended sessions, and tombstones past the sync
 //! retention).
 use std::time::Duration;
 
@@ -28,6 +28,7 @@ pub async fn run(db: Db, sync_retention_days: u32) {
                 limits::purge_expired(&db).await,
             ),
             ("expired stream tickets", sync::purge_tickets(&db).await),
+            ("ended sessions", sync::revocations::purge(&db).await),
             (
                 "tombstones past the sync retention",
                 sync::purge_tombstones(&db, sync_retention_days).await,

@@ -89,6 +89,26 @@ impl AuthLimits {
     }
 }
 
+/// Counts one `what` (a scope such as `stream-ticket`) of `user_id`;
+/// `RateLimited` past `limit` in a window of `window_seconds`, counted in
+/// the database like the auth limits, so every instance shares it.
+pub async fn admit_user(
+    db: &impl ConnectionTrait,
+    what: &str,
+    user_id: uuid::Uuid,
+    limit: u32,
+    window_seconds: u64,
+) -> Result<()> {
+    let limits = AuthLimits {
+        failures_per_email: 0,
+        failures_per_email_total: 0,
+        requests_per_ip: 0,
+        window_seconds,
+    };
+    let key = key(what, &user_id.to_string());
+    limits.count(db, &key, limit).await
+}
+
 /// Forgets every window that has closed.
 pub async fn purge_expired(db: &impl ConnectionTrait) -> Result<u64> {
     let now = Utc::now().timestamp();
@@ -146,7 +166,7 @@ fn client_key(ip: IpAddr) -> String {
 
 /// Who a client is, for the limits: an IPv4 address (an IPv4-mapped IPv6
 /// one included) as it is, an IPv6 address by its /64.
-fn client_network(ip: IpAddr) -> String {
+pub fn client_network(ip: IpAddr) -> String {
     match ip.to_canonical() {
         IpAddr::V4(v4) => v4.to_string(),
         IpAddr::V6(v6) => {

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::accounts;
+use super::sync::revocations::{self, Ending};
 use super::unique::unique;
 use crate::domain::{Account, Error, Result, timestamp};
 use crate::entity::refresh_token::{self, Column, Entity};
@@ -21,11 +22,19 @@ use crate::service::transaction::BeginWrite;
 pub struct Refreshed {
     pub account: Account,
     pub token: String,
+    /// The session (family) it belongs to.
+    pub session: Uuid,
 }
 
-/// Starts a new family (a login) for `user_id`.
-pub async fn start(db: &impl ConnectionTrait, user_id: Uuid, ttl: Duration) -> Result<String> {
-    insert(db, user_id, Uuid::now_v7(), ttl).await
+/// Starts a new family (a login) for `user_id`: the family's id (the
+/// session its access tokens name) and its first token.
+pub async fn start(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    ttl: Duration,
+) -> Result<(Uuid, String)> {
+    let session = Uuid::now_v7();
+    Ok((session, insert(db, user_id, session, ttl).await?))
 }
 
 /// Exchanges `presented` for a new token of the same family, for an account
@@ -34,17 +43,21 @@ pub async fn refresh<C>(db: &C, presented: &str, ttl: Duration) -> Result<Refres
 where
     C: BeginWrite,
 {
-    let (user_id, token) = rotate(db, presented, ttl).await?;
+    let (user_id, session, token) = rotate(db, presented, ttl).await?;
     let account = accounts::find(db, user_id)
         .await
         .map_err(|_| Error::InvalidRefreshToken)?;
-    Ok(Refreshed { account, token })
+    Ok(Refreshed {
+        account,
+        token,
+        session,
+    })
 }
 
 /// Exchanges `presented` for a new token of the same family. The exchange
 /// is a conditional update (`used_at IS NULL`), so of two concurrent
 /// refreshes with one token exactly one wins; the other sees a used token.
-async fn rotate<C>(db: &C, presented: &str, ttl: Duration) -> Result<(Uuid, String)>
+async fn rotate<C>(db: &C, presented: &str, ttl: Duration) -> Result<(Uuid, Uuid, String)>
 where
     C: BeginWrite,
 {
@@ -63,7 +76,7 @@ where
         let row = find(&txn, &hash).await?.ok_or(Error::InvalidRefreshToken)?;
         let token = insert(&txn, row.user_id, row.family_id, ttl).await?;
         txn.commit().await?;
-        return Ok((row.user_id, token));
+        return Ok((row.user_id, row.family_id, token));
     }
     txn.rollback().await?;
     // Unknown, expired, revoked or reused: all are 401, but reuse of a live
@@ -73,7 +86,7 @@ where
         && row.revoked_at.is_none()
     {
         tracing::warn!(family = %row.family_id, user = %row.user_id, "refresh token reused: family revoked");
-        revoke_family(db, row.family_id).await?;
+        revoke_family(db, &row, Ending::SessionRevoked).await?;
     }
     Err(Error::InvalidRefreshToken)
 }
@@ -82,14 +95,16 @@ where
 /// error: the session is over either way.
 pub async fn end(db: &impl ConnectionTrait, presented: &str) -> Result<()> {
     if let Some(row) = find(db, &digest(presented)).await? {
-        revoke_family(db, row.family_id).await?;
+        revoke_family(db, &row, Ending::LoggedOut).await?;
     }
     Ok(())
 }
 
-/// Revokes every refresh token of the user (after a password change).
+/// Revokes every refresh token of the user (after a password change), and
+/// ends every stream their access tokens opened.
 pub async fn revoke_all(db: &impl ConnectionTrait, user_id: Uuid) -> Result<()> {
-    revoke_where(db, Column::UserId.eq(user_id)).await
+    revoke_where(db, Column::UserId.eq(user_id)).await?;
+    revocations::record(db, user_id, None, Ending::PasswordChanged).await
 }
 
 /// Deletes the tokens that have expired: used, revoked or not, they can no
@@ -102,8 +117,15 @@ pub async fn purge_expired(db: &impl ConnectionTrait) -> Result<u64> {
     Ok(deleted.rows_affected)
 }
 
-async fn revoke_family(db: &impl ConnectionTrait, family_id: Uuid) -> Result<()> {
-    revoke_where(db, Column::FamilyId.eq(family_id)).await
+/// Revokes the family `row` belongs to, and ends the streams its access
+/// tokens opened.
+async fn revoke_family(
+    db: &impl ConnectionTrait,
+    row: &refresh_token::Model,
+    why: Ending,
+) -> Result<()> {
+    revoke_where(db, Column::FamilyId.eq(row.family_id)).await?;
+    revocations::record(db, row.user_id, Some(row.family_id), why).await
 }
 
 async fn revoke_where(

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::accounts::find_row;
 pub use super::password_check::{Admitted, PasswordCheck};
 use super::sessions;
+use super::sync::revocations::{self, Ending};
 use super::unique::unique;
 use crate::auth::PasswordHasher;
 use crate::domain::{Account, Email, Error, NewAccount, Password, Result, timestamp};
@@ -154,6 +155,7 @@ where
         .exec(&txn)
         .await?;
     user::Entity::delete_by_id(user_id).exec(&txn).await?;
+    revocations::record(&txn, user_id, None, Ending::AccountDeleted).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -64,7 +64,10 @@ impl Apis {
         let gauges = (db.clone(), passwords.clone());
         let metrics = Metrics::new(move || database::gauges(gauges.0.pool(), &gauges.1))
             .context("registering metrics")?;
-        let hub = ChangeHub::new(notified, settings.sync.max_streams_per_user);
+        let caps = settings
+            .sync
+            .stream_caps(settings.connection_limits().max_connections)?;
+        let hub = ChangeHub::new(notified, caps);
         let auth = AuthApi {
             db: db.clone(),
             passwords,
@@ -94,8 +97,10 @@ impl Apis {
                 db: db.clone(),
                 hub: hub.clone(),
                 metrics: metrics.clone(),
+                cursors: settings.sync.cursor_key(&secret)?,
+                proxies: settings.trusted_proxies.clone(),
             },
-            health: HealthApi::new(db.clone()),
+            health: HealthApi::new(db.clone(), hub.clone()),
             hub,
             metrics,
         })

@@ -80,6 +80,7 @@ impl Application {
             }
             None => None,
         };
+        hub.watch_sessions(&db);
         Ok(Self {
             housekeeping,
             changes_listener: hub.listen(listen.as_ref().unwrap_or(db.pool())),

@@ -20,8 +20,9 @@ impl AuthApi {
 
     /// A new session (refresh-token family) and access token for `account`.
     pub(super) async fn open_session(&self, account: Account) -> Result<AuthSession> {
-        let refresh_token = sessions::start(&self.db, account.id, self.refresh_ttl).await?;
-        let token = self.tokens.issue(account.id)?;
+        let (session, refresh_token) =
+            sessions::start(&self.db, account.id, self.refresh_ttl).await?;
+        let token = self.tokens.issue_in(account.id, session)?;
         Ok(AuthSession::new(account.into(), token, refresh_token))
     }
 }

@@ -148,7 +148,9 @@ impl AuthApi {
     ) -> ApiResult<SessionResponse, RefreshErrors> {
         let body = body.accept()?;
         let refreshed = sessions::refresh(&self.db, &body.refresh_token, self.refresh_ttl).await?;
-        let token = self.tokens.issue(refreshed.account.id)?;
+        let token = self
+            .tokens
+            .issue_in(refreshed.account.id, refreshed.session)?;
         let session = AuthSession::new(refreshed.account.into(), token, refreshed.token);
         Ok(SessionResponse::from(session).into())
     }

@@ -66,7 +66,9 @@ impl ErrorCode {
             CursorExpired => {
                 "the cursor is older than the deletions the server keeps: sync again without one"
             }
-            TooManyStreams => "the user already holds `MAX_STREAMS_PER_USER` streams here",
+            TooManyStreams => {
+                "the user, or the client address, already holds as many streams here as allowed"
+            }
             TooManyTasks => {
                 "the account holds `MAX_TASKS_PER_USER` tasks; delete some before creating more"
             }

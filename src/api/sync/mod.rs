@@ -3,22 +3,20 @@
 //! from a browser.
 mod errors;
 mod examples;
+mod payload;
 mod schema;
 mod stream;
 
 use std::collections::VecDeque;
-use std::time::Duration;
 
 use crate::service::Db;
-use futures_util::stream::BoxStream;
-use poem::web::sse::Event;
+use poem::Request;
 use poem_openapi::param::{Header, Path};
-use poem_openapi::payload::EventStream;
-use poem_openapi::types::ToJSON;
 use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
 
 use errors::{ChangesErrors, EventsErrors, TicketErrors};
+use payload::Events;
 pub use schema::{ChangeBody, ChangePage, ChangeType, StreamTicketBody, Tombstone};
 use stream::{LiveFeed, PAGE};
 
@@ -29,8 +27,8 @@ use crate::api::owner;
 use crate::api::schema::rule::{Range, Text};
 use crate::api::schema::{JsonReply, lenient};
 use crate::auth::StreamAuth;
-use crate::domain::{Cursor, Source};
-use crate::http::Metrics;
+use crate::domain::{CursorKey, Error, Source};
+use crate::http::{Metrics, TrustedProxies};
 use crate::service::sync::{self, ChangeHub};
 
 /// The open stream.
@@ -41,7 +39,7 @@ pub enum StreamResponse {
     /// line every 15 seconds while nothing happens.
     #[oai(status = 200)]
     Ok(
-        EventStream<BoxStream<'static, ChangeBody>>,
+        Events,
         /// Always `no-cache`: nothing may store the stream.
         #[oai(header = "Cache-Control")]
         String,
@@ -50,10 +48,6 @@ pub enum StreamResponse {
         String,
     ),
 }
-
-/// How often an idle stream sends a keep-alive comment, so that proxies
-/// and clients do not take it for dead.
-const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 fn default_limit() -> u64 {
     100
@@ -66,6 +60,10 @@ pub struct SyncApi {
     pub db: Db,
     pub hub: ChangeHub,
     pub metrics: Metrics,
+    /// Seals the cursors handed out and opens those sent back.
+    pub cursors: CursorKey,
+    /// Whose `X-Forwarded-For` names the client the stream caps count.
+    pub proxies: TrustedProxies,
 }
 
 #[OpenApi(prefix_path = "/api", tag = "ApiTags::Sync")]
@@ -102,19 +100,22 @@ impl SyncApi {
         let (cursor, limit) = (cursor.take()?, limit.take()?);
         let cursor = cursor
             .as_deref()
-            .map(|text| Cursor::parse(text, Source::Query, "cursor"))
+            .map(|text| self.cursors.open(owner, text, Source::Query, "cursor"))
             .transpose();
         let page = sync::changes(&self.db, owner, owner, cursor?, limit)
             .await
             .map_err(|e| e.at(Source::Query, "cursor"))?;
-        Ok(JsonReply(ChangePage::from(page)).into())
+        Ok(JsonReply(ChangePage::new(page, &self.cursors, owner)).into())
     }
 
     /// Get a stream ticket
     ///
     /// A ticket that opens one event stream within 60 seconds, for a
     /// browser's `EventSource`, which cannot send an `Authorization`
-    /// header: pass it as `?ticket=`. It works once.
+    /// header: pass it as `?ticket=`. It works once, and belongs to the
+    /// session of the token that asked for it: the stream it opens ends when
+    /// that token expires or that session ends. Each user gets at most 30
+    /// tickets a minute (429 `rate_limited` beyond).
     #[oai(
         path = "/:user_id/events/ticket",
         method = "post",
@@ -126,8 +127,9 @@ impl SyncApi {
         /// The caller's user id.
         user_id: owner::Path,
     ) -> ApiResult<JsonReply<StreamTicketBody>, TicketErrors> {
+        let credential = user_id.credential();
         let owner = user_id.take()?;
-        let ticket = sync::issue_ticket(&self.db, owner, owner).await?;
+        let ticket = sync::issue_ticket(&self.db, &credential, owner).await?;
         Ok(JsonReply(StreamTicketBody {
             ticket,
             expires_in: sync::TICKET_TTL_SECONDS.unsigned_abs(),
@@ -145,7 +147,14 @@ impl SyncApi {
     /// seconds when nothing happens. Authenticate with the bearer token, or
     /// from a browser's `EventSource` with a ticket (`?ticket=`). Each user
     /// may hold `MAX_STREAMS_PER_USER` streams on an instance (429 beyond);
-    /// streams end when the server shuts down (reconnect then).
+    /// streams end when the server shuts down (reconnect then). When the
+    /// token the stream was opened with expires, or within a few seconds of
+    /// its session ending (log-out, a revoked session, a password change, a
+    /// deleted account), the stream sends a last event of type
+    /// `stream.ended`, whose data names the reason (`{"reason":
+    /// "token_expired"}`; also `logged_out`, `session_revoked`,
+    /// `password_changed`, `account_deleted`) and whose `id` is the cursor
+    /// to resume from, and closes: reconnect with a valid token.
     #[oai(
         path = "/:user_id/events",
         method = "get",
@@ -154,6 +163,7 @@ impl SyncApi {
     )]
     async fn stream_changes(
         &self,
+        req: &Request,
         auth: StreamAuth,
         /// The caller's user id.
         user_id: Path<Uuid>,
@@ -161,42 +171,63 @@ impl SyncApi {
         #[oai(name = "Last-Event-ID", validator(max_length = 128))]
         last_event_id: Header<Option<String>>,
     ) -> ApiResult<StreamResponse, EventsErrors> {
-        let caller = match auth {
-            StreamAuth::Bearer(bearer) => bearer.caller(),
+        let credential = match auth {
+            StreamAuth::Bearer(bearer) => bearer.credential(),
             StreamAuth::Ticket(ticket) => sync::redeem_ticket(&self.db, &ticket.0).await?,
         };
-        let owner = user_id.0;
+        let (caller, owner) = (credential.user_id, user_id.0);
         let resume = last_event_id
             .0
             .as_deref()
-            .map(|text| Cursor::parse(text, Source::Header, "Last-Event-ID"))
+            .map(|text| {
+                self.cursors
+                    .open(owner, text, Source::Header, "Last-Event-ID")
+            })
             .transpose();
-        // Subscribed before the first read, so no change falls between.
-        let notices = self.hub.subscribe();
         let head = sync::head(&self.db, caller, owner).await?;
-        let slot = self.hub.open_stream(owner)?;
+        // Registered before the session is checked: a session that ends
+        // after the check finds the stream there to end.
+        let slot = self
+            .hub
+            .open_stream(&credential, self.proxies.client_of(req))?;
+        if sync::revocations::ended(&self.db, &credential)
+            .await?
+            .is_some()
+        {
+            return Err(Error::InvalidToken.into());
+        }
         let mut feed = LiveFeed {
             db: self.db.clone(),
             owner,
             cursor: head,
             buffer: VecDeque::new(),
-            pending: false,
-            notices,
+            // A change committed between reading `head` and registering the
+            // stream woke no one: read once to be sure.
+            pending: true,
             closing: self.hub.closing(),
             metrics: self.metrics.clone(),
-            _places: (slot, self.metrics.stream_opened()),
+            cursors: self.cursors.clone(),
+            expires: expiry(credential.expires_at),
+            sent: None,
+            ended: false,
+            slot,
+            _open: self.metrics.stream_opened(),
         };
         if let Some(cursor) = resume? {
+            feed.sent = Some(self.cursors.seal(owner, &cursor));
             let page = sync::changes(&self.db, caller, owner, Some(cursor), PAGE).await;
             feed.take(page.map_err(|e| e.at(Source::Header, "Last-Event-ID"))?);
+        } else {
+            feed.sent = Some(self.cursors.seal(owner, &head));
         }
-        let events = EventStream::new(feed.into_stream())
-            .keep_alive(KEEP_ALIVE)
-            .to_event(|change: ChangeBody| {
-                Event::message(change.to_json_string())
-                    .event_type(change.kind.as_str())
-                    .id(change.cursor)
-            });
+        let events = Events(feed.into_stream());
         Ok(StreamResponse::Ok(events, "no-cache".into(), "no".into()).into())
     }
+}
+
+/// The instant a token expiring at `expires_at` (seconds since the epoch)
+/// expires.
+fn expiry(expires_at: i64) -> tokio::time::Instant {
+    let left = expires_at.saturating_sub(chrono::Utc::now().timestamp());
+    tokio::time::Instant::now() + std::time::Duration::from_secs(left.max(0).unsigned_abs())
 }

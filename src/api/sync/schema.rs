@@ -4,6 +4,7 @@ use uuid::Uuid;
 
 use crate::api::schema::Timestamp;
 use crate::api::tasks::TaskBody;
+use crate::domain::CursorKey;
 use crate::service::sync::{Change, Entry, FeedPage};
 
 /// What happened to the task.
@@ -60,9 +61,10 @@ pub struct ChangeBody {
     pub tombstone: Option<Tombstone>,
 }
 
-impl From<Entry> for ChangeBody {
-    fn from(entry: Entry) -> Self {
-        let cursor = entry.cursor.encode();
+impl ChangeBody {
+    /// The change `entry` of `owner`'s feed, its cursor sealed with `key`.
+    pub fn new(entry: Entry, key: &CursorKey, owner: Uuid) -> Self {
+        let cursor = key.seal(owner, &entry.cursor);
         let (kind, task, tombstone) = match entry.change {
             Change::Created(task) => (ChangeType::Created, Some(task.into()), None),
             Change::Updated(task) => (ChangeType::Updated, Some(task.into()), None),
@@ -97,12 +99,14 @@ pub struct ChangePage {
     pub has_more: bool,
 }
 
-impl From<FeedPage> for ChangePage {
-    fn from(page: FeedPage) -> Self {
+impl ChangePage {
+    /// A page of `owner`'s feed, its cursors sealed with `key`.
+    pub fn new(page: FeedPage, key: &CursorKey, owner: Uuid) -> Self {
+        let changes = page.entries.into_iter();
         Self {
-            next_cursor: page.next.encode(),
+            next_cursor: key.seal(owner, &page.next),
             has_more: page.has_more,
-            changes: page.entries.into_iter().map(ChangeBody::from).collect(),
+            changes: changes.map(|e| ChangeBody::new(e, key, owner)).collect(),
         }
     }
 }

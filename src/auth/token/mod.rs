@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::domain::{Error, Result};
 
 mod verified;
-use verified::{Proven, Verified};
+use verified::Verified;
 
 /// Seconds of clock skew tolerated on `exp`, `nbf` and `iat`.
 const LEEWAY_SECONDS: u64 = 5;
@@ -20,6 +20,21 @@ pub struct Claims {
     pub exp: i64,
     pub iss: String,
     pub aud: String,
+    /// The session (refresh-token family) the token was issued in; none
+    /// for a token from the OAuth2 password grant, which opens no session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+}
+
+/// What a valid token says about its holder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Credential {
+    pub user_id: Uuid,
+    /// The session it was issued in, if any.
+    pub session: Option<Uuid>,
+    /// `iat` and `exp`, in seconds since the epoch.
+    pub issued_at: i64,
+    pub expires_at: i64,
 }
 
 pub struct IssuedToken {
@@ -68,7 +83,18 @@ impl TokenService {
         }
     }
 
+    /// A token outside any session (the OAuth2 password grant).
     pub fn issue(&self, user_id: Uuid) -> Result<IssuedToken> {
+        self.sign(user_id, None)
+    }
+
+    /// A token of the session `session` (a refresh-token family), so that
+    /// what it keeps open ends with the session.
+    pub fn issue_in(&self, user_id: Uuid, session: Uuid) -> Result<IssuedToken> {
+        self.sign(user_id, Some(session))
+    }
+
+    fn sign(&self, user_id: Uuid, session: Option<Uuid>) -> Result<IssuedToken> {
         let now = Utc::now().timestamp();
         let claims = Claims {
             sub: user_id.to_string(),
@@ -76,6 +102,7 @@ impl TokenService {
             exp: now + self.inner.ttl_seconds as i64,
             iss: self.inner.issuer.clone(),
             aud: self.inner.audience.clone(),
+            sid: session.map(|id| id.to_string()),
         };
         let access_token = jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
@@ -95,15 +122,21 @@ impl TokenService {
     /// hyphenated): one account has one spelling. A token with a `crit`
     /// header is refused.
     pub fn verify(&self, token: &str) -> Result<Uuid> {
+        Ok(self.credential(token)?.user_id)
+    }
+
+    /// Everything a valid token says: `verify`'s checks, and a `sid`, when
+    /// present, must be a canonical UUID too.
+    pub fn credential(&self, token: &str) -> Result<Credential> {
         let now = Utc::now().timestamp();
-        if let Some(proven) = self.inner.verified.get(token) {
+        if let Some(credential) = self.inner.verified.get(token) {
             // As jsonwebtoken's own check: expired once `exp` is more than
             // the leeway behind.
-            if proven.exp < now.saturating_sub(LEEWAY_SECONDS as i64) {
+            if credential.expires_at < now.saturating_sub(LEEWAY_SECONDS as i64) {
                 self.inner.verified.forget(token);
                 return Err(Error::TokenExpired);
             }
-            return Ok(proven.user_id);
+            return Ok(credential);
         }
         // RFC 7515 §4.1.11: a `crit` header names extensions the recipient
         // must understand; we understand none, so such a token is refused.
@@ -125,9 +158,21 @@ impl TokenService {
         if user_id.hyphenated().to_string() != claims.sub {
             return Err(Error::InvalidToken);
         }
-        let exp = claims.exp;
-        self.inner.verified.put(token, Proven { user_id, exp });
-        Ok(user_id)
+        let session = match claims.sid.as_deref() {
+            None => None,
+            Some(sid) => match Uuid::try_parse(sid) {
+                Ok(id) if id.hyphenated().to_string() == sid => Some(id),
+                _ => return Err(Error::InvalidToken),
+            },
+        };
+        let credential = Credential {
+            user_id,
+            session,
+            issued_at: claims.iat,
+            expires_at: claims.exp,
+        };
+        self.inner.verified.put(token, credential);
+        Ok(credential)
     }
 }
 

@@ -183,3 +183,29 @@ fn a_token_verified_before_still_expires_and_its_forgeries_still_fail() {
     assert!(matches!(svc.verify(&token), Err(Error::TokenExpired)));
     assert!(matches!(svc.verify(&token), Err(Error::TokenExpired)));
 }
+
+#[test]
+fn a_session_token_names_its_session_and_a_bad_sid_is_refused() {
+    let (user, session) = (Uuid::now_v7(), Uuid::now_v7());
+    let token = service().issue_in(user, session).unwrap();
+    let credential = service().credential(&token.access_token).unwrap();
+    assert_eq!(
+        (credential.user_id, credential.session),
+        (user, Some(session))
+    );
+    assert_eq!(credential.expires_at - credential.issued_at, 900);
+    let plain = service().issue(user).unwrap();
+    assert_eq!(
+        service().credential(&plain.access_token).unwrap().session,
+        None
+    );
+    let upper = session.hyphenated().to_string().to_uppercase();
+    for sid in ["nonsense", upper.as_str()] {
+        let forged = sign(
+            &claims(serde_json::json!({"sid": sid})),
+            Algorithm::HS256,
+            SECRET,
+        );
+        assert!(service().credential(&forged).is_err(), "{sid}");
+    }
+}

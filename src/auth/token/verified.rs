@@ -8,7 +8,7 @@ use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
 use std::sync::{Mutex, PoisonError};
 
-use uuid::Uuid;
+use super::Credential;
 
 /// Shards, so that concurrent requests seldom wait on one lock.
 const SHARDS: usize = 16;
@@ -18,14 +18,7 @@ const PER_SHARD: usize = 256;
 
 pub struct Verified {
     hasher: RandomState,
-    shards: [Mutex<HashMap<Box<str>, Proven>>; SHARDS],
-}
-
-/// What a verified token proved: its user, until its `exp`.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Proven {
-    pub user_id: Uuid,
-    pub exp: i64,
+    shards: [Mutex<HashMap<Box<str>, Credential>>; SHARDS],
 }
 
 impl Default for Verified {
@@ -41,7 +34,7 @@ impl Verified {
     /// What `token` proved when it was verified, if it was. Keys are
     /// compared only on a full hash match under a per-process random key, so
     /// the time a lookup takes tells nothing of the tokens held.
-    pub fn get(&self, token: &str) -> Option<Proven> {
+    pub fn get(&self, token: &str) -> Option<Credential> {
         let shard = self
             .shard(token)
             .lock()
@@ -49,7 +42,7 @@ impl Verified {
         shard.get(token).copied()
     }
 
-    pub fn put(&self, token: &str, proven: Proven) {
+    pub fn put(&self, token: &str, proven: Credential) {
         let mut shard = self
             .shard(token)
             .lock()
@@ -68,7 +61,7 @@ impl Verified {
         shard.remove(token);
     }
 
-    fn shard(&self, token: &str) -> &Mutex<HashMap<Box<str>, Proven>> {
+    fn shard(&self, token: &str) -> &Mutex<HashMap<Box<str>, Credential>> {
         // The shard index uses the hash's high bits; the map inside hashes
         // again with its own key.
         let hash = self.hasher.hash_one(token);
@@ -83,9 +76,11 @@ mod tests {
     #[test]
     fn holds_what_a_token_proved_and_stays_bounded() {
         let verified = Verified::default();
-        let proven = Proven {
-            user_id: Uuid::now_v7(),
-            exp: 42,
+        let proven = Credential {
+            user_id: uuid::Uuid::now_v7(),
+            session: None,
+            issued_at: 0,
+            expires_at: 42,
         };
         assert_eq!(verified.get("a.b.c"), None);
         verified.put("a.b.c", proven);

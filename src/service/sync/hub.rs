@@ -10,31 +10,29 @@
 //! this one's included; a listener that loses its connection reconnects by
 //! itself and then has every stream catch up from the feed, since the
 //! notifications sent meanwhile are lost.
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::DatabaseConnection;
 use sea_orm::sqlx::postgres::{PgListener, PgPool};
-use tokio::sync::{broadcast, watch};
+use tokio::sync::watch;
 use tokio::task::AbortHandle;
 use uuid::Uuid;
 
-use super::CHANNEL;
-use crate::domain::{Error, Result};
-use crate::service::transaction;
-
-/// Notices a slow stream may fall behind by before it is told it lagged
-/// (and then simply reads the feed).
-const CAPACITY: usize = 1024;
+use super::registry::{Registry, StreamCaps, StreamSlot};
+use super::{CHANNEL, Ending, revocations};
+use crate::auth::Credential;
+use crate::domain::Result;
+use crate::service::{Db, limits, transaction};
 
 /// "These tasks changed": one user's (`user_id`) or, after the listener
 /// reconnected, anyone's (`None`).
 #[derive(Debug, Clone, Copy)]
-pub struct Notice {
-    pub user_id: Option<Uuid>,
+struct Notice {
+    user_id: Option<Uuid>,
     /// The change's sequence number, when known.
-    pub seq: Option<i64>,
+    seq: Option<i64>,
 }
 
 /// The hub of one server instance.
@@ -42,26 +40,24 @@ pub struct Notice {
 pub struct ChangeHub(Arc<Inner>);
 
 struct Inner {
-    sender: broadcast::Sender<Notice>,
     /// Writes are announced in process (SQLite), not by `NOTIFY`.
     in_process: bool,
     closing: watch::Sender<bool>,
-    open: Mutex<HashMap<Uuid, u32>>,
-    max_per_user: u32,
+    streams: Arc<Registry>,
+    caps: StreamCaps,
 }
 
 impl ChangeHub {
     /// A hub whose writes are announced by PostgreSQL's `NOTIFY` when
-    /// `notified` (a connection can LISTEN), else in process, allowing
-    /// `max_per_user` streams per user.
-    pub fn new(notified: bool, max_per_user: u32) -> Self {
+    /// `notified` (a connection can LISTEN), else in process, allowing as
+    /// many streams as `caps` say.
+    pub fn new(notified: bool, caps: StreamCaps) -> Self {
         let in_process = !notified;
         Self(Arc::new(Inner {
-            sender: broadcast::channel(CAPACITY).0,
             in_process,
             closing: watch::channel(false).0,
-            open: Mutex::new(HashMap::new()),
-            max_per_user,
+            streams: Arc::default(),
+            caps,
         }))
     }
 
@@ -69,24 +65,20 @@ impl ChangeHub {
     /// instance on `db`, the connection to LISTEN on (stop it by aborting
     /// the handle); else the writes this process commits to `db`.
     pub fn listen(&self, db: &DatabaseConnection) -> Option<AbortHandle> {
-        let sender = self.0.sender.clone();
+        let streams = Arc::clone(&self.0.streams);
         if self.0.in_process {
-            let announce = move |user_id| {
-                let _ = sender.send(Notice {
-                    user_id: Some(user_id),
-                    seq: None,
-                });
-            };
+            let announce = move |user_id| streams.wake(Some(user_id), None);
             transaction::announce_commits(db, Arc::new(announce));
             return None;
         }
         let pool = db.get_postgres_connection_pool().clone();
-        Some(tokio::spawn(forward(pool, sender)).abort_handle())
+        Some(tokio::spawn(forward(pool, streams)).abort_handle())
     }
 
-    /// Notices from now on.
-    pub fn subscribe(&self) -> broadcast::Receiver<Notice> {
-        self.0.sender.subscribe()
+    /// Starts looking in `db` for ended sessions, whose streams it ends,
+    /// until the hub closes.
+    pub fn watch_sessions(&self, db: &Db) {
+        tokio::spawn(revocations::watch(db.clone(), self.clone()));
     }
 
     /// Becomes true when the server shuts down: streams then end.
@@ -99,47 +91,36 @@ impl ChangeHub {
         self.0.closing.send_replace(true);
     }
 
-    /// A place for one more stream of `user_id`, given back when dropped;
-    /// 429 when the user holds as many as allowed.
-    pub fn open_stream(&self, user_id: Uuid) -> Result<StreamSlot> {
-        let mut open = self.0.open.lock().unwrap_or_else(|e| e.into_inner());
-        let count = open.entry(user_id).or_default();
-        if *count >= self.0.max_per_user {
-            return Err(Error::TooManyStreams);
-        }
-        *count += 1;
-        Ok(StreamSlot {
-            hub: self.clone(),
-            user_id,
-        })
+    /// A place for one more stream opened with `credential` from `client`,
+    /// given back when dropped; 429 when its user or its client address
+    /// holds as many as allowed, 503 when the instance does.
+    pub fn open_stream(&self, credential: &Credential, client: IpAddr) -> Result<StreamSlot> {
+        let client = limits::client_network(client);
+        self.0.streams.open(credential, client, self.0.caps)
     }
-}
 
-/// One open stream's place in its user's count.
-pub struct StreamSlot {
-    hub: ChangeHub,
-    user_id: Uuid,
-}
+    /// Whether the instance holds as many streams as it may.
+    pub fn full(&self) -> bool {
+        self.open_streams() >= self.0.caps.total
+    }
 
-impl Drop for StreamSlot {
-    fn drop(&mut self) {
-        let mut open = self.hub.0.open.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(count) = open.get_mut(&self.user_id) {
-            *count -= 1;
-            if *count == 0 {
-                open.remove(&self.user_id);
-            }
-        }
+    /// How many streams are open on this instance.
+    pub fn open_streams(&self) -> u32 {
+        self.0.streams.total()
+    }
+
+    /// Ends the user's streams of `session` (or of every session whose
+    /// tokens were issued up to `revoked_at`, in seconds), each with `why`
+    /// as its last event.
+    pub fn end_streams(&self, user_id: Uuid, session: Option<Uuid>, revoked_at: i64, why: Ending) {
+        self.0.streams.end(user_id, session, revoked_at, why);
     }
 }
 
 /// Forwards the `NOTIFY`s of every instance to this instance's streams,
 /// until the pool closes.
-async fn forward(pool: PgPool, sender: broadcast::Sender<Notice>) {
-    let everyone = Notice {
-        user_id: None,
-        seq: None,
-    };
+async fn forward(pool: PgPool, streams: Arc<Registry>) {
+    let everyone = || streams.wake(None, None);
     loop {
         let mut listener = match PgListener::connect_with(&pool).await {
             Ok(listener) => listener,
@@ -156,19 +137,19 @@ async fn forward(pool: PgPool, sender: broadcast::Sender<Notice>) {
             continue;
         }
         // Changes made before LISTEN took effect were never heard.
-        let _ = sender.send(everyone);
+        everyone();
         loop {
             match listener.try_recv().await {
                 Ok(Some(notification)) => {
                     if let Some(notice) = parse(notification.payload()) {
-                        let _ = sender.send(notice);
+                        streams.wake(notice.user_id, notice.seq);
                     }
                 }
                 // Reconnected (and listening again): what was sent while
                 // it was away is lost, so everyone reads the feed.
                 Ok(None) => {
                     tracing::warn!("change listener reconnected; streams catch up");
-                    let _ = sender.send(everyone);
+                    everyone();
                 }
                 Err(sea_orm::sqlx::Error::PoolClosed) => return,
                 Err(err) => {

@@ -8,12 +8,16 @@ mod feed;
 mod hub;
 mod purge;
 mod record;
+mod registry;
+pub mod revocations;
 mod tickets;
 
 pub use feed::{Change, Entry, FeedPage, changes, head};
-pub use hub::{ChangeHub, Notice, StreamSlot};
+pub use hub::ChangeHub;
 pub use purge::purge_tombstones;
 pub use record::{record, tombstone, tombstone_completed};
+pub use registry::{StreamCaps, StreamSlot};
+pub use revocations::Ending;
 pub use tickets::{TICKET_TTL_SECONDS, issue_ticket, purge_tickets, redeem_ticket};
 
 use sea_orm::DeriveIden;

@@ -116,7 +116,12 @@ async function* events(body: ReadableStream<Uint8Array>): AsyncGenerator<string>
         .filter((line) => line.startsWith('data:'))
         .map((line) => line.slice(5).trimStart())
         .join('\n');
-      if (data) {
+      // The last event of a stream the server ends (`stream.ended`: the
+      // token expired or the session ended) carries no change.
+      const ended = block
+        .split('\n')
+        .some((line) => line.startsWith('event:') && line.slice(6).trim() === 'stream.ended');
+      if (data && !ended) {
         yield data;
       }
       end = buffer.indexOf('\n\n');
