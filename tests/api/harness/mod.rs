@@ -25,7 +25,9 @@ pub use assertions::{
 };
 pub use bodies::{etag, field, ids, token, tokens};
 pub use database::{Backend, TestDatabase, postgres_server_addr};
-pub use race::{assert_each_overlaps, assert_in_flight_together, assert_overlapped, timed};
+pub use race::{
+    assert_each_overlaps, assert_in_flight_together, assert_overlapped, overlapped, timed,
+};
 pub use requests::Session;
 pub use sync::EventReader;
 

@@ -25,8 +25,15 @@ pub async fn timed<T>(request: impl Future<Output = T>) -> (T, Span) {
     (answer, Span { sent, answered })
 }
 
-/// Asserts that the racers overlapped: the last one was sent before the
-/// first answer arrived, so at that moment every one of them was in flight.
+/// Whether the racers overlapped: the last one was sent before the first
+/// answer arrived, so at that moment every one of them was in flight.
+pub fn overlapped(spans: &[Span]) -> bool {
+    let last_sent = spans.iter().map(|s| s.sent).max();
+    let first_answered = spans.iter().map(|s| s.answered).min();
+    spans.len() >= 2 && last_sent < first_answered
+}
+
+/// Asserts that the racers overlapped (see `overlapped`).
 pub fn assert_overlapped(spans: &[Span], what: &str) {
     assert!(spans.len() >= 2, "{what}: a race needs two racers");
     let last_sent = spans.iter().map(|s| s.sent).max().unwrap();
