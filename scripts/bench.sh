@@ -355,14 +355,15 @@ if [ "$STREAMS" -gt 0 ] && want streams; then
 fi
 
 if [ -n "$COMPARE" ]; then
-  # Both servers run side by side on the main database (an idle one costs
-  # nothing); each scenario runs on them in turn, the order swapped every
-  # round, and the reads come before any create, so that neither side reads
-  # rows the other has just written (PostgreSQL's first read of new rows
-  # pays for them).
-  export BENCH_SESSIONS="$WORK/small.sessions" BENCH_USERS="$USERS"
-  log "before/after: $COMPARE against this build, alternating, on the same database"
-  start_server server-before env DATABASE_URL="$SMALL_URL" "$BASE_BIN" serve
+  # Both servers run side by side (an idle one costs nothing), each on a
+  # database seeded alike by its own binary (REV may not know this build's
+  # migrations); each scenario runs on them in turn, the order swapped every
+  # round, and the reads come before any create.
+  export BENCH_USERS="$USERS"
+  BASE_URL="$(database small-base)"
+  BIN="$BASE_BIN" seed small-base "$BASE_URL" "$USERS" >/dev/null
+  log "before/after: $COMPARE against this build, alternating"
+  start_server server-before env DATABASE_URL="$BASE_URL" "$BASE_BIN" serve
   BEFORE_URL="$URL" BEFORE_PID="$SERVER_PID"
   # Stopped on exit even if the second server fails to start.
   COMPARE_PIDS="$BEFORE_PID"
@@ -378,13 +379,18 @@ if [ -n "$COMPARE" ]; then
       create) label="create a task" ;;
       *) label="$OPEN_LABEL" conns="$OPEN_CONNS" secs="$OPEN_SECS" ;;
     esac
-    for url in "$BEFORE_URL" "$AFTER_URL"; do URL="$url" warm_up "$scenario"; done
+    BENCH_SESSIONS="$WORK/small-base.sessions" URL="$BEFORE_URL" warm_up "$scenario"
+    BENCH_SESSIONS="$WORK/small.sessions" URL="$AFTER_URL" warm_up "$scenario"
     for c in $conns; do
       for round in $(seq 1 "$COMPARE_ROUNDS"); do
         order="before after"
         [ $((round % 2)) -eq 0 ] && order="after before"
         for variant in $order; do
-          if [ "$variant" = before ]; then URL="$BEFORE_URL" SERVER_PID="$BEFORE_PID"; else URL="$AFTER_URL" SERVER_PID="$AFTER_PID"; fi
+          if [ "$variant" = before ]; then
+            URL="$BEFORE_URL" SERVER_PID="$BEFORE_PID" BENCH_SESSIONS="$WORK/small-base.sessions"
+          else
+            URL="$AFTER_URL" SERVER_PID="$AFTER_PID" BENCH_SESSIONS="$WORK/small.sessions"
+          fi
           bench "$variant-$scenario" "$label ($variant)" "$SMALL" "$c" "$scenario" "$secs"
         done
       done
@@ -399,9 +405,9 @@ if [ -n "$COMPARE" ]; then
   # do not (SQLite only: PostgreSQL's own work is in another process).
   if [ "$BACKEND" = sqlite ]; then
     log "before/after: instructions a request under callgrind (a few minutes)"
-    python3 scripts/bench/instructions.py --sessions "$WORK/small.sessions" \
-      --db-file "$WORK/small.db" --requests 1000 \
-      "before=$BASE_BIN" "after=$BIN" >"$WORK/instructions.md"
+    python3 scripts/bench/instructions.py --requests 1000 \
+      "before=$BASE_BIN,$WORK/small-base.db,$WORK/small-base.sessions" \
+      "after=$BIN,$WORK/small.db,$WORK/small.sessions" >"$WORK/instructions.md"
   fi
 fi
 

@@ -6,9 +6,11 @@ only (the kernel's work for sockets, futexes and files is not in it), and
 counts `rep movsb` copies and software SHA per byte, so read it beside the
 CPU-time figures, not instead of them.
 
-    instructions.py --sessions FILE --db-file FILE [--requests N] LABEL=BINARY...
+    instructions.py [--requests N] LABEL=BINARY,DB_FILE,SESSIONS...
 
-For each binary, on its own copy of the seeded SQLite database: starts the
+For each binary, on a copy of its seeded SQLite database (`tasks-api seed
+--sessions-out SESSIONS` by that binary, since an older one may not know a
+newer one's migrations), with the first of its seeded sessions: starts the
 server under valgrind, warms it up, zeroes the counters, sends N requests of
 each scenario (get one task, list 50, create) from 4 keep-alive clients,
 dumps the counters, and prints instructions per request, with each later
@@ -118,22 +120,21 @@ def measure(binary, db_file, session, count, work):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sessions", required=True)
-    parser.add_argument("--db-file", required=True, help="the seeded SQLite database file")
     parser.add_argument("--requests", type=int, default=1000)
-    parser.add_argument("builds", nargs="+", metavar="LABEL=BINARY")
+    parser.add_argument("builds", nargs="+", metavar="LABEL=BINARY,DB_FILE,SESSIONS")
     args = parser.parse_args()
     loopback_only("http://127.0.0.1")
     if not shutil.which("valgrind"):
         raise SystemExit("valgrind is required (Debian package valgrind)")
-    with open(args.sessions) as f:
-        session = f.readline().split()
     rows = []
     with tempfile.TemporaryDirectory() as work:
         for build in args.builds:
-            label, binary = build.split("=", 1)
+            label, spec = build.split("=", 1)
+            binary, db_file, sessions = spec.split(",")
+            with open(sessions) as f:
+                session = f.readline().split()
             copy = os.path.join(work, f"{label}.db")
-            shutil.copy(args.db_file, copy)
+            shutil.copy(db_file, copy)
             rows.append((label, measure(binary, copy, session, args.requests, work)))
     first = rows[0][1]
     print(f"\nInstructions a request (callgrind, {args.requests} requests a scenario, user "
